@@ -1,0 +1,328 @@
+//! The command line (`fonds …`): parses arguments with clap, calls the
+//! archive service, prints results. The only place that uses `anyhow`.
+//!
+//! Output contract: results on stdout, messages and errors on stderr; exit
+//! code 0 on success, 1 on any error, 2 on a usage error. `--json` output is
+//! documented in the README and kept stable.
+
+use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
+use crate::export;
+use crate::import::Format;
+use crate::model::{Record, language_name};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// fonds: a digital archive for historical primary sources.
+#[derive(Debug, Parser)]
+#[command(name = "fonds", version, about)]
+pub struct Cli {
+    /// Data folder (SQLite store and search index).
+    #[arg(long, global = true, env = "FONDS_DATA", default_value = "fonds-data")]
+    pub data: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import files or folders (format detected from content).
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read every file as this format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Let records move to another source that claims their identifier.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Show a record.
+    Show {
+        /// The record's identifier.
+        id: String,
+        /// Print the record as JSON (the dump format).
+        #[arg(long)]
+        json: bool,
+        /// Show an earlier revision.
+        #[arg(long)]
+        revision: Option<u32>,
+    },
+    /// List a record's revisions.
+    History {
+        /// The record's identifier.
+        id: String,
+    },
+    /// Export records (all, or the identifiers given).
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Output file (or folder, for several Wilson records); stdout if absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Identifiers to export; all records if none.
+        ids: Vec<String>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// fonds's JSON Lines dump.
+    Jsonl,
+    /// The Wilson record format (Markdown).
+    Wilson,
+}
+
+/// Runs the command line and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped early (`fonds export | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let config = Config {
+        data_dir: cli.data.clone(),
+    };
+    let archive = Archive::open(&config)
+        .await
+        .with_context(|| format!("opening the archive in {}", cli.data.display()))?;
+    match cli.command {
+        Command::Import {
+            paths,
+            format,
+            replace,
+        } => {
+            let bar = Bar::new();
+            let report = archive
+                .import(&paths, ImportOptions { format, replace }, &bar)
+                .await;
+            bar.0.finish_and_clear();
+            print_report(&report?);
+        }
+        Command::Show { id, json, revision } => {
+            let record = match revision {
+                Some(n) => archive.revision(&id, n).await?,
+                None => archive.get(&id).await?.record,
+            };
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &record)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", describe(&record))?;
+            }
+        }
+        Command::History { id } => {
+            for r in archive.history(&id).await? {
+                println!("{}\t{}\t{}", r.revision, r.recorded_at, r.file);
+            }
+        }
+        Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
+    }
+    Ok(())
+}
+
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        // indicatif draws nothing when stderr is not a terminal.
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} parsing {pos}/{len} files, {msg} [{elapsed}]")
+                .expect("the template is valid"),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn files(&self, done: usize, total: usize, records: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+        self.0.set_message(format!("{records} records"));
+    }
+}
+
+fn print_report(r: &ImportReport) {
+    let secs = r.elapsed.as_secs_f64().max(1e-6);
+    eprintln!(
+        "imported {} records from {} files ({} new, {} updated, {} unchanged); {:.1} MB in {:.2} s ({:.0} records/s, {:.1} MB/s)",
+        r.records,
+        r.files,
+        r.created,
+        r.updated,
+        r.unchanged,
+        r.bytes as f64 / 1e6,
+        secs,
+        r.records as f64 / secs,
+        r.bytes as f64 / 1e6 / secs,
+    );
+    for (path, why) in &r.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+}
+
+async fn export_records(
+    archive: &Archive,
+    format: ExportFormat,
+    out: Option<PathBuf>,
+    ids: &[String],
+) -> Result<()> {
+    match format {
+        ExportFormat::Jsonl => {
+            let count = if ids.is_empty() {
+                archive.count().await? as usize
+            } else {
+                ids.len()
+            };
+            let mut buf = Vec::new();
+            writeln!(buf, "{}", export::jsonl::header(count))?;
+            archive
+                .for_each_record(ids, |r| writeln!(buf, "{}", export::jsonl::line(r)))
+                .await?;
+            write_output(out.as_deref(), &buf)
+        }
+        ExportFormat::Wilson => {
+            let mut rendered = Vec::new();
+            archive
+                .for_each_record(ids, |r| {
+                    rendered.push((r.id.clone(), export::wilson::render(r)));
+                    Ok(())
+                })
+                .await?;
+            match (rendered.len(), out) {
+                (1, out) => write_output(out.as_deref(), rendered[0].1.as_bytes()),
+                (_, Some(dir)) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    for (id, text) in &rendered {
+                        write_output(Some(&dir.join(format!("{id}.md"))), text.as_bytes())?;
+                    }
+                    eprintln!("wrote {} files to {}", rendered.len(), dir.display());
+                    Ok(())
+                }
+                (0, None) => bail!("the archive holds no records"),
+                (_, None) => bail!("several records in the Wilson format need --out FOLDER"),
+            }
+        }
+    }
+}
+
+/// Writes to a file atomically (temporary file, then rename), or to stdout.
+fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let tmp = path.with_extension("fonds-partial");
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A plain-text description of a record for the terminal.
+fn describe(r: &Record) -> String {
+    let mut s = String::new();
+    let mut line = |label: &str, value: &str| {
+        if !value.is_empty() {
+            s.push_str(&format!("{label:<20} {value}\n"));
+        }
+    };
+    let names = |agents: &[crate::model::Agent]| {
+        agents
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    line("Identifier", &r.id);
+    line("Title", &r.title);
+    for t in &r.alternative_titles {
+        line("Also titled", &t.text);
+    }
+    if let Some(d) = &r.date {
+        line(
+            "Date",
+            &format!("{} ({})", d.display.as_deref().unwrap_or(&d.edtf), d.edtf),
+        );
+    }
+    line("Type", r.doc_type.as_deref().unwrap_or(""));
+    line("Creators", &names(&r.creators));
+    line("Recipients", &names(&r.recipients));
+    line(
+        "Places",
+        &r.places
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    if let Some(a) = &r.archival_reference {
+        line("Archival reference", &a.verbatim);
+    }
+    line(
+        "Holding archive",
+        r.holding_archive.as_deref().unwrap_or(""),
+    );
+    line("Source URL", r.source_url.as_deref().unwrap_or(""));
+    line("Contributors", &r.contributors.join("; "));
+    line("Translators", &r.translators.join("; "));
+    if let Some(lang) = &r.original_language {
+        line("Original language", language_name(lang).unwrap_or(lang));
+    }
+    line("Summary", r.summary.as_deref().unwrap_or(""));
+    for t in &r.texts {
+        let language = language_name(&t.language).unwrap_or(&t.language);
+        let machine = if t.machine_translation {
+            " (machine translation)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "\n--- {} - {language}{machine} ---\n{}\n",
+            t.kind.label(),
+            t.body
+        ));
+    }
+    s
+}

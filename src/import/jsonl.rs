@@ -1,0 +1,87 @@
+//! Reads fonds's own JSON Lines dump (see [`crate::export::jsonl`]).
+//!
+//! Import of a dump is a restore: records keep the provenance they carry.
+//! Unknown fields are refused (never dropped), the header's version must be
+//! one this build reads, and the header's count must match the lines.
+
+use super::{ImportError, SourceInfo};
+use crate::model::{DUMP_FORMAT_VERSION, Record};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    fonds_dump: u32,
+    records: usize,
+}
+
+/// Whether a first line is a dump header.
+pub fn is_dump_header(line: &str) -> bool {
+    serde_json::from_str::<Header>(line).is_ok()
+}
+
+/// Parses a whole dump.
+pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportError>> {
+    let err =
+        |line: usize, message: String| ImportError::file(&info.path, message).at_line(line as u64);
+    let mut lines = text.lines().enumerate();
+    let Some((_, first)) = lines.next() else {
+        return Err(vec![err(1, "no header line".into())]);
+    };
+    let header: Header = serde_json::from_str(first.trim_start_matches('\u{feff}'))
+        .map_err(|e| vec![err(1, format!("not a fonds dump header: {e}"))])?;
+    if header.fonds_dump != DUMP_FORMAT_VERSION {
+        return Err(vec![err(
+            1,
+            format!(
+                "dump format version {} (this fonds reads version {DUMP_FORMAT_VERSION})",
+                header.fonds_dump
+            ),
+        )]);
+    }
+    let mut records = Vec::with_capacity(header.records);
+    let mut errors = Vec::new();
+    let mut last_line = 1;
+    for (i, line) in lines {
+        let n = i + 1;
+        last_line = n;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(line) {
+            Ok(record) => match record.validate() {
+                Ok(()) => records.push(record),
+                Err(e) => errors.push(
+                    err(n, e.message)
+                        .in_record(record.id.clone())
+                        .in_field(e.field),
+                ),
+            },
+            Err(e) => {
+                let mut error = err(n, format!("{e}"));
+                if let Some(id) = serde_json::from_str::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+                {
+                    error = error.in_record(id);
+                }
+                errors.push(error);
+            }
+        }
+    }
+    if errors.is_empty() && records.len() != header.records {
+        errors.push(err(
+            last_line,
+            format!(
+                "the header promises {} records but the file holds {} (truncated?)",
+                header.records,
+                records.len()
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,19 @@
+//! fonds: a digital archive for historical primary sources.
+//!
+//! The crate is a library with a thin binary (`src/main.rs`). Each module owns
+//! one concern; see `ARCHITECTURE.md` for the code map and the invariants.
+//!
+//! - [`model`]: the archival record and its parts (no I/O, no SQL, no HTTP).
+//! - [`import`]: parsers from files to records (Wilson Markdown, TEI, CSV
+//!   manifests, JSON Lines); they never write.
+//! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
+//! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`archive`]: the one write path: applies a parsed batch to the store.
+//! - [`cli`]: the command line.
+
+pub mod archive;
+pub mod cli;
+pub mod export;
+pub mod import;
+pub mod model;
+pub mod store;

@@ -1,0 +1,428 @@
+//! The archival record: every field a source document carries, as structure.
+//!
+//! This module knows nothing of files, SQL or HTTP. Its types serialise with
+//! serde because the record's JSON form *is* a versioned format of its own
+//! (the JSON Lines dump and `fonds show --json`, see [`DUMP_FORMAT_VERSION`]);
+//! field names here are therefore part of the public contract and change only
+//! with that version.
+//!
+//! Invariants:
+//! - Verbatim source text (titles, citations, archival references, text bodies)
+//!   is kept exactly as received; parsed forms sit *beside* it, never instead.
+//! - A record with an empty `id` or `title` is never built by an importer
+//!   ([`Record::validate`]).
+
+mod date;
+mod language;
+mod reference;
+
+pub use date::{DateError, DateValue, RecordDate};
+pub use language::{language_code, language_name};
+pub use reference::{ArchivalReference, FolioRange};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Version of the record's JSON shape, written in the dump header and checked
+/// on import. Bump it (and add an upgrade step) when a field changes meaning.
+pub const DUMP_FORMAT_VERSION: u32 = 1;
+
+/// One archival document: the unit that is imported, stored, found and cited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The source's own stable identifier (`208261`, `frus1961-63v06d12`).
+    pub id: String,
+    /// Title in the language of the description, verbatim.
+    pub title: String,
+    /// Further titles: translations of the title, uniform titles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternative_titles: Vec<AlternativeTitle>,
+    /// The document's date, as displayed and as EDTF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<RecordDate>,
+    /// Other dates the text carries (signed, received, dateline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_dates: Vec<RecordDate>,
+    /// Document type: telephone message, letter, cable, speech, 소설 …
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    /// Authors or senders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creators: Vec<Agent>,
+    /// Addressees.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<Agent>,
+    /// Other people the document names (TEI `persName`, manifest entities).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<Agent>,
+    /// Places: where it was written, places it names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    /// Where the original sits: verbatim and parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archival_reference: Option<ArchivalReference>,
+    /// The archive that publishes this copy (Wilson Center Digital Archive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holding_archive: Option<String>,
+    /// The holding archive's page for the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// The citation exactly as the holding archive gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// The printed edition the document appears in (FRUS volume), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<Edition>,
+    /// Who contributed the document to the holding archive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contributors: Vec<String>,
+    /// Who translated it (also recorded on each translated [`TextVersion`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translators: Vec<String>,
+    /// Summary or abstract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Language of the original document: an ISO 639-1 code where known
+    /// (`ru`), otherwise the name as the source wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_language: Option<String>,
+    /// The texts: original, transcription, translations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<TextVersion>,
+    /// Editorial notes and footnotes, kept apart from the texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+    /// Subject headings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
+    /// Collections (series, volumes) the record belongs to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
+    /// Rights statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights: Option<String>,
+    /// Who may see it.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// Fields the source carried that have no place above, verbatim, by the
+    /// source's own name (e.g. a manifest's `glossary` column). Never dropped.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+/// A title other than the main one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlternativeTitle {
+    /// The title text.
+    pub text: String,
+    /// Its language (ISO 639-1 code where known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// `translated` for a translation of the main title.
+    pub kind: String,
+}
+
+/// A person or body in a role towards the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// The name as the source writes it.
+    pub name: String,
+    /// Rank or office written with the name ("Generalissimo", "Chairman").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The part played where the source says (원작 original author, 번역
+    /// translator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The authoritative (index) form, e.g. "Khrushchev, Nikita S.".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    /// Other forms of the name the source gives (romanisations, scripts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+}
+
+impl Agent {
+    /// An agent known only by its name.
+    pub fn named(name: impl Into<String>) -> Self {
+        Agent {
+            name: name.into(),
+            title: None,
+            role: None,
+            authority: None,
+            variants: Vec::new(),
+        }
+    }
+}
+
+/// A place connected with the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    /// The place name as written.
+    pub name: String,
+    /// `origin` (where it was written), `signed`, or `mentioned`.
+    pub role: String,
+}
+
+/// A published edition the document is printed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edition {
+    /// Title of the volume.
+    pub title: String,
+    /// The document's number within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Pages, as printed (first–last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<String>,
+    /// Editors of the volume.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editors: Vec<String>,
+    /// Publisher and place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// Year of publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<String>,
+}
+
+/// What a text version is, relative to the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextKind {
+    /// The document in its own language, as written.
+    Original,
+    /// A transcription of the original (typed from a scan, edited).
+    Transcription,
+    /// A translation into another language.
+    Translation,
+}
+
+impl TextKind {
+    /// The word the Wilson format uses ("Translation").
+    pub fn label(self) -> &'static str {
+        match self {
+            TextKind::Original => "Original",
+            TextKind::Transcription => "Transcription",
+            TextKind::Translation => "Translation",
+        }
+    }
+
+    /// Reads the label word back.
+    pub fn from_label(word: &str) -> Option<Self> {
+        match word {
+            "Original" => Some(TextKind::Original),
+            "Transcription" => Some(TextKind::Transcription),
+            "Translation" => Some(TextKind::Translation),
+            _ => None,
+        }
+    }
+}
+
+/// One text of the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextVersion {
+    /// Original, transcription or translation.
+    pub kind: TextKind,
+    /// ISO 639-1 code where known, otherwise the name as written.
+    pub language: String,
+    /// Who translated it (translations only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translator: Option<String>,
+    /// True for machine translation, which readers must see flagged.
+    #[serde(default)]
+    pub machine_translation: bool,
+    /// The heading the source gave this version, where it is not simply
+    /// "{Kind} - {Language}" (kept so that the source renders back exactly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The text, verbatim (line breaks and archival marks included).
+    pub body: String,
+}
+
+/// A footnote or editorial note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// The note's number or mark as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// `footnote`, `source`, `editorial`.
+    pub kind: String,
+    /// The note's text.
+    pub text: String,
+}
+
+/// Who may see a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "status", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Visibility {
+    /// Visible to staff only.
+    Draft,
+    /// Visible to everyone.
+    #[default]
+    Published,
+    /// Hidden from the public until the given day (`YYYY-MM-DD`).
+    Embargoed {
+        /// First day on which the record becomes public.
+        until: String,
+    },
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The import format (`wilson`, `tei`, `csv`, `jsonl`).
+    pub format: String,
+    /// The source's identity independent of where its file sits on disk
+    /// (`wilson:208261.md`, `tei:frus1961-63v06`, `csv:presidential-speeches`).
+    /// Two different origins may not claim one identifier.
+    pub origin: String,
+    /// The file as named at import.
+    pub file: String,
+    /// Line in that file where the record starts, where meaningful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// SHA-256 of the source file's bytes (fixity).
+    pub sha256: String,
+    /// When it was imported (RFC 3339, UTC).
+    pub imported_at: String,
+    /// How the source file was laid out, where a format needs it to render
+    /// the source back byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<SourceLayout>,
+}
+
+/// Layout details of a Wilson Markdown file that carry no meaning but are
+/// needed to give the file back byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SourceLayout {
+    /// Blank lines before the date line.
+    #[serde(default)]
+    pub leading_newlines: u32,
+    /// Byte offsets in the title where the page broke the line (a space in
+    /// the title became "  \n").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub title_breaks: Vec<usize>,
+    /// Whether the file ended with a newline.
+    #[serde(default)]
+    pub final_newline: bool,
+}
+
+/// A field of a record that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}`: {message}")]
+pub struct FieldError {
+    /// The record field at fault.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Record {
+    /// A published record with only its identifier, title and provenance;
+    /// importers fill in the rest.
+    pub fn new(id: String, title: String, provenance: Provenance) -> Self {
+        Record {
+            id,
+            title,
+            alternative_titles: Vec::new(),
+            date: None,
+            other_dates: Vec::new(),
+            doc_type: None,
+            creators: Vec::new(),
+            recipients: Vec::new(),
+            people: Vec::new(),
+            places: Vec::new(),
+            archival_reference: None,
+            holding_archive: None,
+            source_url: None,
+            citation: None,
+            edition: None,
+            contributors: Vec::new(),
+            translators: Vec::new(),
+            summary: None,
+            original_language: None,
+            texts: Vec::new(),
+            notes: Vec::new(),
+            subjects: Vec::new(),
+            collections: Vec::new(),
+            rights: None,
+            visibility: Visibility::Published,
+            provenance,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Checks what every record must have, whatever its source.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let missing = |field| FieldError {
+            field,
+            message: "is missing or empty".into(),
+        };
+        if self.id.trim().is_empty() {
+            return Err(missing("id"));
+        }
+        if self.id.chars().any(|c| c.is_control() || c == '/') {
+            return Err(FieldError {
+                field: "id",
+                message: format!("{:?} holds a control character or '/'", self.id),
+            });
+        }
+        if self.title.trim().is_empty() {
+            return Err(missing("title"));
+        }
+        if let Some(date) = &self.date {
+            date.validate().map_err(|e| FieldError {
+                field: "date",
+                message: e.to_string(),
+            })?;
+        }
+        if let Visibility::Embargoed { until } = &self.visibility
+            && DateValue::parse_day(until).is_none()
+        {
+            return Err(FieldError {
+                field: "visibility.until",
+                message: format!("{until:?} is not a YYYY-MM-DD day"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the public may see the record on `today` (`YYYY-MM-DD`).
+    pub fn is_public(&self, today: &str) -> bool {
+        match &self.visibility {
+            Visibility::Published => true,
+            Visibility::Draft => false,
+            Visibility::Embargoed { until } => until.as_str() <= today,
+        }
+    }
+
+    /// A digest of the record's content, leaving out the provenance details
+    /// that change with every import of the same document (file path, time,
+    /// checksum of the whole file): two imports of one unchanged document
+    /// have the same hash.
+    pub fn content_hash(&self) -> String {
+        let mut r = self.clone();
+        r.provenance.file.clear();
+        r.provenance.imported_at.clear();
+        r.provenance.line = None;
+        r.provenance.sha256.clear();
+        let json = serde_json::to_vec(&r).expect("a record always serialises");
+        Sha256::digest(&json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}

@@ -1,0 +1,7 @@
+//! Test modules, one per capability.
+
+mod bad_input;
+mod common;
+mod corpus;
+mod dump;
+mod import;
