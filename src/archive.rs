@@ -11,6 +11,8 @@
 
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
+use crate::search::names::NameAuthority;
+use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{ApplyOptions, Outcome, RevisionInfo, Store, StoreError, StoredRecord};
 use std::collections::HashMap;
@@ -46,6 +48,9 @@ pub enum ArchiveError {
     /// No record has this identifier.
     #[error("no record {0}")]
     NotFound(String),
+    /// The search index failed, or a query was refused.
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 fn list(errors: &[ImportError]) -> String {
@@ -96,11 +101,17 @@ impl Progress for () {
     fn files(&self, _: usize, _: usize, _: usize) {}
 }
 
-/// The archive: a store (and, later, its search index) behind one service.
+/// The archive: a store and its search index behind one service.
 #[derive(Clone)]
 pub struct Archive {
     store: Arc<dyn Store>,
+    index: Arc<SearchIndex>,
 }
+
+/// Environment variable naming a fault to inject, for crash tests:
+/// `after-store-commit` aborts an import between the store's commit and the
+/// index's (the next start must still serve the records).
+pub const FAULT_ENV: &str = "FONDS_FAULT";
 
 /// The current time, RFC 3339 UTC to the second.
 pub fn now_rfc3339() -> String {
@@ -119,12 +130,72 @@ impl Archive {
             source,
         })?;
         let store = SqliteStore::open(&config.data_dir.join("fonds.sqlite3")).await?;
-        Ok(Archive::with_store(Arc::new(store)))
+        let mut authority = NameAuthority::shipped();
+        let local = config.data_dir.join("persons.txt");
+        if let Ok(text) = std::fs::read_to_string(&local) {
+            authority.extend_from_text(&text);
+        }
+        let index = SearchIndex::open(&config.data_dir.join("index"), authority)?;
+        let archive = Archive {
+            store: Arc::new(store),
+            index: Arc::new(index),
+        };
+        archive.sync_index().await?;
+        Ok(archive)
     }
 
-    /// An archive over a given store (tests, other backends).
-    pub fn with_store(store: Arc<dyn Store>) -> Archive {
-        Archive { store }
+    /// Brings the search index up to the store: replays the change log from
+    /// the last change the index applied. Returns how many changes it applied.
+    pub async fn sync_index(&self) -> Result<u64, ArchiveError> {
+        let mut applied = self.index.applied_change()?;
+        let mut total = 0;
+        loop {
+            let changes = self.store.changes_since(applied, 2_000).await?;
+            let Some(last) = changes.last() else {
+                return Ok(total);
+            };
+            let last_seq = last.seq;
+            let mut ids: Vec<&str> = changes.iter().map(|c| c.record_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut records = Vec::with_capacity(ids.len());
+            let mut deleted = Vec::new();
+            for id in ids {
+                match self.store.get(id).await? {
+                    Some(stored) => records.push(stored.record),
+                    None => deleted.push(id.to_string()),
+                }
+            }
+            self.index.apply(&records, &deleted, last_seq)?;
+            total += changes.len() as u64;
+            applied = last_seq;
+        }
+    }
+
+    /// Rebuilds the search index from the store.
+    pub async fn reindex(&self) -> Result<u64, ArchiveError> {
+        let last = self.store.last_change().await?;
+        self.index.clear()?;
+        let mut after: Option<String> = None;
+        let mut count = 0;
+        loop {
+            let page = self.store.list(after.as_deref(), 2_000).await?;
+            let Some(tail) = page.last() else {
+                break;
+            };
+            after = Some(tail.record.id.clone());
+            let records: Vec<Record> = page.into_iter().map(|s| s.record).collect();
+            count += records.len() as u64;
+            self.index.apply(&records, &[], last)?;
+        }
+        // Changes that arrived while rebuilding.
+        self.sync_index().await?;
+        Ok(count)
+    }
+
+    /// Searches the index.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, ArchiveError> {
+        Ok(self.index.search(request)?)
     }
 
     /// The store, for reads the service does not wrap.
@@ -169,6 +240,11 @@ impl Archive {
                 },
             )
             .await?;
+        if std::env::var(FAULT_ENV).as_deref() == Ok("after-store-commit") {
+            eprintln!("{FAULT_ENV}: aborting between the store commit and the index commit");
+            std::process::abort();
+        }
+        self.sync_index().await?;
         Ok(ImportReport {
             files: total,
             records: records.len(),

@@ -9,6 +9,7 @@ use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
 use crate::export;
 use crate::import::Format;
 use crate::model::{Record, language_name};
+use crate::search::{SearchRequest, SearchResults, Sort};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -53,6 +54,28 @@ pub enum Command {
         #[arg(long)]
         revision: Option<u32>,
     },
+    /// Search the archive.
+    Search {
+        /// The query (words, "phrases", AND/OR/NOT, field:value, date:1961..1963, *).
+        query: String,
+        /// Print the results as JSON (documented in the README).
+        #[arg(long)]
+        json: bool,
+        /// Hits to show.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Hits to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Order of hits.
+        #[arg(long, value_enum, default_value = "relevance")]
+        sort: Sort,
+        /// Include records that are not public (drafts, embargoed).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Rebuild the search index from the store.
+    Reindex,
     /// List a record's revisions.
     History {
         /// The record's identifier.
@@ -106,9 +129,15 @@ pub fn main() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
-        cause
+        let kind = cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -145,6 +174,35 @@ pub async fn run(cli: Cli) -> Result<()> {
             } else {
                 write!(out, "{}", describe(&record))?;
             }
+        }
+        Command::Search {
+            query,
+            json,
+            limit,
+            offset,
+            sort,
+            all,
+        } => {
+            let mut request = SearchRequest::new(&query, limit);
+            request.offset = offset;
+            request.sort = sort;
+            request.public_only = !all;
+            let results = archive.search(&request)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &results_json(&results))?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", describe_results(&results))?;
+            }
+        }
+        Command::Reindex => {
+            let started = std::time::Instant::now();
+            let n = archive.reindex().await?;
+            eprintln!(
+                "reindexed {n} records in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::History { id } => {
             for r in archive.history(&id).await? {
@@ -322,6 +380,66 @@ fn describe(r: &Record) -> String {
             "\n--- {} - {language}{machine} ---\n{}\n",
             t.kind.label(),
             t.body
+        ));
+    }
+    s
+}
+
+/// The `search --json` shape (see the README).
+fn results_json(r: &SearchResults) -> serde_json::Value {
+    let hits: Vec<serde_json::Value> = r
+        .hits
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "id": h.id,
+                "title": h.title,
+                "date": h.date,
+                "score": h.score,
+                "snippet": h.snippet,
+                "matched": {"kind": h.matched.kind, "language": h.matched.language},
+            })
+        })
+        .collect();
+    let facets: serde_json::Map<String, serde_json::Value> = r
+        .facets
+        .iter()
+        .map(|(dim, values)| {
+            let values: Vec<serde_json::Value> = values
+                .iter()
+                .map(|v| serde_json::json!({"value": v.value, "count": v.count}))
+                .collect();
+            (dim.clone(), serde_json::Value::Array(values))
+        })
+        .collect();
+    serde_json::json!({"total": r.total, "hits": hits, "facets": facets})
+}
+
+fn describe_results(r: &SearchResults) -> String {
+    let mut s = format!("{} records\n", r.total);
+    for h in &r.hits {
+        let snippet = h
+            .snippet
+            .replace("<mark>", "[")
+            .replace("</mark>", "]")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&amp;", "&");
+        s.push_str(&format!(
+            "\n{}  {}  {}\n    ({}{}) {}\n",
+            h.id,
+            h.date.as_deref().unwrap_or("undated"),
+            h.title,
+            h.matched.kind,
+            h.matched
+                .language
+                .as_deref()
+                .map(|l| format!(", {l}"))
+                .unwrap_or_default(),
+            snippet.split_whitespace().collect::<Vec<_>>().join(" ")
         ));
     }
     s

@@ -8,6 +8,7 @@
 //!   manifests, JSON Lines); they never write.
 //! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
 //! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`archive`]: the one write path: applies a parsed batch to the store.
 //! - [`cli`]: the command line.
 
@@ -16,4 +17,5 @@ pub mod cli;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod search;
 pub mod store;

@@ -6,7 +6,8 @@
 //! `translated_title` → an alternative title in the translation's language,
 //! `date` (EDTF/ISO 8601), `creator` (several, comma-separated, each with an
 //! optional role in parentheses: `影洲(번역)`), `type`, `language` → original
-//! language, `collection`, `source` → archival reference, `summary`, `text` →
+//! language, `collection`, `source` → citation (and archival reference where
+//! it names archival levels), `summary`, `text` →
 //! the original, `translation` (+ `translation_language`, `translator`) → a
 //! second version, machine translation flagged when the translator says so,
 //! `rights`. Every other column (`named_entities`, `glossary`, …) is kept
@@ -195,7 +196,13 @@ fn record(row: &Row, origin: &str) -> Result<(Record, u64), ImportError> {
         record.collections.push(c.to_string());
     }
     if let Some(source) = get("source") {
-        record.archival_reference = Some(ArchivalReference::parse(source));
+        // The column is a citation string; it is an archival reference only
+        // where it names archival levels (fond, record group, box …).
+        record.citation = Some(source.to_string());
+        let reference = ArchivalReference::parse(source);
+        if reference.has_levels() {
+            record.archival_reference = Some(reference);
+        }
     }
     record.summary = get("summary").map(str::to_string);
     record.rights = get("rights").map(str::to_string);

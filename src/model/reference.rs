@@ -151,6 +151,19 @@ impl ArchivalReference {
         r
     }
 
+    /// Whether parsing found any archival level (fond, folios, box, lot …).
+    pub fn has_levels(&self) -> bool {
+        self.fond.is_some()
+            || self.opis.is_some()
+            || self.delo.is_some()
+            || self.papka.is_some()
+            || self.folios.is_some()
+            || self.record_group.is_some()
+            || self.r#box.is_some()
+            || self.folder.is_some()
+            || self.lot.is_some()
+    }
+
     fn set(&mut self, level: Level, value: String) {
         let slot = match level {
             Level::Fond => &mut self.fond,

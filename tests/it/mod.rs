@@ -5,3 +5,4 @@ mod common;
 mod corpus;
 mod dump;
 mod import;
+mod search;

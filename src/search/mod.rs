@@ -1,0 +1,946 @@
+//! Full-text search: an embedded tantivy index beside the store.
+//!
+//! One index document per record. Text versions go into fields by side
+//! (original/transcription vs translation) and analyzer language (see
+//! [`analysis`]), so a hit can say which version matched and each language
+//! is stemmed its own way. Names go into their own boosted fields, widened
+//! with every form the [`names::NameAuthority`] and the record itself know.
+//! Facets (year, decade, language, type, creator, collection, repository)
+//! are one hierarchical facet field, counted exactly over all matches.
+//!
+//! Invariants:
+//! - The index records, in its commit payload, the last store change it has
+//!   applied; [`crate::archive`] replays the store's change log from there on
+//!   every start, so a crash between store and index commits loses nothing.
+//! - The index format has a version ([`INDEX_FORMAT`]); an index of another
+//!   version is rebuilt from the store, never read.
+//! - Snippets are HTML: `<mark>` around matches, everything else escaped.
+//! - Public searches never see records that are not public.
+
+pub mod analysis;
+pub mod names;
+pub mod query;
+
+use crate::model::{Record, TextKind, Visibility};
+use names::NameAuthority;
+use query::{Node, QueryError, QueryField, day_number};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+
+/// Version of the index layout and analysis. Bump it when either changes:
+/// indexes of other versions are rebuilt from the store.
+pub const INDEX_FORMAT: u32 = 1;
+
+/// Search failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query could not be understood.
+    #[error("bad query: {0}")]
+    BadQuery(#[from] QueryError),
+    /// The index failed.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index folder could not be used.
+    #[error("search index folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Oldest first.
+    Date,
+    /// Newest first.
+    DateDesc,
+}
+
+/// A search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query, in the language of [`query`].
+    pub query: String,
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+    /// Only records the public may see (as of `today`).
+    pub public_only: bool,
+    /// Today, `YYYY-MM-DD`, for embargoes.
+    pub today: String,
+    /// Values listed per facet.
+    pub facet_limit: usize,
+}
+
+impl SearchRequest {
+    /// A relevance search for the first `limit` hits, public records only.
+    pub fn new(query: &str, limit: usize) -> SearchRequest {
+        SearchRequest {
+            query: query.to_string(),
+            limit,
+            offset: 0,
+            sort: Sort::Relevance,
+            public_only: true,
+            today: crate::archive::now_rfc3339()[..10].to_string(),
+            facet_limit: 50,
+        }
+    }
+}
+
+/// Which version of a record a hit matched in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// `original`, `transcription`, `translation`, or `metadata` (title,
+    /// names, summary).
+    pub kind: String,
+    /// The version's language, for text versions.
+    pub language: Option<String>,
+}
+
+/// One hit.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Record identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// EDTF date, if any.
+    pub date: Option<String>,
+    /// Relevance score (0 when sorted by date).
+    pub score: f32,
+    /// HTML: `<mark>` around matches, the rest escaped.
+    pub snippet: String,
+    /// Where it matched.
+    pub matched: Matched,
+}
+
+/// A facet value and how many matching records have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// Exact number of matching records.
+    pub count: u64,
+}
+
+/// What a search found.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    /// Exact number of matching records.
+    pub total: usize,
+    /// The requested page of hits.
+    pub hits: Vec<Hit>,
+    /// Facet dimension → values with counts.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// Facet dimensions, in display order.
+pub const FACETS: [&str; 7] = [
+    "year",
+    "decade",
+    "language",
+    "type",
+    "creator",
+    "collection",
+    "repository",
+];
+
+/// The facet values of a record: what the index counts, and what a test
+/// counts over the store. A record counts in the year (and decade) its date
+/// starts in.
+pub fn facet_values(record: &Record) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some((Some(lo), _)) = record.date.as_ref().map(|d| d.bounds()) {
+        out.push(("year", format!("{:04}", lo.year)));
+        out.push(("decade", format!("{:04}", lo.year.div_euclid(10) * 10)));
+    }
+    if let Some(l) = &record.original_language {
+        out.push(("language", l.clone()));
+    }
+    if let Some(t) = &record.doc_type {
+        out.push(("type", t.clone()));
+    }
+    for c in &record.creators {
+        out.push(("creator", c.name.clone()));
+    }
+    for c in &record.collections {
+        out.push(("collection", c.clone()));
+    }
+    let repository = record
+        .archival_reference
+        .as_ref()
+        .and_then(|a| a.repository.clone())
+        .or_else(|| record.holding_archive.clone());
+    if let Some(r) = repository {
+        out.push(("repository", r));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Body fields: (name, side, analyzer).
+const BODY_FIELDS: [(&str, Side, &str); 8] = [
+    ("orig_en", Side::Original, "en"),
+    ("orig_de", Side::Original, "de"),
+    ("orig_ru", Side::Original, "ru"),
+    ("orig_xx", Side::Original, "xx"),
+    ("tr_en", Side::Translation, "en"),
+    ("tr_de", Side::Translation, "de"),
+    ("tr_ru", Side::Translation, "ru"),
+    ("tr_xx", Side::Translation, "xx"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Original,
+    Translation,
+}
+
+#[derive(Clone)]
+struct Fields {
+    id: Field,
+    title: Field,
+    meta: Field,
+    names: Field,
+    creator: Field,
+    doc_type: Field,
+    language: Field,
+    collection: Field,
+    repository: Field,
+    bodies: Vec<Field>,
+    versions: Field,
+    date_lo: Field,
+    date_hi: Field,
+    edtf: Field,
+    facets: Field,
+    visibility: Field,
+    embargo: Field,
+}
+
+fn text(analyzer: &str, stored: bool) -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(&analysis::tokenizer_name(analyzer))
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", text("en", true)),
+        meta: b.add_text_field("meta", text("en", false)),
+        names: b.add_text_field("names", text("xx", false)),
+        creator: b.add_text_field("creator", text("xx", false)),
+        doc_type: b.add_text_field("type", text("xx", false)),
+        language: b.add_text_field("language", STRING),
+        collection: b.add_text_field("collection", text("xx", false)),
+        repository: b.add_text_field("repository", text("xx", false)),
+        bodies: BODY_FIELDS
+            .iter()
+            .map(|(name, _, analyzer)| b.add_text_field(name, text(analyzer, true)))
+            .collect(),
+        versions: b.add_text_field("versions", STORED),
+        date_lo: b.add_i64_field("date_lo", INDEXED | FAST),
+        date_hi: b.add_i64_field("date_hi", INDEXED | FAST),
+        edtf: b.add_text_field("edtf", STORED),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        visibility: b.add_text_field("visibility", STRING),
+        embargo: b.add_i64_field("embargo", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// The embedded search index.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    authority: NameAuthority,
+}
+
+const FORMAT_FILE: &str = "fonds-index-format";
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (or recreating it, if it is of
+    /// another format) as needed. A new index has applied no change.
+    pub fn open(dir: &Path, authority: NameAuthority) -> Result<SearchIndex, SearchError> {
+        let format_file = dir.join(FORMAT_FILE);
+        let current = std::fs::read_to_string(&format_file).ok();
+        if current.as_deref().map(str::trim) != Some(&INDEX_FORMAT.to_string()) && dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let index = Index::open_or_create(directory, schema)?;
+        std::fs::write(&format_file, INDEX_FORMAT.to_string())?;
+        analysis::register(index.tokenizers());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            authority,
+        })
+    }
+
+    /// The last store change this index has applied (0 for a new index).
+    pub fn applied_change(&self) -> Result<u64, SearchError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .and_then(|p| p.strip_prefix("change:").and_then(|n| n.parse().ok()))
+            .unwrap_or(0))
+    }
+
+    /// Replaces the documents of these records (and removes `deleted` ids),
+    /// then commits, recording `last_change` as applied.
+    pub fn apply(
+        &self,
+        records: &[Record],
+        deleted: &[String],
+        last_change: u64,
+    ) -> Result<(), SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.index.writer_with_num_threads(2, 256 * 1024 * 1024)?);
+        }
+        let writer = guard.as_mut().expect("the writer was just opened");
+        for id in deleted {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for record in records {
+            writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+            writer.add_document(self.document(record))?;
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&format!("change:{last_change}"));
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Drops every document (for a rebuild); records change 0 as applied.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.index.writer_with_num_threads(2, 256 * 1024 * 1024)?);
+        }
+        let writer = guard.as_mut().expect("the writer was just opened");
+        writer.delete_all_documents()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload("change:0");
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// How many records the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, record: &Record) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &record.id);
+        doc.add_text(f.title, &record.title);
+        for t in &record.alternative_titles {
+            doc.add_text(f.title, &t.text);
+        }
+        let meta = [
+            record.summary.as_deref(),
+            record.doc_type.as_deref(),
+            record.holding_archive.as_deref(),
+            record
+                .archival_reference
+                .as_ref()
+                .map(|a| a.verbatim.as_str()),
+            record.edition.as_ref().map(|e| e.title.as_str()),
+        ];
+        for m in meta.into_iter().flatten() {
+            doc.add_text(f.meta, m);
+        }
+        for c in record.collections.iter().chain(&record.subjects) {
+            doc.add_text(f.meta, c);
+            doc.add_text(f.collection, c);
+        }
+        let mut names = names::record_name_forms(record);
+        let widened: Vec<String> = names
+            .iter()
+            .filter_map(|n| self.authority.forms_of(n))
+            .flatten()
+            .cloned()
+            .collect();
+        names.extend(widened);
+        names.sort();
+        names.dedup();
+        for n in &names {
+            doc.add_text(f.names, n);
+        }
+        for c in &record.creators {
+            doc.add_text(f.creator, &c.name);
+            for form in c.authority.iter().chain(&c.variants) {
+                doc.add_text(f.creator, form);
+            }
+            for form in self.authority.forms_of(&c.name).into_iter().flatten() {
+                doc.add_text(f.creator, form);
+            }
+        }
+        if let Some(t) = &record.doc_type {
+            doc.add_text(f.doc_type, t);
+        }
+        if let Some(l) = &record.original_language {
+            doc.add_text(f.language, l.to_lowercase());
+        }
+        if let Some(a) = &record.archival_reference
+            && let Some(r) = &a.repository
+        {
+            doc.add_text(f.repository, r);
+        }
+        if let Some(h) = &record.holding_archive {
+            doc.add_text(f.repository, h);
+        }
+        let mut versions = String::new();
+        for version in &record.texts {
+            let side = match version.kind {
+                TextKind::Translation => Side::Translation,
+                _ => Side::Original,
+            };
+            let analyzer = analysis::analyzer_for(&version.language);
+            let slot = BODY_FIELDS
+                .iter()
+                .position(|(_, s, a)| *s == side && *a == analyzer)
+                .expect("every side and analyzer has a field");
+            doc.add_text(f.bodies[slot], &version.body);
+            let kind = match version.kind {
+                TextKind::Original => "original",
+                TextKind::Transcription => "transcription",
+                TextKind::Translation => "translation",
+            };
+            versions.push_str(&format!(
+                "{}\t{kind}\t{}\n",
+                BODY_FIELDS[slot].0, version.language
+            ));
+        }
+        doc.add_text(f.versions, &versions);
+        let (lo, hi) = match record.date.as_ref().map(|d| d.bounds()) {
+            Some((Some(lo), Some(hi))) => (
+                day_number(lo.year, lo.month, lo.day),
+                day_number(hi.year, hi.month, hi.day),
+            ),
+            _ => (i64::MAX, i64::MIN),
+        };
+        doc.add_i64(f.date_lo, lo);
+        doc.add_i64(f.date_hi, hi);
+        if let Some(d) = &record.date {
+            doc.add_text(f.edtf, &d.edtf);
+        }
+        for (dim, value) in facet_values(record) {
+            doc.add_facet(f.facets, Facet::from_path([dim, value.as_str()]));
+        }
+        let (visibility, embargo) = match &record.visibility {
+            Visibility::Published => ("published", i64::MIN),
+            Visibility::Draft => ("draft", i64::MAX),
+            Visibility::Embargoed { until } => (
+                "embargoed",
+                crate::model::DateValue::parse_day(until)
+                    .map(|d| day_number(d.year, d.month, d.day))
+                    .unwrap_or(i64::MAX),
+            ),
+        };
+        doc.add_text(f.visibility, visibility);
+        doc.add_i64(f.embargo, embargo);
+        doc
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let node = query::parse(&request.query)?;
+        let mut compiler = Compiler {
+            fields: &self.fields,
+            authority: &self.authority,
+            analyzers: analysis::ANALYZERS
+                .iter()
+                .map(|a| (*a, analysis::build(a)))
+                .collect(),
+        };
+        let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
+        if request.public_only {
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, self.public_filter(&request.today)),
+            ]));
+        }
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facets");
+        for dim in FACETS {
+            facets.add_facet(Facet::from_path([dim]));
+        }
+        let window = request.offset + request.limit.max(1);
+        let top = TopDocs::with_limit(window);
+        let (scored, total, facet_counts): (Vec<(f32, tantivy::DocAddress)>, usize, _) =
+            match request.sort {
+                Sort::Relevance => {
+                    searcher.search(&*query, &(top.order_by_score(), Count, facets))?
+                }
+                Sort::Date | Sort::DateDesc => {
+                    let order = if request.sort == Sort::Date {
+                        Order::Asc
+                    } else {
+                        Order::Desc
+                    };
+                    let (docs, total, facets) = searcher.search(
+                        &*query,
+                        &(
+                            top.order_by_fast_field::<i64>("date_lo", order),
+                            Count,
+                            facets,
+                        ),
+                    )?;
+                    (
+                        docs.into_iter().map(|(_, d)| (0.0, d)).collect(),
+                        total,
+                        facets,
+                    )
+                }
+            };
+        let generators: Vec<Option<SnippetGenerator>> = self
+            .fields
+            .bodies
+            .iter()
+            .chain(std::iter::once(&self.fields.title))
+            .map(|field| {
+                SnippetGenerator::create(&searcher, &*query, *field)
+                    .ok()
+                    .map(|mut g| {
+                        g.set_max_num_chars(240);
+                        g
+                    })
+            })
+            .collect();
+        let mut hits = Vec::new();
+        for (score, address) in scored.into_iter().skip(request.offset).take(request.limit) {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&doc, score, &generators));
+        }
+        let mut facets_out = BTreeMap::new();
+        for dim in FACETS {
+            let mut values: Vec<FacetCount> = facet_counts
+                .get(Facet::from_path([dim]))
+                .map(|(facet, count)| FacetCount {
+                    value: facet
+                        .to_path()
+                        .last()
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                    count,
+                })
+                .collect();
+            if dim == "year" || dim == "decade" {
+                values.sort_by(|a, b| a.value.cmp(&b.value));
+            } else {
+                values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                values.truncate(request.facet_limit);
+            }
+            facets_out.insert(dim.to_string(), values);
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: facets_out,
+        })
+    }
+
+    fn public_filter(&self, today: &str) -> Box<dyn Query> {
+        let f = &self.fields;
+        let today = crate::model::DateValue::parse_day(today)
+            .map(|d| day_number(d.year, d.month, d.day))
+            .unwrap_or(0);
+        let published = TermQuery::new(
+            Term::from_field_text(f.visibility, "published"),
+            IndexRecordOption::Basic,
+        );
+        let embargo_over = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.visibility, "embargoed"),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(f.embargo, today)),
+                )),
+            ),
+        ]);
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Should, Box::new(published) as Box<dyn Query>),
+            (Occur::Should, Box::new(embargo_over)),
+        ]))
+    }
+
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        generators: &[Option<SnippetGenerator>],
+    ) -> Hit {
+        let f = &self.fields;
+        let first = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let versions: Vec<(String, String, String)> = first(f.versions)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut parts = l.split('\t');
+                Some((
+                    parts.next()?.to_string(),
+                    parts.next()?.to_string(),
+                    parts.next()?.to_string(),
+                ))
+            })
+            .collect();
+        let mut snippet = None;
+        for (field_name, kind, language) in &versions {
+            let Some(slot) = BODY_FIELDS.iter().position(|(n, _, _)| n == field_name) else {
+                continue;
+            };
+            let Some(generator) = &generators[slot] else {
+                continue;
+            };
+            for value in doc.get_all(f.bodies[slot]).filter_map(|v| v.as_str()) {
+                let mut s = generator.snippet(value);
+                if !s.highlighted().is_empty() {
+                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    snippet = Some((
+                        s.to_html(),
+                        Matched {
+                            kind: kind.clone(),
+                            language: Some(language.clone()),
+                        },
+                    ));
+                    break;
+                }
+            }
+            if snippet.is_some() {
+                break;
+            }
+        }
+        let title = first(f.title).unwrap_or_default();
+        let (snippet, matched) = snippet.unwrap_or_else(|| {
+            let body = versions
+                .first()
+                .and_then(|(name, _, _)| BODY_FIELDS.iter().position(|(n, _, _)| n == name))
+                .and_then(|slot| first(f.bodies[slot]))
+                .unwrap_or_default();
+            let opening: String = body.chars().take(240).collect();
+            (
+                escape_html(&opening),
+                Matched {
+                    kind: "metadata".into(),
+                    language: None,
+                },
+            )
+        });
+        Hit {
+            id: first(f.id).unwrap_or_default(),
+            title,
+            date: first(f.edtf),
+            score,
+            snippet,
+            matched,
+        }
+    }
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Turns a parsed query into a tantivy query.
+struct Compiler<'a> {
+    fields: &'a Fields,
+    authority: &'a NameAuthority,
+    analyzers: Vec<(&'static str, TextAnalyzer)>,
+}
+
+impl Compiler<'_> {
+    /// `None` for a node that can match nothing it could be asked about
+    /// (a word of punctuation only): it is left out of its group.
+    fn node(&mut self, node: &Node) -> Option<Box<dyn Query>> {
+        match node {
+            Node::All => Some(Box::new(AllQuery)),
+            Node::Text {
+                field,
+                text,
+                phrase,
+            } => self.text(*field, text, *phrase),
+            Node::Date { from, to } => Some(self.date(*from, *to)),
+            Node::Not(inner) => {
+                let inner = self.node(inner)?;
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                    (Occur::MustNot, inner),
+                ])))
+            }
+            Node::Or(parts) => {
+                let clauses: Vec<(Occur, Box<dyn Query>)> = parts
+                    .iter()
+                    .filter_map(|p| self.node(p))
+                    .map(|q| (Occur::Should, q))
+                    .collect();
+                (!clauses.is_empty())
+                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            }
+            Node::And(parts) => self.and(parts),
+        }
+    }
+
+    /// A conjunction, with runs of plain words that spell a known name
+    /// widened to every form of that name.
+    fn and(&mut self, parts: &[Node]) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut i = 0;
+        while i < parts.len() {
+            if let Some((len, forms)) = self.name_run(&parts[i..]) {
+                clauses.push((Occur::Must, self.name(&forms)));
+                i += len;
+                continue;
+            }
+            match &parts[i] {
+                Node::Not(inner) => {
+                    if let Some(q) = self.node(inner) {
+                        clauses.push((Occur::MustNot, q));
+                    }
+                }
+                other => {
+                    if let Some(q) = self.node(other) {
+                        clauses.push((Occur::Must, q));
+                    }
+                }
+            }
+            i += 1;
+        }
+        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+            if clauses.is_empty() {
+                return None;
+            }
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The longest run of plain words at the start of `parts` that is a
+    /// known name form, with that person's forms.
+    fn name_run(&self, parts: &[Node]) -> Option<(usize, Vec<String>)> {
+        let max = self.authority.longest_form().min(parts.len());
+        for len in (1..=max).rev() {
+            let mut words = Vec::new();
+            for p in &parts[..len] {
+                match p {
+                    Node::Text {
+                        field: None, text, ..
+                    } => words.push(text.as_str()),
+                    _ => break,
+                }
+            }
+            if words.len() != len {
+                continue;
+            }
+            if let Some(forms) = self.authority.forms_of(&words.join(" ")) {
+                let mut forms = forms.to_vec();
+                forms.push(words.join(" "));
+                return Some((len, forms));
+            }
+        }
+        None
+    }
+
+    /// Any form of a name, as a phrase, anywhere (names count most).
+    fn name(&mut self, forms: &[String]) -> Box<dyn Query> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = forms
+            .iter()
+            .filter_map(|form| self.plain_text(form))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn text(
+        &mut self,
+        field: Option<QueryField>,
+        text: &str,
+        phrase: bool,
+    ) -> Option<Box<dyn Query>> {
+        let f = self.fields.clone();
+        if field.is_none()
+            && let Some(forms) = self.authority.forms_of(text)
+            && forms.len() > 1
+            && phrase
+        {
+            // A quoted name: still every form of it.
+            let forms = forms.to_vec();
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for form in &forms {
+                if let Some(q) = self.plain_text(form) {
+                    clauses.push((Occur::Should, q));
+                }
+            }
+            return (!clauses.is_empty())
+                .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+        }
+        let targets: Vec<(Field, &str, f32)> = match field {
+            None => {
+                let mut t = vec![
+                    (f.title, "en", 2.0),
+                    (f.meta, "en", 1.0),
+                    (f.names, "xx", 3.0),
+                ];
+                for (slot, (_, _, analyzer)) in BODY_FIELDS.iter().enumerate() {
+                    t.push((f.bodies[slot], analyzer, 1.0));
+                }
+                t
+            }
+            Some(QueryField::Title) => vec![(f.title, "en", 1.0)],
+            Some(QueryField::Creator) => vec![(f.creator, "xx", 1.0)],
+            Some(QueryField::Type) => vec![(f.doc_type, "xx", 1.0)],
+            Some(QueryField::Collection) => vec![(f.collection, "xx", 1.0)],
+            Some(QueryField::Repository) => vec![(f.repository, "xx", 1.0)],
+            Some(QueryField::Language) => {
+                return Some(Box::new(TermQuery::new(
+                    Term::from_field_text(f.language, &text.trim().to_lowercase()),
+                    IndexRecordOption::Basic,
+                )));
+            }
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, analyzer, boost) in targets {
+            if let Some(q) = self.field_query(field, analyzer, text) {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            }
+        }
+        // Cyrillic also as Latin transliteration ("Хрущев" → Khrushchev).
+        if field.is_none()
+            && let Some(latin) = names::cyrillic_to_latin(text)
+        {
+            for (slot, (_, _, analyzer)) in BODY_FIELDS.iter().enumerate() {
+                if let Some(q) = self.field_query(f.bodies[slot], analyzer, &latin) {
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
+                }
+            }
+            if let Some(q) = self.field_query(f.title, "en", &latin) {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
+            }
+        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// A form of a name, without widening it again.
+    fn plain_text(&mut self, text: &str) -> Option<Box<dyn Query>> {
+        self.text(None, text, false)
+    }
+
+    /// A term, or a phrase when the text analyses to several terms.
+    fn field_query(&mut self, field: Field, analyzer: &str, text: &str) -> Option<Box<dyn Query>> {
+        let a = &mut self
+            .analyzers
+            .iter_mut()
+            .find(|(name, _)| *name == analyzer)
+            .expect("every analyzer is built")
+            .1;
+        let terms: Vec<Term> = analysis::terms(a, text)
+            .into_iter()
+            .map(|t| Term::from_field_text(field, &t))
+            .collect();
+        match terms.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(
+                terms.into_iter().next().expect("one term"),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => Some(Box::new(PhraseQuery::new(terms))),
+        }
+    }
+
+    /// Records whose whole date range lies within `[from, to]`: a document
+    /// dated 1960–1963 is not "a 1962 document", nor is one dated "194X" a
+    /// 1945 one.
+    fn date(&self, from: Option<i64>, to: Option<i64>) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(from) = from {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.date_lo, from)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        if let Some(to) = to {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(f.date_hi, to)),
+                )),
+            ));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+}

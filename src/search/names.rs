@@ -1,0 +1,259 @@
+//! Name variants across scripts and romanisations.
+//!
+//! A [`NameAuthority`] groups the forms of one person's name ("Kim Il Sung",
+//! "Kim Il-sung", "김일성", "金日成", "Ким Ир Сен"). fonds ships one
+//! (`data/persons.txt`, documented there) and an archive extends it with
+//! `DATA/persons.txt`. At query time a run of query words that spells any
+//! form is widened to all forms of that person; at index time the forms a
+//! record itself gives for its people (TEI index names, a manifest's
+//! `named_entities`) are indexed with it ([`record_name_forms`]).
+//! Cyrillic words are also transliterated to Latin ([`cyrillic_to_latin`]),
+//! so "Хрущев" meets "Khrushchev" even for names no list knows.
+//!
+//! Invariant: matching compares [`name_key`]s (case, spaces, hyphens,
+//! apostrophes and `ё`/`е` ignored), never raw strings.
+
+use crate::model::Record;
+use std::collections::HashMap;
+
+/// The authority list shipped with fonds.
+pub const SHIPPED: &str = include_str!("../../data/persons.txt");
+
+/// Groups of name forms, looked up by key.
+#[derive(Debug, Clone, Default)]
+pub struct NameAuthority {
+    groups: Vec<Vec<String>>,
+    by_key: HashMap<String, usize>,
+    longest: usize,
+}
+
+/// The comparison key of a name form.
+pub fn name_key(form: &str) -> String {
+    form.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+impl NameAuthority {
+    /// The shipped list.
+    pub fn shipped() -> NameAuthority {
+        let mut a = NameAuthority::default();
+        a.extend_from_text(SHIPPED);
+        a
+    }
+
+    /// Adds the groups of a list in the `persons.txt` format. A group that
+    /// shares a form with a known one is merged into it.
+    pub fn extend_from_text(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let forms: Vec<String> = line
+                .split(" | ")
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect();
+            self.add_group(forms);
+        }
+    }
+
+    /// Adds one group of forms.
+    pub fn add_group(&mut self, forms: Vec<String>) {
+        let existing = forms
+            .iter()
+            .find_map(|f| self.by_key.get(&name_key(f)).copied());
+        let index = match existing {
+            Some(i) => i,
+            None => {
+                self.groups.push(Vec::new());
+                self.groups.len() - 1
+            }
+        };
+        for form in forms {
+            let key = name_key(&form);
+            if key.is_empty() {
+                continue;
+            }
+            self.longest = self.longest.max(form.split_whitespace().count());
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.by_key.entry(key) {
+                slot.insert(index);
+                self.groups[index].push(form);
+            }
+        }
+    }
+
+    /// The forms of the person a text names, if it names one.
+    pub fn forms_of(&self, text: &str) -> Option<&[String]> {
+        self.by_key
+            .get(&name_key(text))
+            .map(|&i| self.groups[i].as_slice())
+    }
+
+    /// The most words a known form has (how far a query run is tried).
+    pub fn longest_form(&self) -> usize {
+        self.longest.max(1)
+    }
+
+    /// How many people the authority knows.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether it knows nobody.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// The forms of names a record gives itself, to index with it: each
+/// person's name, index form and variants, the index form turned around
+/// ("Khrushchev, Nikita S." → "Nikita S. Khrushchev"), and the forms of
+/// each line of a manifest's `named_entities` column ("李箕永 (Lee Gi-Young)
+/// ⇥ 이기영 (Lee Gi-Young) ⇥ Lee Gi-Young").
+pub fn record_name_forms(record: &Record) -> Vec<String> {
+    let mut out = Vec::new();
+    let agents = record
+        .creators
+        .iter()
+        .chain(&record.recipients)
+        .chain(&record.people);
+    for agent in agents {
+        out.push(agent.name.clone());
+        if let Some(authority) = &agent.authority {
+            out.push(authority.clone());
+            if let Some((surname, given)) = authority.split_once(", ") {
+                out.push(format!("{given} {surname}"));
+            }
+        }
+        out.extend(agent.variants.iter().cloned());
+    }
+    if let Some(entities) = record.extra.get("named_entities") {
+        for line in entities.lines() {
+            for cell in line
+                .split('\t')
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && *c != "---")
+            {
+                match cell.split_once(" (") {
+                    Some((form, gloss)) => {
+                        out.push(form.trim().to_string());
+                        out.push(gloss.trim_end_matches(')').trim().to_string());
+                    }
+                    None => out.push(cell.to_string()),
+                }
+            }
+        }
+    }
+    out.retain(|f| !f.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Transliterates Russian Cyrillic to Latin the way English-language
+/// archives spell Russian names (BGN/PCGN-like, `х` → kh, `щ` → shch, `ё`/`е`
+/// → e). Returns `None` for text with no Cyrillic letter.
+pub fn cyrillic_to_latin(text: &str) -> Option<String> {
+    if !text.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        let latin = match lower {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "i",
+            'й' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' | 'ь' => "",
+            'ы' => "y",
+            'ю' => "yu",
+            'я' => "ya",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        let mut letters = latin.chars();
+        if c.is_uppercase()
+            && let Some(first) = letters.next()
+        {
+            out.extend(first.to_uppercase());
+        }
+        out.extend(letters);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_list_knows_every_form_of_kim_il_sung() {
+        let a = NameAuthority::shipped();
+        for form in [
+            "Kim Il Sung",
+            "Kim Il-sung",
+            "김일성",
+            "金日成",
+            "Ким Ир Сен",
+            "kim il-sung",
+        ] {
+            let forms = a.forms_of(form).unwrap_or_else(|| panic!("{form} unknown"));
+            assert!(forms.contains(&"金日成".to_string()));
+            assert!(forms.contains(&"Kim Il Sung".to_string()));
+        }
+        assert!(a.forms_of("Kim").is_none());
+        assert_eq!(a.forms_of("Хрущев"), a.forms_of("Khrushchev"));
+        assert_eq!(a.forms_of("毛泽东"), a.forms_of("Mao Tse-tung"));
+        assert!(a.longest_form() >= 3);
+    }
+
+    #[test]
+    fn an_archive_list_extends_a_known_person() {
+        let mut a = NameAuthority::shipped();
+        let before = a.len();
+        a.extend_from_text("# ours\nKim Il Sung | Kim Irsen\nSomebody New | Сомебоди\n");
+        assert_eq!(a.len(), before + 1);
+        assert!(
+            a.forms_of("Kim Irsen")
+                .unwrap()
+                .contains(&"김일성".to_string())
+        );
+        assert!(a.forms_of("Сомебоди").is_some());
+    }
+
+    #[test]
+    fn cyrillic_transliterates() {
+        assert_eq!(cyrillic_to_latin("Хрущев").as_deref(), Some("Khrushchev"));
+        assert_eq!(cyrillic_to_latin("Громыко").as_deref(), Some("Gromyko"));
+        assert_eq!(cyrillic_to_latin("Kennedy"), None);
+    }
+}

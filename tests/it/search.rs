@@ -1,0 +1,332 @@
+//! Search over the real index: name variants, facets against a brute-force
+//! count, date ranges, snippets, bad queries, and recovery from a crash
+//! between the store's commit and the index's.
+
+use super::common::{FRUS, Fonds, SEED, corpus, demo};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn search(f: &Fonds, query: &str, limit: usize) -> Value {
+    let out = f.ok(&["search", query, "--json", "--limit", &limit.to_string()]);
+    serde_json::from_str(&out).expect("search --json prints JSON")
+}
+
+fn ids(results: &Value) -> Vec<String> {
+    results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn demo_archive() -> Fonds {
+    let f = Fonds::new();
+    f.import(&[&demo(SEED), &demo(FRUS)]);
+    f
+}
+
+/// Every form of a name puts `id` in the top 3.
+fn assert_variants_find(f: &Fonds, forms: &[&str], id: &str) {
+    for form in forms {
+        let r = search(f, form, 3);
+        assert!(
+            ids(&r).contains(&id.to_string()),
+            "{form:?} → {:?}",
+            ids(&r)
+        );
+    }
+}
+
+#[test]
+fn every_form_of_kim_il_sung_finds_the_seed() {
+    let f = demo_archive();
+    assert_variants_find(
+        &f,
+        &[
+            "Kim Il Sung",
+            "Kim Il-sung",
+            "김일성",
+            "金日成",
+            "Ким Ир Сен",
+        ],
+        "208261",
+    );
+}
+
+#[test]
+fn khrushchev_in_latin_and_cyrillic_finds_frus() {
+    let f = demo_archive();
+    for q in ["Khrushchev", "Хрущев", "Хрущёв", "赫鲁晓夫"] {
+        let r = search(&f, q, 10);
+        assert!(r["total"].as_u64().unwrap() > 50, "{q}: {}", r["total"]);
+        assert!(
+            ids(&r).iter().all(|id| id.starts_with("frus1961-63v06")),
+            "{q}: {:?}",
+            ids(&r)
+        );
+    }
+    // A name beyond the examples: Stalin in Cyrillic finds the seed, whose
+    // text spells him in Latin letters only.
+    assert_variants_find(&f, &["Сталин", "스탈린", "斯大林"], "208261");
+}
+
+#[test]
+fn hits_say_which_version_matched_and_snippets_are_marked() {
+    let f = demo_archive();
+    let r = search(&f, "liberator", 10);
+    let hit = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "208261")
+        .expect("the seed is found");
+    assert_eq!(hit["matched"]["kind"], "translation");
+    assert_eq!(hit["matched"]["language"], "en");
+    assert!(
+        hit["snippet"].as_str().unwrap().contains("<mark>liberat"),
+        "{}",
+        hit["snippet"]
+    );
+    assert_eq!(hit["date"], "1948-09-22");
+}
+
+#[test]
+fn snippets_escape_everything_but_the_marks() {
+    let f = Fonds::new();
+    std::fs::create_dir_all(f.path("b/text")).unwrap();
+    std::fs::write(
+        f.path("b/text/x.txt"),
+        "<script>alert(1)</script> the Cuba <img src=x onerror=y> & more",
+    )
+    .unwrap();
+    std::fs::write(
+        f.path("b/manifest.csv"),
+        "identifier,title,date,language,text\nx-1,<script>alert(1)</script>,1962-10-22,en,text/x.txt\n",
+    )
+    .unwrap();
+    f.import(&[&f.path("b")]);
+    let r = search(&f, "Cuba", 5);
+    let snippet = r["hits"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>Cuba</mark>"), "{snippet}");
+    assert!(
+        !snippet.contains("<script>") && !snippet.contains("<img"),
+        "{snippet}"
+    );
+    assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+}
+
+#[test]
+fn date_ranges_follow_edtf_bounds() {
+    let f = demo_archive();
+    let r = search(&f, "date:1962", 200);
+    let total = r["total"].as_u64().unwrap();
+    assert!(total > 10, "{total}");
+    for hit in r["hits"].as_array().unwrap() {
+        let date = hit["date"].as_str().unwrap();
+        assert!(
+            date.starts_with("1962") && !date.contains("/1963"),
+            "{date}"
+        );
+    }
+    assert_eq!(ids(&search(&f, "date:1948-09", 5)), ["208261"]);
+    assert!(ids(&search(&f, "date:..1950", 5)).contains(&"208261".to_string()));
+    let both = search(&f, "date:1961..1963", 1)["total"].as_u64().unwrap();
+    let parts: u64 = ["date:1961", "date:1962", "date:1963"]
+        .iter()
+        .map(|q| search(&f, q, 1)["total"].as_u64().unwrap())
+        .sum();
+    assert!(both >= parts, "{both} < {parts}");
+}
+
+#[test]
+fn boolean_and_field_queries() {
+    let f = demo_archive();
+    let all = search(&f, "Kennedy", 1)["total"].as_u64().unwrap();
+    let without = search(&f, "Kennedy -Cuba", 1)["total"].as_u64().unwrap();
+    let with = search(&f, "Kennedy AND Cuba", 1)["total"].as_u64().unwrap();
+    assert_eq!(all, without + with);
+    let either = search(&f, "Cuba OR Berlin", 1)["total"].as_u64().unwrap();
+    assert!(either >= search(&f, "Cuba", 1)["total"].as_u64().unwrap());
+    assert_eq!(ids(&search(&f, "title:Generalissimo", 5)), ["208261"]);
+    assert_eq!(ids(&search(&f, "creator:\"Kim Il Sung\"", 5)), ["208261"]);
+    assert_eq!(search(&f, "language:ru", 5)["total"], 1);
+    assert_eq!(search(&f, "repository:RGASPI", 5)["total"], 1);
+    assert_eq!(
+        search(&f, "\"evacuation of the remaining Soviet troops\"", 5)["total"],
+        1
+    );
+}
+
+#[test]
+fn bad_queries_get_clear_errors() {
+    let f = demo_archive();
+    for (q, says) in [
+        ("\"unbalanced", "quotation mark"),
+        ("(a OR b", "not closed"),
+        ("colour:red", "unknown field"),
+        ("date:1962-13-45", "not a date"),
+    ] {
+        let err = f.fails(&["search", q]);
+        assert!(err.contains(says), "{q}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let long = "Cuba ".repeat(2_000);
+    assert!(f.fails(&["search", &long]).contains("at most 2000"));
+    let deep = format!("{}Cuba{}", "(".repeat(500), ")".repeat(500));
+    assert!(f.fails(&["search", &deep]).contains("deeper"));
+}
+
+/// The facets the index reports equal those counted record by record over
+/// the store's own dump (an independent derivation of each dimension).
+fn assert_facets_match_store(f: &Fonds) {
+    let dump = f.dump();
+    let mut expected: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for line in dump.lines().skip(1) {
+        let r: Value = serde_json::from_str(line).unwrap();
+        let mut values = Vec::new();
+        if let Some(earliest) = r["date"]["earliest"].as_str() {
+            let year: i64 = earliest[..4].parse().unwrap();
+            values.push(("year", format!("{year:04}")));
+            values.push(("decade", format!("{:04}", year / 10 * 10)));
+        }
+        if let Some(l) = r["original_language"].as_str() {
+            values.push(("language", l.to_string()));
+        }
+        if let Some(t) = r["type"].as_str() {
+            values.push(("type", t.to_string()));
+        }
+        for c in r["creators"].as_array().into_iter().flatten() {
+            values.push(("creator", c["name"].as_str().unwrap().to_string()));
+        }
+        for c in r["collections"].as_array().into_iter().flatten() {
+            values.push(("collection", c.as_str().unwrap().to_string()));
+        }
+        let repository = r["archival_reference"]["repository"]
+            .as_str()
+            .or(r["holding_archive"].as_str());
+        if let Some(repo) = repository {
+            values.push(("repository", repo.to_string()));
+        }
+        values.sort();
+        values.dedup();
+        for (dim, value) in values {
+            *expected.entry((dim.to_string(), value)).or_default() += 1;
+        }
+    }
+    let out = f.ok(&["search", "*", "--json", "--limit", "1"]);
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (dim, values) in r["facets"].as_object().unwrap() {
+        for v in values.as_array().unwrap() {
+            got.insert(
+                (dim.clone(), v["value"].as_str().unwrap().to_string()),
+                v["count"].as_u64().unwrap(),
+            );
+        }
+    }
+    // The index lists at most 50 values for the long dimensions; each one it
+    // lists must be exact, and year, decade and language are complete.
+    for (key, count) in &got {
+        assert_eq!(expected.get(key), Some(count), "{key:?}");
+    }
+    for (key, count) in &expected {
+        if ["year", "decade", "language"].contains(&key.0.as_str()) {
+            assert_eq!(got.get(key), Some(count), "{key:?}");
+        }
+    }
+    assert_eq!(
+        r["total"].as_u64().unwrap() as usize,
+        dump.lines().count() - 1
+    );
+}
+
+#[test]
+fn facet_counts_equal_a_count_over_the_store() {
+    assert_facets_match_store(&demo_archive());
+}
+
+#[test]
+fn a_crash_between_store_and_index_commits_loses_nothing() {
+    let f = Fonds::new();
+    f.import(&[&demo(FRUS)]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fonds"))
+        .arg("--data")
+        .arg(f.data())
+        .args(["import", demo(SEED).to_str().unwrap()])
+        .env("FONDS_FAULT", "after-store-commit")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the fault should have stopped the import"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aborting between"));
+    // The store has the record; the next start brings the index up to it.
+    assert_eq!(ids(&search(&f, "Kim Il Sung", 3))[0], "208261");
+}
+
+#[test]
+fn reindex_rebuilds_the_same_results() {
+    let f = demo_archive();
+    let before = search(&f, "Kennedy Berlin", 20);
+    let err = f.run(&["reindex"]);
+    assert!(err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("reindexed 121 records"));
+    let after = search(&f, "Kennedy Berlin", 20);
+    assert_eq!(ids(&before), ids(&after));
+    assert_eq!(before["total"], after["total"]);
+    // A wiped index is rebuilt from the store at the next start.
+    std::fs::remove_dir_all(f.data().join("index")).unwrap();
+    assert_eq!(search(&f, "Kennedy Berlin", 20)["total"], before["total"]);
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn the_whole_corpus_is_found_in_any_language() {
+    let f = Fonds::new();
+    f.import(&[&corpus("")]);
+    assert_variants_find(
+        &f,
+        &[
+            "Kim Il Sung",
+            "Kim Il-sung",
+            "김일성",
+            "金日成",
+            "Ким Ир Сен",
+        ],
+        "208261",
+    );
+    for q in ["Khrushchev", "Хрущев"] {
+        assert!(
+            ids(&search(&f, q, 10))
+                .iter()
+                .any(|id| id.starts_with("frus")),
+            "{q}"
+        );
+    }
+    assert!(ids(&search(&f, "black spot earth", 3)).contains(&"pgg-01-020".to_string()));
+    let all = search(&f, "*", 1);
+    let ko = all["facets"]["language"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["value"] == "ko")
+        .unwrap()["count"]
+        .as_u64();
+    assert_eq!(ko, Some(2822));
+    let cuba = search(&f, "Cuba date:1962", 500);
+    assert!(ids(&cuba).contains(&"1962-10-22-address-buildup-arms-cuba".to_string()));
+    for hit in cuba["hits"].as_array().unwrap() {
+        assert!(
+            hit["date"].as_str().unwrap().starts_with("1962"),
+            "{}",
+            hit["date"]
+        );
+    }
+    // Names beyond the examples: the editor of 별건곤 in hangul, hanja, romanised.
+    for q in ["방정환", "方定煥", "Pang Chong-hwan"] {
+        assert!(search(&f, q, 1)["total"].as_u64().unwrap() > 0, "{q}");
+    }
+    assert_facets_match_store(&f);
+}
