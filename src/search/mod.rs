@@ -332,20 +332,32 @@ impl SearchIndex {
         deleted: &[String],
         last_change: u64,
     ) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
+            for id in deleted {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+            for record in records {
+                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                writer.add_document(self.document(record))?;
+            }
+            Ok(format!("change:{last_change}"))
+        })
+    }
+
+    /// Runs `work` with the writer (opened on first use), then commits with
+    /// the payload `work` returns and reloads the reader.
+    fn with_writer(
+        &self,
+        work: impl FnOnce(&mut IndexWriter) -> Result<String, SearchError>,
+    ) -> Result<(), SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             *guard = Some(self.index.writer_with_num_threads(2, 256 * 1024 * 1024)?);
         }
         let writer = guard.as_mut().expect("the writer was just opened");
-        for id in deleted {
-            writer.delete_term(Term::from_field_text(self.fields.id, id));
-        }
-        for record in records {
-            writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
-            writer.add_document(self.document(record))?;
-        }
+        let payload = work(writer)?;
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&format!("change:{last_change}"));
+        commit.set_payload(&payload);
         commit.commit()?;
         self.reader.reload()?;
         Ok(())
@@ -353,17 +365,10 @@ impl SearchIndex {
 
     /// Drops every document (for a rebuild); records change 0 as applied.
     pub fn clear(&self) -> Result<(), SearchError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.index.writer_with_num_threads(2, 256 * 1024 * 1024)?);
-        }
-        let writer = guard.as_mut().expect("the writer was just opened");
-        writer.delete_all_documents()?;
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload("change:0");
-        commit.commit()?;
-        self.reader.reload()?;
-        Ok(())
+        self.with_writer(|writer| {
+            writer.delete_all_documents()?;
+            Ok("change:0".to_string())
+        })
     }
 
     /// How many records the index holds.
