@@ -282,6 +282,8 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     authority: NameAuthority,
+    /// Built once; each search's query compiler gets a copy.
+    analyzers: Vec<(&'static str, TextAnalyzer)>,
 }
 
 const FORMAT_FILE: &str = "fonds-index-format";
@@ -312,6 +314,10 @@ impl SearchIndex {
             writer: Mutex::new(None),
             fields,
             authority,
+            analyzers: analysis::ANALYZERS
+                .iter()
+                .map(|a| (*a, analysis::build(a)))
+                .collect(),
         })
     }
 
@@ -501,10 +507,7 @@ impl SearchIndex {
         let mut compiler = Compiler {
             fields: &self.fields,
             authority: &self.authority,
-            analyzers: analysis::ANALYZERS
-                .iter()
-                .map(|a| (*a, analysis::build(a)))
-                .collect(),
+            analyzers: self.analyzers.clone(),
         };
         let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
         if request.public_only {
@@ -546,11 +549,20 @@ impl SearchIndex {
                     )
                 }
             };
-        let generators: Vec<Option<SnippetGenerator>> = self
-            .fields
-            .bodies
+        let page: Vec<(f32, tantivy::DocAddress)> = scored
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect();
+        // Snippet generators look up term statistics: only worth it for a
+        // page that has hits.
+        let generator_fields = if page.is_empty() {
+            &[][..]
+        } else {
+            &self.fields.bodies[..]
+        };
+        let generators: Vec<Option<SnippetGenerator>> = generator_fields
             .iter()
-            .chain(std::iter::once(&self.fields.title))
             .map(|field| {
                 SnippetGenerator::create(&searcher, &*query, *field)
                     .ok()
@@ -561,7 +573,7 @@ impl SearchIndex {
             })
             .collect();
         let mut hits = Vec::new();
-        for (score, address) in scored.into_iter().skip(request.offset).take(request.limit) {
+        for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&doc, score, &generators));
         }
@@ -832,22 +844,14 @@ impl Compiler<'_> {
         text: &str,
         phrase: bool,
     ) -> Option<Box<dyn Query>> {
-        let f = self.fields.clone();
+        let f = self.fields;
         if field.is_none()
+            && phrase
             && let Some(forms) = self.authority.forms_of(text)
             && forms.len() > 1
-            && phrase
         {
             // A quoted name: still every form of it.
-            let forms = forms.to_vec();
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for form in &forms {
-                if let Some(q) = self.plain_text(form) {
-                    clauses.push((Occur::Should, q));
-                }
-            }
-            return (!clauses.is_empty())
-                .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+            return Some(self.name(forms));
         }
         let targets: Vec<(Field, &str, f32)> = match field {
             None => {

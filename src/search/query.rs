@@ -417,6 +417,10 @@ mod tests {
         assert_eq!(parse("*").unwrap(), Node::All);
     }
 
+    fn dates(from: Option<i64>, to: Option<i64>) -> Node {
+        Node::Date { from, to }
+    }
+
     #[test]
     fn fields_and_dates() {
         assert_eq!(
@@ -429,38 +433,20 @@ mod tests {
         );
         assert_eq!(
             parse("date:1962").unwrap(),
-            Node::Date {
-                from: Some(19620101),
-                to: Some(19621231)
-            }
+            dates(Some(19620101), Some(19621231))
         );
         assert_eq!(
             parse("date:1961..1963").unwrap(),
-            Node::Date {
-                from: Some(19610101),
-                to: Some(19631231)
-            }
+            dates(Some(19610101), Some(19631231))
         );
         assert_eq!(
             parse("date:1948-09").unwrap(),
-            Node::Date {
-                from: Some(19480901),
-                to: Some(19480930)
-            }
+            dates(Some(19480901), Some(19480930))
         );
-        assert_eq!(
-            parse("date:..1950").unwrap(),
-            Node::Date {
-                from: None,
-                to: Some(19501231)
-            }
-        );
+        assert_eq!(parse("date:..1950").unwrap(), dates(None, Some(19501231)));
         assert_eq!(
             parse("date:194X").unwrap(),
-            Node::Date {
-                from: Some(19400101),
-                to: Some(19491231)
-            }
+            dates(Some(19400101), Some(19491231))
         );
     }
 
