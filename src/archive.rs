@@ -227,14 +227,34 @@ impl Archive {
             }
             progress.files(i + 1, total, records.len());
         }
-        errors.extend(duplicate_claims(&records));
+        if !errors.is_empty() {
+            return Err(ArchiveError::Rejected(errors));
+        }
+        let mut report = self.apply_batch(&records, options).await?;
+        report.files = total;
+        report.bytes = bytes;
+        report.skipped = discovery.skipped;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// Applies records already parsed (by an importer, a form, a harvester)
+    /// as one batch: checks that no identifier is claimed twice, writes the
+    /// store in one transaction, then brings the index up to it.
+    pub async fn apply_batch(
+        &self,
+        records: &[Record],
+        options: ImportOptions,
+    ) -> Result<ImportReport, ArchiveError> {
+        let started = Instant::now();
+        let errors = duplicate_claims(records);
         if !errors.is_empty() {
             return Err(ArchiveError::Rejected(errors));
         }
         let report = self
             .store
             .apply(
-                &records,
+                records,
                 ApplyOptions {
                     allow_origin_change: options.replace,
                 },
@@ -246,13 +266,13 @@ impl Archive {
         }
         self.sync_index().await?;
         Ok(ImportReport {
-            files: total,
+            files: 0,
             records: records.len(),
             created: report.count(Outcome::Created),
             updated: report.count(Outcome::Updated),
             unchanged: report.count(Outcome::Unchanged),
-            bytes,
-            skipped: discovery.skipped,
+            bytes: 0,
+            skipped: Vec::new(),
             elapsed: started.elapsed(),
         })
     }

@@ -79,8 +79,11 @@ pub struct MultiScriptStream<'a> {
     text: &'a str,
     /// Byte position of the next character to read.
     at: usize,
-    /// Pending CJK run: (byte offsets of its characters, index of the next bigram).
-    cjk: Option<(Vec<usize>, usize)>,
+    /// Pending CJK run: byte offset of the next bigram's first character,
+    /// and the end of the run; `None` outside a run.
+    cjk: Option<(usize, usize)>,
+    /// Whether the pending run has yielded a token yet.
+    cjk_started: bool,
     token: Token,
     position: usize,
 }
@@ -92,9 +95,20 @@ impl Tokenizer for MultiScriptTokenizer {
             text,
             at: 0,
             cjk: None,
+            cjk_started: false,
             token: Token::default(),
             position: 0,
         }
+    }
+}
+
+/// Whether a character belongs to a token (ASCII tested first: most text).
+#[inline]
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_cjk(c) || c.is_alphanumeric()
     }
 }
 
@@ -109,29 +123,35 @@ impl MultiScriptStream<'_> {
         self.position += 1;
     }
 
-    /// Emits the next bigram of the pending CJK run, if any.
+    /// Emits the next bigram of the pending CJK run (a lone character when
+    /// the run has only one), if any.
     fn next_bigram(&mut self) -> bool {
-        let Some((starts, next)) = self.cjk.take() else {
+        let Some((from, end)) = self.cjk else {
             return false;
         };
-        let end_of = |i: usize, starts: &[usize], text: &str| {
-            starts.get(i + 1).copied().unwrap_or_else(|| {
-                starts[i] + text[starts[i]..].chars().next().map_or(0, char::len_utf8)
-            })
-        };
-        if starts.len() == 1 && next == 0 {
-            let to = end_of(0, &starts, self.text);
-            self.emit(starts[0], to);
-            return true;
-        }
-        if next + 1 >= starts.len() {
+        let mut chars = self.text[from..end].chars();
+        let Some(first) = chars.next() else {
+            self.cjk = None;
             return false;
+        };
+        let second_start = from + first.len_utf8();
+        match chars.next() {
+            Some(second) => {
+                self.cjk = Some((second_start, end));
+                self.cjk_started = true;
+                self.emit(from, second_start + second.len_utf8());
+                true
+            }
+            None if !self.cjk_started => {
+                self.cjk = None;
+                self.emit(from, second_start);
+                true
+            }
+            None => {
+                self.cjk = None;
+                false
+            }
         }
-        let to = end_of(next + 1, &starts, self.text);
-        let from = starts[next];
-        self.cjk = Some((starts, next + 1));
-        self.emit(from, to);
-        true
     }
 }
 
@@ -141,44 +161,32 @@ impl TokenStream for MultiScriptStream<'_> {
             return true;
         }
         let text = self.text;
-        let rest = &text[self.at..];
-        let mut chars = rest.char_indices().peekable();
+        let mut chars = text[self.at..].char_indices();
         // Skip separators.
-        while let Some(&(_, c)) = chars.peek() {
-            if c.is_alphanumeric() {
-                break;
-            }
-            chars.next();
-        }
-        let Some(&(start, first)) = chars.peek() else {
-            self.at = text.len();
-            return false;
-        };
-        let start = self.at + start;
-        if is_cjk(first) {
-            let mut starts = Vec::new();
-            let mut end = start;
-            while let Some(&(i, c)) = chars.peek() {
-                if !is_cjk(c) {
-                    break;
+        let (start, first) = loop {
+            match chars.next() {
+                Some((i, c)) if is_word_char(c) => break (self.at + i, c),
+                Some(_) => {}
+                None => {
+                    self.at = text.len();
+                    return false;
                 }
-                starts.push(self.at + i);
-                end = self.at + i + c.len_utf8();
-                chars.next();
             }
-            self.at = end;
-            self.cjk = Some((starts, 0));
-            return self.next_bigram();
-        }
-        let mut end = start;
-        while let Some(&(i, c)) = chars.peek() {
-            if !c.is_alphanumeric() || is_cjk(c) {
+        };
+        let cjk = is_cjk(first);
+        let mut end = start + first.len_utf8();
+        for (i, c) in chars {
+            if !is_word_char(c) || is_cjk(c) != cjk {
                 break;
             }
             end = self.at + i + c.len_utf8();
-            chars.next();
         }
         self.at = end;
+        if cjk {
+            self.cjk = Some((start, end));
+            self.cjk_started = false;
+            return self.next_bigram();
+        }
         self.emit(start, end);
         true
     }

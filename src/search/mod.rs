@@ -20,6 +20,7 @@
 pub mod analysis;
 pub mod names;
 pub mod query;
+mod snippet;
 
 use crate::model::{Record, TextKind, Visibility};
 use names::NameAuthority;
@@ -37,7 +38,6 @@ use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -554,28 +554,22 @@ impl SearchIndex {
             .skip(request.offset)
             .take(request.limit)
             .collect();
-        // Snippet generators look up term statistics: only worth it for a
-        // page that has hits.
-        let generator_fields = if page.is_empty() {
-            &[][..]
-        } else {
-            &self.fields.bodies[..]
-        };
-        let generators: Vec<Option<SnippetGenerator>> = generator_fields
+        let analyzers = BODY_FIELDS
             .iter()
-            .map(|field| {
-                SnippetGenerator::create(&searcher, &*query, *field)
-                    .ok()
-                    .map(|mut g| {
-                        g.set_max_num_chars(240);
-                        g
-                    })
+            .map(|(_, _, a)| {
+                self.analyzers
+                    .iter()
+                    .find(|(name, _)| name == a)
+                    .expect("every analyzer is built")
+                    .1
+                    .clone()
             })
             .collect();
+        let mut snippets = snippet::Snippets::new(&*query, &self.fields.bodies, analyzers);
         let mut hits = Vec::new();
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, &generators));
+            hits.push(self.hit(&doc, score, &mut snippets));
         }
         let mut facets_out = BTreeMap::new();
         for dim in FACETS {
@@ -636,12 +630,7 @@ impl SearchIndex {
         ]))
     }
 
-    fn hit(
-        &self,
-        doc: &TantivyDocument,
-        score: f32,
-        generators: &[Option<SnippetGenerator>],
-    ) -> Hit {
+    fn hit(&self, doc: &TantivyDocument, score: f32, snippets: &mut snippet::Snippets) -> Hit {
         let f = &self.fields;
         let first = |field: Field| {
             doc.get_first(field)
@@ -665,15 +654,10 @@ impl SearchIndex {
             let Some(slot) = BODY_FIELDS.iter().position(|(n, _, _)| n == field_name) else {
                 continue;
             };
-            let Some(generator) = &generators[slot] else {
-                continue;
-            };
             for value in doc.get_all(f.bodies[slot]).filter_map(|v| v.as_str()) {
-                let mut s = generator.snippet(value);
-                if !s.highlighted().is_empty() {
-                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                if let Some(html) = snippets.make(slot, value) {
                     snippet = Some((
-                        s.to_html(),
+                        html,
                         Matched {
                             kind: kind.clone(),
                             language: Some(language.clone()),

@@ -1,0 +1,257 @@
+//! Snippets without analysing whole documents.
+//!
+//! tantivy's snippet generator runs the field's full analyzer (stemmer
+//! included) over the whole stored text; for ten hits of 10 KB that is most
+//! of a search's time. Here a cheap pass finds the first place where a query
+//! term occurs (tokenizing without stemming, and stemming only tokens whose
+//! opening letters could give a query term), cuts a window around it, and
+//! hands only the window to tantivy's generator, which picks and marks the
+//! fragment as before.
+//!
+//! Invariant: a window is returned only around a token whose analysed form
+//! is a query term of that field, so a snippet never claims a match the
+//! index would not make.
+
+use super::analysis::{self, MultiScriptTokenizer};
+use std::collections::BTreeMap;
+use tantivy::query::Query;
+use tantivy::schema::Field;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream, Tokenizer};
+
+/// Snippet makers for a search's text fields, built when first needed.
+pub struct Snippets {
+    fields: Vec<Field>,
+    terms: Vec<FieldTerms>,
+    analyzers: Vec<TextAnalyzer>,
+    generators: Vec<Option<SnippetGenerator>>,
+}
+
+impl Snippets {
+    /// For `query` over `fields`, each analysed by the analyzer at the same
+    /// position in `analyzers`.
+    pub fn new(query: &dyn Query, fields: &[Field], analyzers: Vec<TextAnalyzer>) -> Snippets {
+        let mut terms = vec![Vec::new(); fields.len()];
+        query.query_terms(&mut |term, _| {
+            if let Some(slot) = fields.iter().position(|f| *f == term.field())
+                && let Some(text) = term.value().as_str()
+            {
+                terms[slot].push(text.to_string());
+            }
+        });
+        Snippets {
+            fields: fields.to_vec(),
+            terms: terms.into_iter().map(FieldTerms::new).collect(),
+            analyzers,
+            generators: fields.iter().map(|_| None).collect(),
+        }
+    }
+
+    /// The HTML snippet of `text` (field `slot`) around its first match, or
+    /// `None` when the text holds no query term.
+    pub fn make(&mut self, slot: usize, text: &str) -> Option<String> {
+        let window = window(text, &self.terms[slot], &mut self.analyzers[slot])?;
+        let generator = self.generators[slot].get_or_insert_with(|| {
+            // Every term weighs the same: the window already holds a match,
+            // and looking up term statistics per field costs more than it
+            // brings.
+            let weights: BTreeMap<String, f32> = self.terms[slot]
+                .terms
+                .iter()
+                .map(|t| (t.clone(), 1.0))
+                .collect();
+            SnippetGenerator::new(
+                weights,
+                self.analyzers[slot].clone(),
+                self.fields[slot],
+                240,
+            )
+        });
+        let mut snippet = generator.snippet(window);
+        if snippet.highlighted().is_empty() {
+            return None;
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        Some(snippet.to_html())
+    }
+}
+
+/// Characters kept before and after the first match.
+const BEFORE: usize = 300;
+const AFTER: usize = 600;
+
+/// The query terms of one field, with their opening letters for a quick test.
+#[derive(Debug, Clone, Default)]
+pub struct FieldTerms {
+    terms: Vec<String>,
+}
+
+impl FieldTerms {
+    /// Terms as the index stores them (analysed).
+    pub fn new(mut terms: Vec<String>) -> FieldTerms {
+        terms.sort();
+        terms.dedup();
+        FieldTerms { terms }
+    }
+
+    /// Whether the field has no query term.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Where the word holding the earliest occurrence of any term's opening
+    /// letters starts; `None` when one of them cannot be searched for this
+    /// way (then the caller starts at the beginning), or when none occurs.
+    fn first_candidate(&self, text: &str) -> Option<usize> {
+        let mut earliest: Option<usize> = None;
+        for term in &self.terms {
+            let opening: String = term.chars().take(2).collect();
+            if !opening.is_ascii()
+                && opening
+                    .chars()
+                    .any(|c| ('\u{00C0}'..='\u{024F}').contains(&c))
+            {
+                return None;
+            }
+            let mut capitalised = opening.clone();
+            if let Some(c) = opening.chars().next() {
+                capitalised = c.to_uppercase().chain(opening.chars().skip(1)).collect();
+            }
+            for variant in [opening.clone(), capitalised, opening.to_uppercase()] {
+                if let Some(at) = text.find(&variant) {
+                    earliest = Some(earliest.map_or(at, |e| e.min(at)));
+                }
+            }
+            // ё is folded to е in terms: a text may still write ё.
+            if opening.contains('е') {
+                return None;
+            }
+        }
+        let at = earliest?;
+        Some(
+            text[..at]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !c.is_alphanumeric())
+                .map_or(0, |(i, c)| i + c.len_utf8()),
+        )
+    }
+
+    /// Whether a raw token could analyse to one of the terms: its first two
+    /// letters, lower-cased, open some term (stems keep a word's opening
+    /// letters). Accented Latin letters are not folded here, so a token
+    /// opening with one is always analysed.
+    fn could_match(&self, token: &str) -> bool {
+        let mut opening = String::with_capacity(8);
+        for c in token.chars().take(2) {
+            if ('\u{00C0}'..='\u{024F}').contains(&c) {
+                return true;
+            }
+            opening.extend(c.to_lowercase().map(|c| if c == 'ё' { 'е' } else { c }));
+        }
+        self.terms.iter().any(|t| t.starts_with(&opening))
+    }
+}
+
+/// The part of `text` around the first token that `analyzer` turns into one
+/// of `terms`, or `None` when the text holds none.
+pub fn window<'t>(
+    text: &'t str,
+    terms: &FieldTerms,
+    analyzer: &mut TextAnalyzer,
+) -> Option<&'t str> {
+    if terms.is_empty() {
+        return None;
+    }
+    // Skip ahead to the first place a term's opening letters occur (in
+    // lower, capitalised or upper case), from the start of that word. A
+    // folded or umlauted word can hide before it: then look from the start.
+    match terms.first_candidate(text) {
+        Some(skip) if skip > 0 => window_from(text, skip, terms, analyzer)
+            .or_else(|| window_from(text, 0, terms, analyzer)),
+        _ => window_from(text, 0, terms, analyzer),
+    }
+}
+
+fn window_from<'t>(
+    text: &'t str,
+    skip: usize,
+    terms: &FieldTerms,
+    analyzer: &mut TextAnalyzer,
+) -> Option<&'t str> {
+    let mut tokenizer = MultiScriptTokenizer;
+    let mut stream = tokenizer.token_stream(&text[skip..]);
+    while stream.advance() {
+        let token = stream.token();
+        if !terms.could_match(&token.text) {
+            continue;
+        }
+        let analysed = analysis::terms(analyzer, &token.text);
+        if analysed
+            .iter()
+            .any(|a| terms.terms.binary_search(a).is_ok())
+        {
+            let (from, to) = (skip + token.offset_from, skip + token.offset_to);
+            let start = floor_boundary(text, from.saturating_sub(BEFORE));
+            let end = floor_boundary(text, (to + AFTER).min(text.len()));
+            return Some(&text[start..end]);
+        }
+    }
+    None
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(analyzer: &str, words: &[&str]) -> FieldTerms {
+        let mut a = analysis::build(analyzer);
+        FieldTerms::new(
+            words
+                .iter()
+                .flat_map(|w| analysis::terms(&mut a, w))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_window_surrounds_the_first_stemmed_match() {
+        let text = format!(
+            "{} The liberation came. {}",
+            "filler ".repeat(200),
+            "tail ".repeat(200)
+        );
+        let mut en = analysis::build("en");
+        let w = window(&text, &terms("en", &["liberator"]), &mut en).unwrap();
+        assert!(w.contains("liberation"));
+        assert!(w.len() < 1000);
+        assert!(window("nothing here", &terms("en", &["liberator"]), &mut en).is_none());
+    }
+
+    #[test]
+    fn cjk_bigrams_are_found() {
+        let mut xx = analysis::build("xx");
+        let w = window(
+            "양주군에 사는 김일성이라는 남자",
+            &terms("xx", &["김일성"]),
+            &mut xx,
+        )
+        .unwrap();
+        assert!(w.contains("김일성"));
+    }
+
+    #[test]
+    fn windows_end_on_character_boundaries() {
+        let text = "가".repeat(400) + " match " + &"나".repeat(400);
+        let mut en = analysis::build("en");
+        let w = window(&text, &terms("en", &["match"]), &mut en).unwrap();
+        assert!(w.contains("match"));
+    }
+}
