@@ -188,7 +188,7 @@ fn build_fonds(a: &Args) -> (Fonds, Value) {
     read_docs(&a.docs, |d| {
         docs += 1;
         batch.push(record(d));
-        if batch.len() == 5_000 {
+        if batch.len() == 25_000 {
             flush(&mut batch, &mut store_s);
         }
     });
@@ -198,7 +198,8 @@ fn build_fonds(a: &Args) -> (Fonds, Value) {
         "engine": "fonds", "docs": docs, "build_s": build_s,
         "phases": {"apply_batches_s": store_s, "read_and_convert_s": build_s - store_s,
                    "store_bytes": du(&dir.join("fonds.sqlite3")) + du(&dir.join("fonds.sqlite3-wal")),
-                   "index_bytes": du(&dir.join("index"))},
+                   "index_bytes": du(&dir.join("index")),
+                   "segments": archive.index().segment_count()},
         "size_bytes": du(&dir),
     });
     (Fonds { archive, runtime }, build)

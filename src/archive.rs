@@ -198,6 +198,11 @@ impl Archive {
         Ok(self.index.search(request)?)
     }
 
+    /// The search index, for its statistics.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
     /// The store, for reads the service does not wrap.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()

@@ -1,9 +1,9 @@
 //! Full-text search: an embedded tantivy index beside the store.
 //!
-//! One index document per record. Text versions go into fields by side
-//! (original/transcription vs translation) and analyzer language (see
-//! [`analysis`]), so a hit can say which version matched and each language
-//! is stemmed its own way. Names go into their own boosted fields, widened
+//! One index document per record. Text versions go into fields by analyzer
+//! language (see [`analysis`]), so each language is stemmed its own way; a
+//! stored map says which value is which version, so a hit can say which
+//! version matched. Names go into their own boosted fields, widened
 //! with every form the [`names::NameAuthority`] and the record itself know.
 //! Facets (year, decade, language, type, creator, collection, repository)
 //! are one hierarchical facet field, counted exactly over all matches.
@@ -18,6 +18,7 @@
 //! - Public searches never see records that are not public.
 
 pub mod analysis;
+mod facets;
 pub mod names;
 pub mod query;
 mod snippet;
@@ -29,21 +30,21 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 1;
+pub const INDEX_FORMAT: u32 = 3;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
@@ -197,23 +198,15 @@ pub fn facet_values(record: &Record) -> Vec<(&'static str, String)> {
     out
 }
 
-/// Body fields: (name, side, analyzer).
-const BODY_FIELDS: [(&str, Side, &str); 8] = [
-    ("orig_en", Side::Original, "en"),
-    ("orig_de", Side::Original, "de"),
-    ("orig_ru", Side::Original, "ru"),
-    ("orig_xx", Side::Original, "xx"),
-    ("tr_en", Side::Translation, "en"),
-    ("tr_de", Side::Translation, "de"),
-    ("tr_ru", Side::Translation, "ru"),
-    ("tr_xx", Side::Translation, "xx"),
+/// Body fields: (name, analyzer). Every text version goes into the field
+/// of its language's analyzer, in record order; the stored `versions` field
+/// says which value is which version.
+const BODY_FIELDS: [(&str, &str); 4] = [
+    ("body_en", "en"),
+    ("body_de", "de"),
+    ("body_ru", "ru"),
+    ("body_xx", "xx"),
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Original,
-    Translation,
-}
 
 #[derive(Clone)]
 struct Fields {
@@ -231,7 +224,7 @@ struct Fields {
     date_lo: Field,
     date_hi: Field,
     edtf: Field,
-    facets: Field,
+    facets: Vec<Field>,
     visibility: Field,
     embargo: Field,
 }
@@ -262,13 +255,16 @@ fn schema() -> (Schema, Fields) {
         repository: b.add_text_field("repository", text("xx", false)),
         bodies: BODY_FIELDS
             .iter()
-            .map(|(name, _, analyzer)| b.add_text_field(name, text(analyzer, true)))
+            .map(|(name, analyzer)| b.add_text_field(name, text(analyzer, true)))
             .collect(),
         versions: b.add_text_field("versions", STORED),
         date_lo: b.add_i64_field("date_lo", INDEXED | FAST),
         date_hi: b.add_i64_field("date_hi", INDEXED | FAST),
         edtf: b.add_text_field("edtf", STORED),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
+        facets: FACETS
+            .iter()
+            .map(|dim| b.add_text_field(&format!("facet_{dim}"), STRING | FAST))
+            .collect(),
         visibility: b.add_text_field("visibility", STRING),
         embargo: b.add_i64_field("embargo", INDEXED | FAST),
     };
@@ -377,6 +373,11 @@ impl SearchIndex {
         })
     }
 
+    /// How many segments the index has (fewer is faster to search).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// How many records the index holds.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -450,15 +451,11 @@ impl SearchIndex {
         }
         let mut versions = String::new();
         for version in &record.texts {
-            let side = match version.kind {
-                TextKind::Translation => Side::Translation,
-                _ => Side::Original,
-            };
             let analyzer = analysis::analyzer_for(&version.language);
             let slot = BODY_FIELDS
                 .iter()
-                .position(|(_, s, a)| *s == side && *a == analyzer)
-                .expect("every side and analyzer has a field");
+                .position(|(_, a)| *a == analyzer)
+                .expect("every analyzer has a field");
             doc.add_text(f.bodies[slot], &version.body);
             let kind = match version.kind {
                 TextKind::Original => "original",
@@ -484,7 +481,11 @@ impl SearchIndex {
             doc.add_text(f.edtf, &d.edtf);
         }
         for (dim, value) in facet_values(record) {
-            doc.add_facet(f.facets, Facet::from_path([dim, value.as_str()]));
+            let slot = FACETS
+                .iter()
+                .position(|d| *d == dim)
+                .expect("every facet dimension has a field");
+            doc.add_text(f.facets[slot], &value);
         }
         let (visibility, embargo) = match &record.visibility {
             Visibility::Published => ("published", i64::MIN),
@@ -510,17 +511,15 @@ impl SearchIndex {
             analyzers: self.analyzers.clone(),
         };
         let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
-        if request.public_only {
+        let searcher = self.reader.searcher();
+        if request.public_only && self.holds_non_public(&searcher)? {
             query = Box::new(BooleanQuery::new(vec![
                 (Occur::Must, query),
-                (Occur::Must, self.public_filter(&request.today)),
+                (Occur::MustNot, self.not_public(&request.today)),
             ]));
         }
-        let searcher = self.reader.searcher();
-        let mut facets = FacetCollector::for_field("facets");
-        for dim in FACETS {
-            facets.add_facet(Facet::from_path([dim]));
-        }
+        let facets =
+            facets::FacetCounter::new(FACETS.iter().map(|d| format!("facet_{d}")).collect());
         let window = request.offset + request.limit.max(1);
         let top = TopDocs::with_limit(window);
         let (scored, total, facet_counts): (Vec<(f32, tantivy::DocAddress)>, usize, _) =
@@ -556,7 +555,7 @@ impl SearchIndex {
             .collect();
         let analyzers = BODY_FIELDS
             .iter()
-            .map(|(_, _, a)| {
+            .map(|(_, a)| {
                 self.analyzers
                     .iter()
                     .find(|(name, _)| name == a)
@@ -572,19 +571,12 @@ impl SearchIndex {
             hits.push(self.hit(&doc, score, &mut snippets));
         }
         let mut facets_out = BTreeMap::new();
-        for dim in FACETS {
-            let mut values: Vec<FacetCount> = facet_counts
-                .get(Facet::from_path([dim]))
-                .map(|(facet, count)| FacetCount {
-                    value: facet
-                        .to_path()
-                        .last()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    count,
-                })
+        for (dim, counts) in FACETS.iter().zip(facet_counts) {
+            let mut values: Vec<FacetCount> = counts
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
                 .collect();
-            if dim == "year" || dim == "decade" {
+            if *dim == "year" || *dim == "decade" {
                 values.sort_by(|a, b| a.value.cmp(&b.value));
             } else {
                 values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
@@ -599,16 +591,30 @@ impl SearchIndex {
         })
     }
 
-    fn public_filter(&self, today: &str) -> Box<dyn Query> {
+    /// Whether any record in the index is a draft or under embargo (when
+    /// none is, public searches need no filter at all).
+    fn holds_non_public(&self, searcher: &tantivy::Searcher) -> Result<bool, SearchError> {
+        for status in ["draft", "embargoed"] {
+            let term = Term::from_field_text(self.fields.visibility, status);
+            if searcher.doc_freq(&term)? > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Records the public may not see on `today`: drafts, and embargoes not
+    /// yet over. Used as an exclusion, so only those few records are read.
+    fn not_public(&self, today: &str) -> Box<dyn Query> {
         let f = &self.fields;
         let today = crate::model::DateValue::parse_day(today)
             .map(|d| day_number(d.year, d.month, d.day))
             .unwrap_or(0);
-        let published = TermQuery::new(
-            Term::from_field_text(f.visibility, "published"),
+        let draft = TermQuery::new(
+            Term::from_field_text(f.visibility, "draft"),
             IndexRecordOption::Basic,
         );
-        let embargo_over = BooleanQuery::new(vec![
+        let embargoed = BooleanQuery::new(vec![
             (
                 Occur::Must,
                 Box::new(TermQuery::new(
@@ -619,14 +625,14 @@ impl SearchIndex {
             (
                 Occur::Must,
                 Box::new(RangeQuery::new(
+                    Bound::Excluded(Term::from_field_i64(f.embargo, today)),
                     Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.embargo, today)),
                 )),
             ),
         ]);
         Box::new(BooleanQuery::new(vec![
-            (Occur::Should, Box::new(published) as Box<dyn Query>),
-            (Occur::Should, Box::new(embargo_over)),
+            (Occur::Should, Box::new(draft) as Box<dyn Query>),
+            (Occur::Should, Box::new(embargoed)),
         ]))
     }
 
@@ -649,24 +655,30 @@ impl SearchIndex {
                 ))
             })
             .collect();
+        // The n-th version stored in a field is its n-th value.
+        let mut seen = [0usize; BODY_FIELDS.len()];
         let mut snippet = None;
         for (field_name, kind, language) in &versions {
-            let Some(slot) = BODY_FIELDS.iter().position(|(n, _, _)| n == field_name) else {
+            let Some(slot) = BODY_FIELDS.iter().position(|(n, _)| n == field_name) else {
                 continue;
             };
-            for value in doc.get_all(f.bodies[slot]).filter_map(|v| v.as_str()) {
-                if let Some(html) = snippets.make(slot, value) {
-                    snippet = Some((
-                        html,
-                        Matched {
-                            kind: kind.clone(),
-                            language: Some(language.clone()),
-                        },
-                    ));
-                    break;
-                }
-            }
-            if snippet.is_some() {
+            let nth = seen[slot];
+            seen[slot] += 1;
+            let Some(value) = doc
+                .get_all(f.bodies[slot])
+                .nth(nth)
+                .and_then(|v| v.as_str())
+            else {
+                continue;
+            };
+            if let Some(html) = snippets.make(slot, value) {
+                snippet = Some((
+                    html,
+                    Matched {
+                        kind: kind.clone(),
+                        language: Some(language.clone()),
+                    },
+                ));
                 break;
             }
         }
@@ -674,7 +686,7 @@ impl SearchIndex {
         let (snippet, matched) = snippet.unwrap_or_else(|| {
             let body = versions
                 .first()
-                .and_then(|(name, _, _)| BODY_FIELDS.iter().position(|(n, _, _)| n == name))
+                .and_then(|(name, _, _)| BODY_FIELDS.iter().position(|(n, _)| n == name))
                 .and_then(|slot| first(f.bodies[slot]))
                 .unwrap_or_default();
             let opening: String = body.chars().take(240).collect();
@@ -844,7 +856,7 @@ impl Compiler<'_> {
                     (f.meta, "en", 1.0),
                     (f.names, "xx", 3.0),
                 ];
-                for (slot, (_, _, analyzer)) in BODY_FIELDS.iter().enumerate() {
+                for (slot, (_, analyzer)) in BODY_FIELDS.iter().enumerate() {
                     t.push((f.bodies[slot], analyzer, 1.0));
                 }
                 t
@@ -871,7 +883,7 @@ impl Compiler<'_> {
         if field.is_none()
             && let Some(latin) = names::cyrillic_to_latin(text)
         {
-            for (slot, (_, _, analyzer)) in BODY_FIELDS.iter().enumerate() {
+            for (slot, (_, analyzer)) in BODY_FIELDS.iter().enumerate() {
                 if let Some(q) = self.field_query(f.bodies[slot], analyzer, &latin) {
                     clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
                 }

@@ -319,3 +319,56 @@ fn the_whole_corpus_is_found_in_any_language() {
     }
     assert_facets_match_store(&f);
 }
+
+#[test]
+fn records_that_are_not_public_are_never_found_publicly() {
+    let a = demo_archive();
+    let dump = a.dump();
+    let mut lines: Vec<String> = dump.lines().map(str::to_string).collect();
+    let set = |lines: &mut Vec<String>, id: &str, visibility: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{{\"id\":\"{id}\"")))
+            .unwrap();
+        lines[at] = lines[at].replace("{\"status\":\"published\"}", visibility);
+    };
+    set(&mut lines, "208261", "{\"status\":\"draft\"}");
+    set(
+        &mut lines,
+        "frus1961-63v06d12",
+        "{\"status\":\"embargoed\",\"until\":\"2999-01-01\"}",
+    );
+    set(
+        &mut lines,
+        "frus1961-63v06d13",
+        "{\"status\":\"embargoed\",\"until\":\"2000-01-01\"}",
+    );
+    let b = Fonds::new();
+    let file = b.path("d.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    b.import(&[&file]);
+    let public = search(&b, "*", 200);
+    assert_eq!(public["total"], 119);
+    let found = ids(&search(&b, "*", 200));
+    assert!(!found.contains(&"208261".to_string()));
+    assert!(!found.contains(&"frus1961-63v06d12".to_string()));
+    assert!(
+        found.contains(&"frus1961-63v06d13".to_string()),
+        "a past embargo is over"
+    );
+    assert_eq!(search(&b, "Kim Il Sung", 5)["total"], 0);
+    // Facet counts leave them out too.
+    let languages = &public["facets"]["language"];
+    assert!(
+        languages
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["value"] != "ru"),
+        "{languages}"
+    );
+    // Staff see everything.
+    let all: Value =
+        serde_json::from_str(&b.ok(&["search", "*", "--json", "--all", "--limit", "1"])).unwrap();
+    assert_eq!(all["total"], 121);
+}
