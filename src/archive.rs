@@ -152,6 +152,10 @@ impl Archive {
         loop {
             let changes = self.store.changes_since(applied, 2_000).await?;
             let Some(last) = changes.last() else {
+                // One commit for the whole catch-up: one segment, not one per page.
+                if total > 0 {
+                    self.index.commit(applied)?;
+                }
                 return Ok(total);
             };
             let last_seq = last.seq;
@@ -166,7 +170,7 @@ impl Archive {
                     None => deleted.push(id.to_string()),
                 }
             }
-            self.index.apply(&records, &deleted, last_seq)?;
+            self.index.stage(&records, &deleted)?;
             total += changes.len() as u64;
             applied = last_seq;
         }
@@ -186,8 +190,9 @@ impl Archive {
             after = Some(tail.record.id.clone());
             let records: Vec<Record> = page.into_iter().map(|s| s.record).collect();
             count += records.len() as u64;
-            self.index.apply(&records, &[], last)?;
+            self.index.stage(&records, &[])?;
         }
+        self.index.commit(last)?;
         // Changes that arrived while rebuilding.
         self.sync_index().await?;
         Ok(count)

@@ -90,6 +90,21 @@ impl SegmentCollector for FacetSegment {
                 let Some((column, counts)) = column else {
                     return out;
                 };
+                let seen = counts.iter().filter(|c| **c > 0).count();
+                if seen > 16 {
+                    // Many values: one pass over the dictionary beats a
+                    // block decode per value.
+                    if let Ok(mut terms) = column.dictionary().stream() {
+                        while terms.advance() {
+                            let count = counts[terms.term_ord() as usize];
+                            if count > 0 {
+                                let value = String::from_utf8_lossy(terms.key()).into_owned();
+                                out.insert(value, count as u64);
+                            }
+                        }
+                        return out;
+                    }
+                }
                 let mut value = String::new();
                 for (ord, &count) in counts.iter().enumerate() {
                     if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {

@@ -326,51 +326,50 @@ impl SearchIndex {
             .unwrap_or(0))
     }
 
-    /// Replaces the documents of these records (and removes `deleted` ids),
-    /// then commits, recording `last_change` as applied.
-    pub fn apply(
-        &self,
-        records: &[Record],
-        deleted: &[String],
-        last_change: u64,
-    ) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
-            for id in deleted {
-                writer.delete_term(Term::from_field_text(self.fields.id, id));
-            }
-            for record in records {
-                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
-                writer.add_document(self.document(record))?;
-            }
-            Ok(format!("change:{last_change}"))
-        })
+    /// Replaces the documents of these records (and removes `deleted` ids)
+    /// without committing: nothing is visible, or durable, until
+    /// [`SearchIndex::commit`].
+    pub fn stage(&self, records: &[Record], deleted: &[String]) -> Result<(), SearchError> {
+        let mut guard = self.writer()?;
+        let writer = guard.as_mut().expect("the writer is open");
+        for id in deleted {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for record in records {
+            writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+            writer.add_document(self.document(record))?;
+        }
+        Ok(())
     }
 
-    /// Runs `work` with the writer (opened on first use), then commits with
-    /// the payload `work` returns and reloads the reader.
-    fn with_writer(
-        &self,
-        work: impl FnOnce(&mut IndexWriter) -> Result<String, SearchError>,
-    ) -> Result<(), SearchError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.index.writer_with_num_threads(2, 256 * 1024 * 1024)?);
-        }
-        let writer = guard.as_mut().expect("the writer was just opened");
-        let payload = work(writer)?;
+    /// Commits what was staged, recording `last_change` as applied, and
+    /// makes it visible to searches.
+    pub fn commit(&self, last_change: u64) -> Result<(), SearchError> {
+        let mut guard = self.writer()?;
+        let writer = guard.as_mut().expect("the writer is open");
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&payload);
+        commit.set_payload(&format!("change:{last_change}"));
         commit.commit()?;
         self.reader.reload()?;
         Ok(())
     }
 
+    /// The writer, opened on first use.
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>, SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            *guard = Some(self.index.writer_with_num_threads(2, 1024 * 1024 * 1024)?);
+        }
+        Ok(guard)
+    }
+
     /// Drops every document (for a rebuild); records change 0 as applied.
     pub fn clear(&self) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
-            writer.delete_all_documents()?;
-            Ok("change:0".to_string())
-        })
+        self.writer()?
+            .as_mut()
+            .expect("the writer is open")
+            .delete_all_documents()?;
+        self.commit(0)
     }
 
     /// How many segments the index has (fewer is faster to search).

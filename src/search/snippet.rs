@@ -84,6 +84,9 @@ const AFTER: usize = 600;
 #[derive(Debug, Clone, Default)]
 pub struct FieldTerms {
     terms: Vec<String>,
+    /// Each term's first two characters (the second absent for a
+    /// one-character term).
+    openings: Vec<(char, Option<char>)>,
 }
 
 impl FieldTerms {
@@ -91,7 +94,16 @@ impl FieldTerms {
     pub fn new(mut terms: Vec<String>) -> FieldTerms {
         terms.sort();
         terms.dedup();
-        FieldTerms { terms }
+        let mut openings: Vec<(char, Option<char>)> = terms
+            .iter()
+            .filter_map(|t| {
+                let mut chars = t.chars();
+                Some((chars.next()?, chars.next()))
+            })
+            .collect();
+        openings.sort();
+        openings.dedup();
+        FieldTerms { terms, openings }
     }
 
     /// Whether the field has no query term.
@@ -99,57 +111,28 @@ impl FieldTerms {
         self.terms.is_empty()
     }
 
-    /// Where the word holding the earliest occurrence of any term's opening
-    /// letters starts; `None` when one of them cannot be searched for this
-    /// way (then the caller starts at the beginning), or when none occurs.
-    fn first_candidate(&self, text: &str) -> Option<usize> {
-        let mut earliest: Option<usize> = None;
-        for term in &self.terms {
-            let opening: String = term.chars().take(2).collect();
-            if !opening.is_ascii()
-                && opening
-                    .chars()
-                    .any(|c| ('\u{00C0}'..='\u{024F}').contains(&c))
-            {
-                return None;
-            }
-            let mut capitalised = opening.clone();
-            if let Some(c) = opening.chars().next() {
-                capitalised = c.to_uppercase().chain(opening.chars().skip(1)).collect();
-            }
-            for variant in [opening.clone(), capitalised, opening.to_uppercase()] {
-                if let Some(at) = text.find(&variant) {
-                    earliest = Some(earliest.map_or(at, |e| e.min(at)));
-                }
-            }
-            // ё is folded to е in terms: a text may still write ё.
-            if opening.contains('е') {
-                return None;
-            }
-        }
-        let at = earliest?;
-        Some(
-            text[..at]
-                .char_indices()
-                .rev()
-                .find(|(_, c)| !c.is_alphanumeric())
-                .map_or(0, |(i, c)| i + c.len_utf8()),
-        )
-    }
-
     /// Whether a raw token could analyse to one of the terms: its first two
     /// letters, lower-cased, open some term (stems keep a word's opening
     /// letters). Accented Latin letters are not folded here, so a token
     /// opening with one is always analysed.
     fn could_match(&self, token: &str) -> bool {
-        let mut opening = String::with_capacity(8);
-        for c in token.chars().take(2) {
-            if ('\u{00C0}'..='\u{024F}').contains(&c) {
-                return true;
-            }
-            opening.extend(c.to_lowercase().map(|c| if c == 'ё' { 'е' } else { c }));
+        let lower = |c: char| {
+            let l = c.to_lowercase().next().unwrap_or(c);
+            if l == 'ё' { 'е' } else { l }
+        };
+        let mut chars = token.chars();
+        let Some(first) = chars.next() else {
+            return false;
+        };
+        let second = chars.next();
+        let accented = |c: char| ('\u{00C0}'..='\u{024F}').contains(&c);
+        if accented(first) || second.is_some_and(accented) {
+            return true;
         }
-        self.terms.iter().any(|t| t.starts_with(&opening))
+        let (first, second) = (lower(first), second.map(lower));
+        self.openings
+            .iter()
+            .any(|(a, b)| *a == first && (b.is_none() || *b == second))
     }
 }
 
@@ -163,24 +146,8 @@ pub fn window<'t>(
     if terms.is_empty() {
         return None;
     }
-    // Skip ahead to the first place a term's opening letters occur (in
-    // lower, capitalised or upper case), from the start of that word. A
-    // folded or umlauted word can hide before it: then look from the start.
-    match terms.first_candidate(text) {
-        Some(skip) if skip > 0 => window_from(text, skip, terms, analyzer)
-            .or_else(|| window_from(text, 0, terms, analyzer)),
-        _ => window_from(text, 0, terms, analyzer),
-    }
-}
-
-fn window_from<'t>(
-    text: &'t str,
-    skip: usize,
-    terms: &FieldTerms,
-    analyzer: &mut TextAnalyzer,
-) -> Option<&'t str> {
     let mut tokenizer = MultiScriptTokenizer;
-    let mut stream = tokenizer.token_stream(&text[skip..]);
+    let mut stream = tokenizer.token_stream(text);
     while stream.advance() {
         let token = stream.token();
         if !terms.could_match(&token.text) {
@@ -191,7 +158,7 @@ fn window_from<'t>(
             .iter()
             .any(|a| terms.terms.binary_search(a).is_ok())
         {
-            let (from, to) = (skip + token.offset_from, skip + token.offset_to);
+            let (from, to) = (token.offset_from, token.offset_to);
             let start = floor_boundary(text, from.saturating_sub(BEFORE));
             let end = floor_boundary(text, (to + AFTER).min(text.len()));
             return Some(&text[start..end]);
