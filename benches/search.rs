@@ -121,6 +121,14 @@ fn du(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The words of a peers' query.
+fn query_terms(q: &Value) -> Vec<&str> {
+    q["terms"]
+        .as_array()
+        .map(|t| t.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 trait Engine {
     /// Top 10 (id, title, date read) and the exact count.
     fn run(&mut self, q: &Value) -> (Vec<String>, u64);
@@ -207,12 +215,7 @@ fn build_fonds(a: &Args) -> (Fonds, Value) {
 
 impl Engine for Fonds {
     fn run(&mut self, q: &Value) -> (Vec<String>, u64) {
-        let terms: Vec<&str> = q["terms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let terms = query_terms(q);
         let mut query = if q["mode"] == "phrase" {
             format!("\"{}\"", terms.join(" "))
         } else {
@@ -316,12 +319,7 @@ fn build_tantivy(a: &Args) -> (Tantivy, Value) {
 
 impl Engine for Tantivy {
     fn run(&mut self, q: &Value) -> (Vec<String>, u64) {
-        let terms: Vec<&str> = q["terms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let terms = query_terms(q);
         let text = if q["mode"] == "phrase" {
             format!("\"{}\"", terms.join(" "))
         } else {
