@@ -343,6 +343,33 @@ impl Archive {
         }
     }
 
+    /// The public records changed most recently, newest first, at most `n`
+    /// (read from the tail of the change log).
+    pub async fn recent(&self, n: usize, today: &str) -> Result<Vec<StoredRecord>, ArchiveError> {
+        let last = self.store.last_change().await?;
+        let window = (n as u64).saturating_mul(4).max(50);
+        let changes = self
+            .store
+            .changes_since(last.saturating_sub(window), window as usize)
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for change in changes.iter().rev() {
+            if out.len() == n {
+                break;
+            }
+            if !seen.insert(change.record_id.as_str()) {
+                continue;
+            }
+            if let Some(stored) = self.store.get(&change.record_id).await?
+                && stored.record.is_public(today)
+            {
+                out.push(stored);
+            }
+        }
+        Ok(out)
+    }
+
     /// How many records there are.
     pub async fn count(&self) -> Result<u64, ArchiveError> {
         Ok(self.store.count().await?)

@@ -92,6 +92,23 @@ pub enum Command {
         /// Identifiers to export; all records if none.
         ids: Vec<String>,
     },
+    /// Serve the reading room and the JSON API over HTTP.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Serve a demo archive (the bundled seed record and FRUS volume) from
+        /// a data folder of its own; needs no set-up.
+        #[arg(long)]
+        demo: bool,
+        /// The site's public address, for absolute links (default: the
+        /// listening address).
+        #[arg(long, env = "FONDS_BASE_URL")]
+        base_url: Option<String>,
+        /// The site's name.
+        #[arg(long, default_value = "fonds archive")]
+        site_name: String,
+    },
 }
 
 /// Export formats.
@@ -143,6 +160,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
+    if let Command::Serve {
+        listen,
+        demo,
+        base_url,
+        site_name,
+    } = cli.command
+    {
+        return serve(cli.data, listen, demo, base_url, site_name).await;
+    }
     let config = Config {
         data_dir: cli.data.clone(),
     };
@@ -190,7 +216,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let results = archive.search(&request)?;
             let mut out = std::io::stdout().lock();
             if json {
-                serde_json::to_writer_pretty(&mut out, &results_json(&results))?;
+                serde_json::to_writer_pretty(&mut out, &results)?;
                 writeln!(out)?;
             } else {
                 write!(out, "{}", describe_results(&results))?;
@@ -210,7 +236,79 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
+        Command::Serve { .. } => unreachable!("handled before the archive is opened"),
     }
+    Ok(())
+}
+
+/// The demo records, built into the binary so that `serve --demo` works
+/// from any folder: (path under the demo folder, content).
+const DEMO_FILES: [(&str, &[u8]); 2] = [
+    (
+        "wilson/208261.md",
+        include_bytes!("../demo/wilson/208261.md"),
+    ),
+    (
+        "frus/frus1961-63v06.xml",
+        include_bytes!("../demo/frus/frus1961-63v06.xml"),
+    ),
+];
+
+async fn serve(
+    data: PathBuf,
+    listen: std::net::SocketAddr,
+    demo: bool,
+    base_url: Option<String>,
+    site_name: String,
+) -> Result<()> {
+    let data_dir = if demo {
+        std::env::temp_dir().join("fonds-demo")
+    } else {
+        data
+    };
+    let archive = Archive::open(&Config {
+        data_dir: data_dir.clone(),
+    })
+    .await
+    .with_context(|| format!("opening the archive in {}", data_dir.display()))?;
+    if demo {
+        let source = data_dir.join("demo-source");
+        let mut paths = Vec::new();
+        for (name, bytes) in DEMO_FILES {
+            let path = source.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            paths.push(path);
+        }
+        let report = archive
+            .import(&paths, ImportOptions::default(), &())
+            .await?;
+        print_report(&report);
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let base_url = base_url
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| crate::web::default_base_url(addr));
+    let records = archive.count().await?;
+    println!(
+        "fonds: serving {records} records at http://{addr}/ (data in {})",
+        data_dir.display()
+    );
+    std::io::stdout().flush()?;
+    let state = std::sync::Arc::new(crate::web::AppState {
+        archive,
+        base_url,
+        site_name,
+    });
+    crate::web::serve(state, listener)
+        .await
+        .context("serving HTTP")?;
     Ok(())
 }
 
@@ -383,36 +481,6 @@ fn describe(r: &Record) -> String {
         ));
     }
     s
-}
-
-/// The `search --json` shape (see the README).
-fn results_json(r: &SearchResults) -> serde_json::Value {
-    let hits: Vec<serde_json::Value> = r
-        .hits
-        .iter()
-        .map(|h| {
-            serde_json::json!({
-                "id": h.id,
-                "title": h.title,
-                "date": h.date,
-                "score": h.score,
-                "snippet": h.snippet,
-                "matched": {"kind": h.matched.kind, "language": h.matched.language},
-            })
-        })
-        .collect();
-    let facets: serde_json::Map<String, serde_json::Value> = r
-        .facets
-        .iter()
-        .map(|(dim, values)| {
-            let values: Vec<serde_json::Value> = values
-                .iter()
-                .map(|v| serde_json::json!({"value": v.value, "count": v.count}))
-                .collect();
-            (dim.clone(), serde_json::Value::Array(values))
-        })
-        .collect();
-    serde_json::json!({"total": r.total, "hits": hits, "facets": facets})
 }
 
 fn describe_results(r: &SearchResults) -> String {

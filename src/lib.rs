@@ -10,6 +10,7 @@
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`archive`]: the one write path: applies a parsed batch to the store.
+//! - [`web`]: the reading room (pages) and the JSON API, on axum.
 //! - [`cli`]: the command line.
 
 pub mod archive;
@@ -19,3 +20,4 @@ pub mod import;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod web;

@@ -89,6 +89,9 @@ pub struct SearchRequest {
     pub today: String,
     /// Values listed per facet.
     pub facet_limit: usize,
+    /// Facet values every hit must have: (dimension from [`FACETS`], value).
+    /// They narrow exactly as the facet counts count.
+    pub filters: Vec<(String, String)>,
 }
 
 impl SearchRequest {
@@ -102,12 +105,13 @@ impl SearchRequest {
             public_only: true,
             today: crate::archive::now_rfc3339()[..10].to_string(),
             facet_limit: 50,
+            filters: Vec::new(),
         }
     }
 }
 
 /// Which version of a record a hit matched in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Matched {
     /// `original`, `transcription`, `translation`, or `metadata` (title,
     /// names, summary).
@@ -117,7 +121,7 @@ pub struct Matched {
 }
 
 /// One hit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// Record identifier.
     pub id: String,
@@ -134,7 +138,7 @@ pub struct Hit {
 }
 
 /// A facet value and how many matching records have it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FacetCount {
     /// The value.
     pub value: String,
@@ -143,7 +147,7 @@ pub struct FacetCount {
 }
 
 /// What a search found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     /// Exact number of matching records.
     pub total: usize,
@@ -354,6 +358,13 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Makes searches see what another process committed to this index
+    /// (cheap when nothing changed).
+    pub fn refresh(&self) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// The writer, opened on first use.
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -510,6 +521,23 @@ impl SearchIndex {
             analyzers: self.analyzers.clone(),
         };
         let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
+        if !request.filters.is_empty() {
+            let mut clauses = vec![(Occur::Must, query)];
+            for (dim, value) in &request.filters {
+                let slot = FACETS.iter().position(|d| d == dim).ok_or_else(|| {
+                    SearchError::BadQuery(QueryError(format!(
+                        "{dim:?} is not a facet (facets: {})",
+                        FACETS.join(", ")
+                    )))
+                })?;
+                let term = Term::from_field_text(self.fields.facets[slot], value);
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                ));
+            }
+            query = Box::new(BooleanQuery::new(clauses));
+        }
         let searcher = self.reader.searcher();
         if request.public_only && self.holds_non_public(&searcher)? {
             query = Box::new(BooleanQuery::new(vec![

@@ -1,8 +1,10 @@
 //! Test modules, one per capability.
 
 mod bad_input;
+mod browser;
 mod common;
 mod corpus;
 mod dump;
 mod import;
 mod search;
+mod web;

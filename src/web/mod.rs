@@ -1,0 +1,181 @@
+//! The reading room: server-rendered pages and the JSON API over one
+//! [`Archive`], on axum.
+//!
+//! - [`pages`]: HTML for readers (home, search, record, browse), rendered
+//!   with askama from the view models in [`views`]; complete without
+//!   JavaScript.
+//! - [`api`]: `/api/v1/…` JSON (records, search, facets) and its OpenAPI 3
+//!   document.
+//!
+//! Invariants:
+//! - Everything that comes from the data is escaped by the templates (askama
+//!   escapes HTML by default); the only unescaped insertions are HTML built
+//!   here or in the search module from escaped parts (snippets, text
+//!   paragraphs), each marked `|safe` in one place.
+//! - Every response carries a Content-Security-Policy that allows no script
+//!   and no inline style; the pages have no script at all.
+//! - A record that is not public (draft, running embargo) does not exist for
+//!   the web: 404, like an unknown identifier.
+//! - HTML errors are pages with the right status; API errors are one JSON
+//!   envelope: `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
+
+pub mod api;
+pub mod pages;
+pub mod views;
+
+use crate::archive::{Archive, ArchiveError};
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The policy every response carries: no script, styles only from our own
+/// stylesheet, forms only to ourselves.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// What the handlers share.
+pub struct AppState {
+    /// The archive served.
+    pub archive: Archive,
+    /// The public address of the site, without a trailing slash
+    /// (`https://archive.example.org`), for absolute links.
+    pub base_url: String,
+    /// The site's name, shown in the header and titles.
+    pub site_name: String,
+}
+
+/// Shared state handle.
+pub type Shared = Arc<AppState>;
+
+/// The whole site as one router.
+pub fn router(state: Shared) -> Router {
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/records/{id}", get(pages::record))
+        .route("/browse", get(pages::browse))
+        .route("/static/fonds.css", get(pages::stylesheet))
+        .route("/health", get(health))
+        .nest("/api/v1", api::router())
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(header(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "same-origin"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<Shared>,
+) -> Result<String, ApiError> {
+    let records = state.archive.count().await.map_err(ApiError::from)?;
+    Ok(format!("ok {records} records\n"))
+}
+
+/// How often a serving process looks for changes written by others (another
+/// `fonds import`, another node).
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Serves the archive on a bound listener until the process is stopped.
+/// Keeps the search index following the store in the background.
+pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> {
+    let archive = state.archive.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = archive.sync_index().await {
+                eprintln!("fonds: following the store: {e}");
+            }
+            // Another process (a `fonds import`) may have indexed the change itself.
+            if let Err(e) = archive.index().refresh() {
+                eprintln!("fonds: reloading the index: {e}");
+            }
+        }
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// The base URL for a listener when none is configured.
+pub fn default_base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// An error of a JSON API call, answered as the one error envelope.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`not_found`, `bad_request`, `internal`).
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// A 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+
+    /// A 404 with a message.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ArchiveError> for ApiError {
+    fn from(e: ArchiveError) -> ApiError {
+        match e {
+            ArchiveError::NotFound(what) => ApiError::not_found(format!("no record {what}")),
+            ArchiveError::Search(crate::search::SearchError::BadQuery(q)) => {
+                ApiError::bad_request(format!("bad query: {q}"))
+            }
+            other => {
+                eprintln!("fonds: {other}");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "the archive could not answer; the error is in the server's log"
+                        .into(),
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "message": self.message,
+        }});
+        (self.status, axum::Json(body)).into_response()
+    }
+}

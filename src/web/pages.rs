@@ -1,0 +1,429 @@
+//! The HTML pages: home, search, record, browse, and the error pages.
+//!
+//! Each handler gathers what its page shows into a view model
+//! ([`super::views`]) and renders one askama template from `templates/`.
+//! The whole state of a search is in its URL, so every results page can be
+//! bookmarked, shared and cited.
+
+use super::views::{
+    FacetLink, FacetView, HitView, RecordView, SearchParams, TextLayout, facet_value_label,
+    facet_views, path_segment, search_href,
+};
+use super::{AppState, Shared};
+use crate::archive::{ArchiveError, now_rfc3339};
+use crate::search::{FACETS, FacetCount, SearchRequest, SearchResults, Sort};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Hits per results page.
+pub const PAGE_SIZE: usize = 20;
+/// Deepest result a reader can page to (offset), to bound the work of one
+/// request; narrowing is the way further.
+pub const MAX_OFFSET: usize = 10_000;
+
+fn today() -> String {
+    now_rfc3339()[..10].to_string()
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            eprintln!("fonds: rendering a page: {e}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    site: &'a str,
+    title: String,
+    message: String,
+}
+
+fn error_page(state: &AppState, status: StatusCode, title: &str, message: String) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            site: &state.site_name,
+            title: title.to_string(),
+            message,
+        },
+    )
+}
+
+fn archive_error(state: &AppState, e: ArchiveError) -> Response {
+    match e {
+        ArchiveError::NotFound(what) => error_page(
+            state,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("The archive holds no record {what}."),
+        ),
+        other => {
+            eprintln!("fonds: {other}");
+            error_page(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The archive could not answer; the error is in the server's log.".into(),
+            )
+        }
+    }
+}
+
+/// Any address no route knows.
+pub async fn not_found(State(state): State<Shared>) -> Response {
+    error_page(
+        &state,
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no page at this address.".into(),
+    )
+}
+
+/// The site's one stylesheet (no inline styles: the CSP forbids them).
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/fonds.css"),
+    )
+}
+
+/// A decade of the timeline, with its years.
+struct DecadeView {
+    label: String,
+    count: u64,
+    href: String,
+    years: Vec<FacetLink>,
+}
+
+/// A recently added record.
+struct RecentView {
+    href: String,
+    title: String,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    site: &'a str,
+    total: usize,
+    collections: Vec<FacetLink>,
+    decades: Vec<DecadeView>,
+    recent: Vec<RecentView>,
+}
+
+fn all_facets(state: &AppState, facet_limit: usize) -> Result<SearchResults, ArchiveError> {
+    let mut request = SearchRequest::new("*", 0);
+    request.facet_limit = facet_limit;
+    state.archive.search(&request)
+}
+
+fn links(dim: &str, values: &[FacetCount]) -> Vec<FacetLink> {
+    values
+        .iter()
+        .map(|v| FacetLink {
+            label: facet_value_label(dim, &v.value),
+            count: v.count,
+            href: search_href(&[("q", "*"), (dim, &v.value)]),
+            active: false,
+        })
+        .collect()
+}
+
+fn timeline(results: &SearchResults) -> Vec<DecadeView> {
+    let empty = Vec::new();
+    let years = results.facets.get("year").unwrap_or(&empty);
+    results
+        .facets
+        .get("decade")
+        .unwrap_or(&empty)
+        .iter()
+        .map(|d| {
+            let prefix = d.value.get(..3).unwrap_or(&d.value);
+            let in_decade: Vec<FacetCount> = years
+                .iter()
+                .filter(|y| y.value.starts_with(prefix) && y.value.len() == d.value.len())
+                .cloned()
+                .collect();
+            DecadeView {
+                label: facet_value_label("decade", &d.value),
+                count: d.count,
+                href: search_href(&[("q", "*"), ("decade", &d.value)]),
+                years: links("year", &in_decade),
+            }
+        })
+        .collect()
+}
+
+/// `/`: search box, collections, timeline, recently added.
+pub async fn home(State(state): State<Shared>) -> Response {
+    let results = match all_facets(&state, 50) {
+        Ok(r) => r,
+        Err(e) => return archive_error(&state, e),
+    };
+    let recent = match state.archive.recent(10, &today()).await {
+        Ok(r) => r,
+        Err(e) => return archive_error(&state, e),
+    };
+    let empty = Vec::new();
+    let page = HomePage {
+        site: &state.site_name,
+        total: results.total,
+        collections: links(
+            "collection",
+            results.facets.get("collection").unwrap_or(&empty),
+        ),
+        decades: timeline(&results),
+        recent: recent
+            .iter()
+            .map(|s| RecentView {
+                href: format!("/records/{}", path_segment(&s.record.id)),
+                title: s.record.title.clone(),
+                date: s
+                    .record
+                    .date
+                    .as_ref()
+                    .map(|d| d.display.clone().unwrap_or_else(|| d.edtf.clone()))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// A link to a page of results.
+struct PageLink {
+    number: usize,
+    href: String,
+    current: bool,
+}
+
+/// A way of ordering results.
+struct SortLink {
+    label: &'static str,
+    href: String,
+    current: bool,
+}
+
+/// An active filter, with the link that removes it.
+struct ActiveFilter {
+    label: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage<'a> {
+    site: &'a str,
+    params: SearchParams,
+    error: Option<String>,
+    total: usize,
+    first: usize,
+    last: usize,
+    hits: Vec<HitView>,
+    facets: Vec<FacetView>,
+    active: Vec<ActiveFilter>,
+    sorts: Vec<SortLink>,
+    pages: Vec<PageLink>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// Reads the search parameters from the URL's pairs; unknown names are
+/// ignored, facet names become filters.
+pub fn parse_params(pairs: &[(String, String)]) -> SearchParams {
+    let mut p = SearchParams {
+        page: 1,
+        ..SearchParams::default()
+    };
+    for (key, value) in pairs {
+        match key.as_str() {
+            "q" => p.q = value.clone(),
+            "sort" => p.sort = value.clone(),
+            "page" => p.page = value.parse().unwrap_or(1).max(1),
+            "from" => p.from = value.trim().to_string(),
+            "to" => p.to = value.trim().to_string(),
+            dim if FACETS.contains(&dim)
+                && !value.is_empty()
+                && !p.filters.iter().any(|(d, v)| d == dim && v == value) =>
+            {
+                p.filters.push((dim.to_string(), value.clone()));
+            }
+            _ => {}
+        }
+    }
+    p
+}
+
+/// The order named in a URL (`relevance` when absent or unknown).
+pub fn parse_sort(name: &str) -> Sort {
+    match name {
+        "date" => Sort::Date,
+        "date-desc" => Sort::DateDesc,
+        _ => Sort::Relevance,
+    }
+}
+
+/// `/search`: results, facets, sorting, paging.
+pub async fn search(
+    State(state): State<Shared>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let params = parse_params(&pairs);
+    let offset = (params.page - 1).saturating_mul(PAGE_SIZE);
+    let mut page = SearchPage {
+        site: &state.site_name,
+        params: params.clone(),
+        error: None,
+        total: 0,
+        first: 0,
+        last: 0,
+        hits: Vec::new(),
+        facets: Vec::new(),
+        active: params
+            .filters
+            .iter()
+            .map(|(d, v)| ActiveFilter {
+                label: format!(
+                    "{}: {}",
+                    super::views::facet_label(d),
+                    facet_value_label(d, v)
+                ),
+                href: params.href_without(d, v),
+            })
+            .collect(),
+        sorts: [
+            ("relevance", "Relevance"),
+            ("date", "Oldest first"),
+            ("date-desc", "Newest first"),
+        ]
+        .into_iter()
+        .map(|(value, label)| SortLink {
+            label,
+            href: params.href_sorted(value),
+            current: parse_sort(&params.sort) == parse_sort(value),
+        })
+        .collect(),
+        pages: Vec::new(),
+        prev: None,
+        next: None,
+    };
+    if offset > MAX_OFFSET {
+        page.error = Some(format!(
+            "Results are listed up to the {MAX_OFFSET}th; narrow the search to see further."
+        ));
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    let mut request = SearchRequest::new(&params.effective_query(), PAGE_SIZE);
+    request.offset = offset;
+    request.sort = parse_sort(&params.sort);
+    request.filters = params.filters.clone();
+    let results = match state.archive.search(&request) {
+        Ok(r) => r,
+        Err(ArchiveError::Search(crate::search::SearchError::BadQuery(e))) => {
+            page.error = Some(e.to_string());
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        Err(e) => return archive_error(&state, e),
+    };
+    page.total = results.total;
+    page.hits = results.hits.iter().map(HitView::new).collect();
+    page.first = if page.hits.is_empty() { 0 } else { offset + 1 };
+    page.last = offset + page.hits.len();
+    page.facets = facet_views(&results, &params);
+    let reachable = results.total.min(MAX_OFFSET + PAGE_SIZE);
+    let pages = reachable.div_ceil(PAGE_SIZE).max(1);
+    let window_start = params.page.saturating_sub(4).max(1);
+    let window_end = (window_start + 8).min(pages);
+    page.pages = (window_start..=window_end)
+        .map(|n| PageLink {
+            number: n,
+            href: params.href_page(n),
+            current: n == params.page,
+        })
+        .collect();
+    page.prev = (params.page > 1).then(|| params.href_page(params.page - 1));
+    page.next = (params.page < pages).then(|| params.href_page(params.page + 1));
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage<'a> {
+    site: &'a str,
+    r: RecordView,
+    canonical: String,
+    api_href: String,
+    meta: Vec<(&'static str, String)>,
+    citations: Vec<(String, String)>,
+}
+
+/// `/records/{id}`: the whole record, its citation and its texts.
+pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let stored = match state.archive.get(&id).await {
+        Ok(s) if s.record.is_public(&today()) => s,
+        Ok(_) => return archive_error(&state, ArchiveError::NotFound(id)),
+        Err(e) => return archive_error(&state, e),
+    };
+    let r = &stored.record;
+    let canonical = format!("{}/records/{}", state.base_url, path_segment(&r.id));
+    let mut citations = Vec::new();
+    if let Some(c) = &r.citation {
+        citations.push(("As the holding archive cites it".to_string(), c.clone()));
+    }
+    let page = RecordPage {
+        site: &state.site_name,
+        r: RecordView::new(r, stored.revision, &stored.updated_at),
+        meta: Vec::new(),
+        api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
+        canonical,
+        citations,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "browse.html")]
+struct BrowsePage<'a> {
+    site: &'a str,
+    collections: Vec<FacetLink>,
+    decades: Vec<DecadeView>,
+    creators: Vec<FacetLink>,
+    repositories: Vec<FacetLink>,
+    types: Vec<FacetLink>,
+}
+
+/// `/browse`: collections, years, people, repositories, types.
+pub async fn browse(State(state): State<Shared>) -> Response {
+    let results = match all_facets(&state, 1_000) {
+        Ok(r) => r,
+        Err(e) => return archive_error(&state, e),
+    };
+    let empty = Vec::new();
+    let get = |dim: &str| links(dim, results.facets.get(dim).unwrap_or(&empty));
+    let mut creators = get("creator");
+    creators.sort_by(|a, b| a.label.cmp(&b.label));
+    let page = BrowsePage {
+        site: &state.site_name,
+        collections: get("collection"),
+        decades: timeline(&results),
+        creators,
+        repositories: get("repository"),
+        types: get("type"),
+    };
+    render(StatusCode::OK, &page)
+}

@@ -1,0 +1,688 @@
+//! View models: what a page shows, worked out from records and search
+//! results, so that templates only lay it out.
+//!
+//! Invariants: values here are plain text (the templates escape them); the
+//! only HTML is [`HitView::snippet`], which the search module builds from
+//! escaped text and `<mark>`. Links built from data are relative to the site
+//! or checked to be `http(s)` before they become an `href`.
+
+use crate::model::{Agent, ArchivalReference, Record, TextKind, TextVersion, language_name};
+use crate::search::{FacetCount, Hit, SearchResults};
+
+/// One line of a description list.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The label.
+    pub label: String,
+    /// The value.
+    pub value: String,
+}
+
+fn field(label: &str, value: impl Into<String>) -> Field {
+    Field {
+        label: label.to_string(),
+        value: value.into(),
+    }
+}
+
+/// A person or body as a page shows it.
+#[derive(Debug, Clone)]
+pub struct AgentView {
+    /// Name as the source gives it.
+    pub name: String,
+    /// Title and role, if any ("Generalissimo", "sender").
+    pub detail: String,
+    /// Search link for the name.
+    pub href: String,
+}
+
+impl AgentView {
+    fn new(agent: &Agent) -> AgentView {
+        let detail = [agent.title.as_deref(), agent.role.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        AgentView {
+            name: agent.name.clone(),
+            detail,
+            href: search_href(&[("q", &phrase_query("creator", &agent.name))]),
+        }
+    }
+}
+
+/// A query `field:"value"` with the value's quotes dropped.
+fn phrase_query(field: &str, value: &str) -> String {
+    format!("{field}:\"{}\"", value.replace('"', " "))
+}
+
+/// A link to the search page with these parameters.
+pub fn search_href(params: &[(&str, &str)]) -> String {
+    format!("/search?{}", encode(params))
+}
+
+/// URL-encodes query parameters.
+pub fn encode(params: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(params).unwrap_or_default()
+}
+
+/// A text version's heading and body.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    /// `original`, `transcription`, `translation`.
+    pub kind: String,
+    /// "Original", "Translation"…
+    pub kind_label: String,
+    /// BCP 47 tag for the `lang` attribute (the version's ISO 639 code).
+    pub lang: String,
+    /// The language's name.
+    pub language: String,
+    /// Who translated it.
+    pub translator: Option<String>,
+    /// A machine translation (flagged on the page).
+    pub machine: bool,
+    /// A label the source gives the version.
+    pub label: Option<String>,
+    /// Paragraphs, as plain text (line breaks kept).
+    pub paragraphs: Vec<String>,
+}
+
+impl VersionView {
+    fn new(text: &TextVersion) -> VersionView {
+        let kind_label = match text.kind {
+            TextKind::Original => "Original",
+            TextKind::Transcription => "Transcription",
+            TextKind::Translation => "Translation",
+        };
+        VersionView {
+            kind: text.kind.label().to_lowercase(),
+            kind_label: kind_label.to_string(),
+            lang: if text.language.is_empty() {
+                "und".to_string()
+            } else {
+                text.language.clone()
+            },
+            language: language_label(&text.language),
+            translator: text.translator.clone(),
+            machine: text.machine_translation,
+            label: text.label.clone(),
+            paragraphs: paragraphs(&text.body),
+        }
+    }
+
+    /// "Translation — English (machine translation)".
+    pub fn heading(&self) -> String {
+        format!("{} — {}", self.kind_label, self.language)
+    }
+}
+
+/// A language code's name, or the code.
+pub fn language_label(code: &str) -> String {
+    language_name(code).unwrap_or(code).to_string()
+}
+
+/// Splits a text body into paragraphs at blank lines; keeps line breaks
+/// inside a paragraph (shown with `white-space: pre-line`), drops Markdown's
+/// trailing hard-break spaces.
+pub fn paragraphs(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in body.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
+/// How the text versions are laid out.
+#[derive(Debug, Clone)]
+pub enum TextLayout {
+    /// No text.
+    None,
+    /// Original and translation side by side, paragraph by paragraph
+    /// (their paragraphs correspond one to one).
+    Aligned {
+        /// The original (or transcription).
+        original: VersionView,
+        /// The translation.
+        translation: VersionView,
+        /// Pairs of paragraphs.
+        rows: Vec<(String, String)>,
+    },
+    /// Original and translation side by side as two whole columns.
+    Columns {
+        /// The original (or transcription).
+        original: VersionView,
+        /// The translation.
+        translation: VersionView,
+    },
+    /// One version after another.
+    Stacked(Vec<VersionView>),
+}
+
+/// The record page's content.
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Date as displayed, and its EDTF form.
+    pub date: Option<(String, String)>,
+    /// The description list: every field the record has, in reading order.
+    pub fields: Vec<Field>,
+    /// Creators.
+    pub creators: Vec<AgentView>,
+    /// Recipients.
+    pub recipients: Vec<AgentView>,
+    /// Others named.
+    pub people: Vec<AgentView>,
+    /// The archival source, verbatim and parsed into levels.
+    pub reference: Option<(String, Vec<Field>)>,
+    /// The holding archive's page for the document (checked `http(s)`).
+    pub source_url: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Collections, with search links.
+    pub collections: Vec<(String, String)>,
+    /// Subjects.
+    pub subjects: Vec<String>,
+    /// Editorial notes.
+    pub notes: Vec<Field>,
+    /// The citation as the holding archive gives it.
+    pub source_citation: Option<String>,
+    /// The text versions.
+    pub texts: TextLayout,
+    /// Versions not shown in the parallel view.
+    pub more_texts: Vec<VersionView>,
+    /// Provenance and revision lines.
+    pub provenance: Vec<Field>,
+}
+
+/// Only `http` and `https` links become `href`s.
+pub fn safe_url(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://")).then(|| url.trim().to_string())
+}
+
+impl RecordView {
+    /// The view of a record at a revision.
+    pub fn new(r: &Record, revision: u32, updated_at: &str) -> RecordView {
+        let mut fields = Vec::new();
+        for t in &r.alternative_titles {
+            let label = match t.language.as_deref() {
+                Some(lang) => format!("Title ({}, {})", t.kind, language_label(lang)),
+                None => format!("Title ({})", t.kind),
+            };
+            fields.push(field(&label, t.text.clone()));
+        }
+        for d in &r.other_dates {
+            let label = match &d.role {
+                Some(role) => format!("Date ({role})"),
+                None => "Other date".to_string(),
+            };
+            fields.push(field(&label, date_text(d.display.as_deref(), &d.edtf)));
+        }
+        if let Some(t) = &r.doc_type {
+            fields.push(field("Type", t.clone()));
+        }
+        for p in &r.places {
+            fields.push(field(&format!("Place ({})", p.role), p.name.clone()));
+        }
+        if let Some(a) = &r.holding_archive {
+            fields.push(field("Holding archive", a.clone()));
+        }
+        if let Some(e) = &r.edition {
+            let mut text = e.title.clone();
+            for part in [&e.number, &e.pages, &e.publisher, &e.year]
+                .into_iter()
+                .flatten()
+            {
+                text.push_str(", ");
+                text.push_str(part);
+            }
+            if !e.editors.is_empty() {
+                text.push_str(&format!(" (ed. {})", e.editors.join(", ")));
+            }
+            fields.push(field("Published in", text));
+        }
+        if !r.contributors.is_empty() {
+            fields.push(field("Contributed by", r.contributors.join("; ")));
+        }
+        if !r.translators.is_empty() {
+            fields.push(field("Translated by", r.translators.join("; ")));
+        }
+        if let Some(lang) = &r.original_language {
+            fields.push(field("Original language", language_label(lang)));
+        }
+        if let Some(rights) = &r.rights {
+            fields.push(field("Rights", rights.clone()));
+        }
+        for (key, value) in &r.extra {
+            let key = key.strip_prefix("wilson:").unwrap_or(key);
+            fields.push(field(key, value.clone()));
+        }
+
+        let (texts, more_texts) = layout(&r.texts);
+        let p = &r.provenance;
+        let mut provenance = vec![
+            field("Identifier", r.id.clone()),
+            field("Revision", format!("{revision}, recorded {updated_at}")),
+            field(
+                "Imported from",
+                match p.line {
+                    Some(line) => format!("{}:{} ({})", p.file, line, p.format),
+                    None => format!("{} ({})", p.file, p.format),
+                },
+            ),
+            field("Imported at", p.imported_at.clone()),
+        ];
+        if !p.sha256.is_empty() {
+            provenance.push(field("Source file SHA-256", p.sha256.clone()));
+        }
+        RecordView {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            date: r.date.as_ref().map(|d| {
+                (
+                    d.display.clone().unwrap_or_else(|| d.edtf.clone()),
+                    d.edtf.clone(),
+                )
+            }),
+            fields,
+            creators: r.creators.iter().map(AgentView::new).collect(),
+            recipients: r.recipients.iter().map(AgentView::new).collect(),
+            people: r.people.iter().map(AgentView::new).collect(),
+            reference: r
+                .archival_reference
+                .as_ref()
+                .map(|a| (a.verbatim.clone(), reference_levels(a))),
+            source_url: r.source_url.as_deref().and_then(safe_url),
+            summary: r.summary.clone(),
+            collections: r
+                .collections
+                .iter()
+                .map(|c| (c.clone(), search_href(&[("q", "*"), ("collection", c)])))
+                .collect(),
+            subjects: r.subjects.clone(),
+            notes: r
+                .notes
+                .iter()
+                .map(|n| {
+                    let label = match &n.n {
+                        Some(n) => format!("Note {n}"),
+                        None => format!("Note ({})", n.kind),
+                    };
+                    field(&label, n.text.clone())
+                })
+                .collect(),
+            source_citation: r.citation.clone(),
+            texts,
+            more_texts,
+            provenance,
+        }
+    }
+}
+
+fn date_text(display: Option<&str>, edtf: &str) -> String {
+    match display {
+        Some(d) if d != edtf => format!("{d} ({edtf})"),
+        _ => edtf.to_string(),
+    }
+}
+
+/// The parsed levels of an archival reference, labelled as archivists
+/// write them.
+fn reference_levels(a: &ArchivalReference) -> Vec<Field> {
+    let mut out = Vec::new();
+    let levels: [(&str, &Option<String>); 10] = [
+        ("Repository", &a.repository),
+        ("Fond", &a.fond),
+        ("Opis", &a.opis),
+        ("Delo", &a.delo),
+        ("Papka", &a.papka),
+        ("Record group", &a.record_group),
+        ("Series", &a.series),
+        ("Box", &a.r#box),
+        ("Folder", &a.folder),
+        ("Lot", &a.lot),
+    ];
+    for (label, value) in levels {
+        if let Some(v) = value {
+            out.push(field(label, v.clone()));
+        }
+    }
+    if let Some(f) = &a.folios {
+        out.push(field("Folios", f.display()));
+    }
+    out
+}
+
+/// Pairs the first original (or transcription) with the first translation;
+/// paragraph by paragraph when their paragraphs correspond one to one.
+fn layout(texts: &[TextVersion]) -> (TextLayout, Vec<VersionView>) {
+    let original = texts
+        .iter()
+        .position(|t| t.kind == TextKind::Original)
+        .or_else(|| texts.iter().position(|t| t.kind == TextKind::Transcription));
+    let translation = texts.iter().position(|t| t.kind == TextKind::Translation);
+    let (Some(o), Some(t)) = (original, translation) else {
+        return if texts.is_empty() {
+            (TextLayout::None, Vec::new())
+        } else {
+            (
+                TextLayout::Stacked(texts.iter().map(VersionView::new).collect()),
+                Vec::new(),
+            )
+        };
+    };
+    let more = texts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != o && *i != t)
+        .map(|(_, v)| VersionView::new(v))
+        .collect();
+    let original = VersionView::new(&texts[o]);
+    let translation = VersionView::new(&texts[t]);
+    if original.paragraphs.len() == translation.paragraphs.len() && original.paragraphs.len() > 1 {
+        let rows = original
+            .paragraphs
+            .iter()
+            .cloned()
+            .zip(translation.paragraphs.iter().cloned())
+            .collect();
+        (
+            TextLayout::Aligned {
+                original,
+                translation,
+                rows,
+            },
+            more,
+        )
+    } else {
+        (
+            TextLayout::Columns {
+                original,
+                translation,
+            },
+            more,
+        )
+    }
+}
+
+/// A facet dimension's name for people.
+pub fn facet_label(dim: &str) -> &'static str {
+    match dim {
+        "year" => "Year",
+        "decade" => "Decade",
+        "language" => "Original language",
+        "type" => "Type",
+        "creator" => "Creator",
+        "collection" => "Collection",
+        "repository" => "Repository",
+        _ => "Other",
+    }
+}
+
+/// A facet value for people (language codes become names; decades "1960s").
+pub fn facet_value_label(dim: &str, value: &str) -> String {
+    match dim {
+        "language" => language_label(value),
+        "decade" => format!("{value}s"),
+        _ => value.to_string(),
+    }
+}
+
+/// One search hit on the page.
+#[derive(Debug, Clone)]
+pub struct HitView {
+    /// Record identifier.
+    pub id: String,
+    /// Link to the record.
+    pub href: String,
+    /// Title.
+    pub title: String,
+    /// Date (EDTF).
+    pub date: Option<String>,
+    /// HTML: `<mark>` around matches, the rest escaped (by the search module).
+    pub snippet: String,
+    /// "Matched in the translation (English)".
+    pub matched: String,
+}
+
+impl HitView {
+    /// The view of a hit.
+    pub fn new(h: &Hit) -> HitView {
+        let matched = match (&h.matched.kind[..], &h.matched.language) {
+            ("metadata", _) => "Matched in the description".to_string(),
+            (kind, Some(lang)) => format!("Matched in the {kind} ({})", language_label(lang)),
+            (kind, None) => format!("Matched in the {kind}"),
+        };
+        HitView {
+            id: h.id.clone(),
+            href: format!("/records/{}", path_segment(&h.id)),
+            title: h.title.clone(),
+            date: h.date.clone(),
+            snippet: h.snippet.clone(),
+            matched,
+        }
+    }
+}
+
+/// Percent-encodes an identifier for use as one path segment.
+pub fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A facet value with its count and the link that narrows (or widens) the
+/// search by it.
+#[derive(Debug, Clone)]
+pub struct FacetLink {
+    /// The value as shown.
+    pub label: String,
+    /// Matching records.
+    pub count: u64,
+    /// The search narrowed by it, or with it removed when active.
+    pub href: String,
+    /// Whether the search is already narrowed by it.
+    pub active: bool,
+}
+
+/// A facet dimension on the page.
+#[derive(Debug, Clone)]
+pub struct FacetView {
+    /// Dimension (`language`).
+    pub dim: String,
+    /// Its label (`Original language`).
+    pub label: String,
+    /// Values.
+    pub values: Vec<FacetLink>,
+}
+
+/// The current search's parameters, from which every link on the results
+/// page is built (the whole search lives in the URL).
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    /// What the reader typed.
+    pub q: String,
+    /// `relevance`, `date`, `date-desc`.
+    pub sort: String,
+    /// Page, from 1.
+    pub page: usize,
+    /// Earliest date (EDTF), if given.
+    pub from: String,
+    /// Latest date (EDTF), if given.
+    pub to: String,
+    /// Facet filters (dimension, value).
+    pub filters: Vec<(String, String)>,
+}
+
+impl SearchParams {
+    /// Parameters as URL pairs (defaults left out).
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = vec![("q", &self.q)];
+        for (k, v) in &self.filters {
+            out.push((k, v));
+        }
+        if !self.from.is_empty() {
+            out.push(("from", &self.from));
+        }
+        if !self.to.is_empty() {
+            out.push(("to", &self.to));
+        }
+        if !self.sort.is_empty() && self.sort != "relevance" {
+            out.push(("sort", &self.sort));
+        }
+        out
+    }
+
+    /// The search page URL for these parameters at a page.
+    pub fn href_page(&self, page: usize) -> String {
+        let mut pairs = self.pairs();
+        let page = page.to_string();
+        if page != "1" {
+            pairs.push(("page", &page));
+        }
+        search_href(&pairs)
+    }
+
+    /// The URL with one more filter (page reset).
+    pub fn href_with(&self, dim: &str, value: &str) -> String {
+        let mut next = self.clone();
+        next.filters.push((dim.to_string(), value.to_string()));
+        next.href_page(1)
+    }
+
+    /// The URL without one filter (page reset).
+    pub fn href_without(&self, dim: &str, value: &str) -> String {
+        let mut next = self.clone();
+        next.filters.retain(|(d, v)| !(d == dim && v == value));
+        next.href_page(1)
+    }
+
+    /// The URL with another order.
+    pub fn href_sorted(&self, sort: &str) -> String {
+        let mut next = self.clone();
+        next.sort = sort.to_string();
+        next.href_page(1)
+    }
+
+    /// The query the index runs: what was typed, and the date range.
+    pub fn effective_query(&self) -> String {
+        let q = self.q.trim();
+        let q = if q.is_empty() { "*" } else { q };
+        if self.from.is_empty() && self.to.is_empty() {
+            return q.to_string();
+        }
+        let range = format!("date:{}..{}", self.from.trim(), self.to.trim());
+        if q == "*" {
+            range
+        } else {
+            format!("({q}) {range}")
+        }
+    }
+}
+
+/// Facet views for results, with links relative to `params`.
+pub fn facet_views(results: &SearchResults, params: &SearchParams) -> Vec<FacetView> {
+    crate::search::FACETS
+        .iter()
+        .filter_map(|dim| {
+            let values: &Vec<FacetCount> = results.facets.get(*dim)?;
+            if values.is_empty() {
+                return None;
+            }
+            let values = values
+                .iter()
+                .map(|v| {
+                    let active = params
+                        .filters
+                        .iter()
+                        .any(|(d, value)| d == dim && *value == v.value);
+                    FacetLink {
+                        label: facet_value_label(dim, &v.value),
+                        count: v.count,
+                        href: if active {
+                            params.href_without(dim, &v.value)
+                        } else {
+                            params.href_with(dim, &v.value)
+                        },
+                        active,
+                    }
+                })
+                .collect();
+            Some(FacetView {
+                dim: dim.to_string(),
+                label: facet_label(dim).to_string(),
+                values,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_split_at_blank_lines_and_keep_line_breaks() {
+        let body = "A  \nB\n\n\nC\n  \nD  ";
+        assert_eq!(paragraphs(body), vec!["A\nB", "C", "D"]);
+    }
+
+    #[test]
+    fn only_web_links_become_hrefs() {
+        assert_eq!(
+            safe_url(" https://example.org/x "),
+            Some("https://example.org/x".into())
+        );
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(safe_url("JaVaScRiPt:alert(1)"), None);
+        assert_eq!(safe_url("data:text/html,x"), None);
+    }
+
+    #[test]
+    fn identifiers_are_one_path_segment() {
+        assert_eq!(path_segment("pgg-01-020"), "pgg-01-020");
+        assert_eq!(path_segment("a/b c?"), "a%2Fb%20c%3F");
+    }
+
+    #[test]
+    fn links_keep_the_whole_search() {
+        let params = SearchParams {
+            q: "Kim Il Sung".into(),
+            sort: "date".into(),
+            page: 3,
+            from: "1948".into(),
+            to: String::new(),
+            filters: vec![("language".into(), "ru".into())],
+        };
+        let narrowed = params.href_with("year", "1948");
+        assert_eq!(
+            narrowed,
+            "/search?q=Kim+Il+Sung&language=ru&year=1948&from=1948&sort=date"
+        );
+        assert_eq!(
+            params.href_without("language", "ru"),
+            "/search?q=Kim+Il+Sung&from=1948&sort=date"
+        );
+        assert_eq!(params.effective_query(), "(Kim Il Sung) date:1948..");
+    }
+}
