@@ -1,6 +1,7 @@
 //! Test modules, one per capability.
 
 mod bad_input;
+mod cite;
 mod common;
 mod corpus;
 mod dump;
