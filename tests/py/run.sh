@@ -2,14 +2,15 @@
 # Checks that `fonds cite` writes BibTeX and RIS that real parsers read:
 # bibtexparser and rispy (PyPI) in a virtual environment under target/, on
 # the seed and a FRUS document. Self-contained: .ci/run calls it after the
-# cargo tests. Uses $FONDS_BIN, else target/release/fonds, else
-# target/debug/fonds (building the debug binary if neither exists).
+# cargo tests. Uses $FONDS_BIN, else target/debug/fonds (the one .ci/run
+# builds), else target/release/fonds, building the debug binary if neither
+# exists.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bin=${FONDS_BIN:-}
 if [ -z "$bin" ]; then
-  for candidate in target/release/fonds target/debug/fonds; do
+  for candidate in target/debug/fonds target/release/fonds; do
     if [ -x "$candidate" ]; then bin=$candidate; break; fi
   done
 fi
