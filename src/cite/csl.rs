@@ -77,15 +77,20 @@ pub fn render(
         serde_json::from_value(for_rendering(item)).map_err(|e| CiteError::Item(e.to_string()))?;
     let style = style(which)?;
     let locales = locales();
-    let mut driver = BibliographyDriver::new();
-    driver.citation(CitationRequest::new(
-        vec![CitationItem::with_entry(&item)],
-        style,
-        None,
-        locales,
-        Some(1),
-    ));
-    let rendered = driver.finish(BibliographyRequest::new(style, None, locales));
+    // hayagriva asserts some of its expectations with panics; data that
+    // trips one is refused like any other bad item, not allowed to abort.
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut driver = BibliographyDriver::new();
+        driver.citation(CitationRequest::new(
+            vec![CitationItem::with_entry(&item)],
+            style,
+            None,
+            locales,
+            Some(1),
+        ));
+        driver.finish(BibliographyRequest::new(style, None, locales))
+    }))
+    .map_err(|_| CiteError::Item("the CSL processor failed on it".into()))?;
     let location = item.0.get("archive_location").and_then(|v| v.to_str());
     let finish = |children: &ElemChildren| {
         keep_location_case(write(children, markup), location.as_deref(), markup)

@@ -278,6 +278,40 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Any text in the fields a citation prints renders in every style
+        /// without panicking, and the HTML holds no markup but the module's.
+        #[test]
+        fn any_text_cites_and_escapes(
+            title in "[A-Za-z<>&\"'{}%$#_~^\\ .,:;()\n–ёЖ김金-]{1,40}",
+            name in "[A-Za-z<>&\"' .,{}-]{1,20}",
+            location in "[a-zA-Z0-9<>&., -]{0,20}",
+        ) {
+            let mut record = seed();
+            record.title = title;
+            record.creators[0].name = name.clone();
+            record.creators[0].authority = Some(format!("{name}, {name}"));
+            record.translators = vec![name];
+            record.citation = None;
+            if let Some(r) = record.archival_reference.as_mut() {
+                r.fond = None;
+                r.verbatim = location;
+            }
+            for style in Style::ALL {
+                cite(&record, style, &CiteContext::default()).unwrap();
+                let html = cite_html(&record, style, &CiteContext::default()).unwrap();
+                for tag in html.split('<').skip(1) {
+                    let name = tag.split([' ', '>']).next().unwrap();
+                    proptest::prop_assert!(
+                        ["i", "/i", "a", "/a", "br"].contains(&name),
+                        "{style}: {html}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn highwire_tags_describe_the_seed() {
         let tags = highwire_tags(&seed(), "https://fonds.example.org/records/208261");
