@@ -6,6 +6,7 @@
 //! documented in the README and kept stable.
 
 use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
+use crate::cite::{self, CiteContext, Style};
 use crate::export;
 use crate::import::Format;
 use crate::model::{Record, language_name};
@@ -73,6 +74,19 @@ pub enum Command {
         /// Include records that are not public (drafts, embargoed).
         #[arg(long)]
         all: bool,
+    },
+    /// Cite a record (chicago, mla, apa, source, or a bibtex/ris/csl-json file).
+    Cite {
+        /// The record's identifier.
+        id: String,
+        /// Citation style or file format.
+        #[arg(long, default_value = "chicago", value_parser = parse_style)]
+        style: Style,
+        /// The archive's public address; citations then give
+        /// `{base}/records/{id}` as the record's URL (otherwise the holding
+        /// archive's).
+        #[arg(long, env = "FONDS_BASE_URL")]
+        base_url: Option<String>,
     },
     /// Rebuild the search index from the store.
     Reindex,
@@ -142,6 +156,10 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn parse_style(name: &str) -> Result<Style, String> {
+    name.parse().map_err(|e: cite::CiteError| e.to_string())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -220,6 +238,25 @@ pub async fn run(cli: Cli) -> Result<()> {
                 writeln!(out)?;
             } else {
                 write!(out, "{}", describe_results(&results))?;
+            }
+        }
+        Command::Cite {
+            id,
+            style,
+            base_url,
+        } => {
+            let record = archive.get(&id).await?.record;
+            let ctx = CiteContext {
+                public_url: base_url
+                    .map(|base| format!("{}/records/{id}", base.trim_end_matches('/'))),
+                accessed: None,
+            };
+            let text = cite::cite(&record, style, &ctx)
+                .with_context(|| format!("citing {id} in the {style} style"))?;
+            let mut out = std::io::stdout().lock();
+            write!(out, "{text}")?;
+            if !text.ends_with('\n') {
+                writeln!(out)?;
             }
         }
         Command::Reindex => {
@@ -301,11 +338,7 @@ async fn serve(
         data_dir.display()
     );
     std::io::stdout().flush()?;
-    let state = std::sync::Arc::new(crate::web::AppState {
-        archive,
-        base_url,
-        site_name,
-    });
+    let state = std::sync::Arc::new(crate::web::AppState::new(archive, base_url, site_name));
     crate::web::serve(state, listener)
         .await
         .context("serving HTTP")?;

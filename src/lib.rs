@@ -9,11 +9,14 @@
 //! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`search`]: the embedded tantivy index, query language, name variants.
+//! - [`cite`]: citation styles, BibTeX, RIS and CSL-JSON files, and the
+//!   `citation_*` meta tags of a record page.
 //! - [`archive`]: the one write path: applies a parsed batch to the store.
 //! - [`web`]: the reading room (pages) and the JSON API, on axum.
 //! - [`cli`]: the command line.
 
 pub mod archive;
+pub mod cite;
 pub mod cli;
 pub mod export;
 pub mod import;

@@ -10,8 +10,8 @@
 //! Invariants:
 //! - Everything that comes from the data is escaped by the templates (askama
 //!   escapes HTML by default); the only unescaped insertions are HTML built
-//!   here or in the search module from escaped parts (snippets, text
-//!   paragraphs), each marked `|safe` in one place.
+//!   from escaped parts by the search module (snippets) and the cite module
+//!   (citations), each marked `|safe` in one place.
 //! - Every response carries a Content-Security-Policy that allows no script
 //!   and no inline style; the pages have no script at all.
 //! - A record that is not public (draft, running embargo) does not exist for
@@ -48,6 +48,20 @@ pub struct AppState {
     pub base_url: String,
     /// The site's name, shown in the header and titles.
     pub site_name: String,
+    /// Rendered citation boxes.
+    pub citations: pages::CitationCache,
+}
+
+impl AppState {
+    /// State for serving `archive` at `base_url`.
+    pub fn new(archive: Archive, base_url: String, site_name: String) -> AppState {
+        AppState {
+            archive,
+            base_url,
+            site_name,
+            citations: pages::CitationCache::default(),
+        }
+    }
 }
 
 /// Shared state handle.
@@ -91,6 +105,7 @@ pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 /// Serves the archive on a bound listener until the process is stopped.
 /// Keeps the search index following the store in the background.
 pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(pages::warm_citations);
     let archive = state.archive.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(FOLLOW_INTERVAL);

@@ -11,11 +11,15 @@ use super::views::{
 };
 use super::{AppState, Shared};
 use crate::archive::{ArchiveError, now_rfc3339};
+use crate::cite::{self, CiteContext, Style};
+use crate::model::Record;
 use crate::search::{FACETS, FacetCount, SearchRequest, SearchResults, Sort};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Hits per results page.
 pub const PAGE_SIZE: usize = 20;
@@ -369,29 +373,153 @@ struct RecordPage<'a> {
     canonical: String,
     api_href: String,
     meta: Vec<(&'static str, String)>,
-    citations: Vec<(String, String)>,
+    /// (style label, citation as HTML from [`cite::cite_html`]).
+    citations: Arc<Vec<(String, String)>>,
+    /// (label, link) of the citation files.
+    downloads: Vec<(&'static str, String)>,
 }
 
-/// `/records/{id}`: the whole record, its citation and its texts.
+/// Citation files a record page offers, by the suffix of their address.
+const DOWNLOADS: [(&str, Style, &str); 3] = [
+    (".bib", Style::Bibtex, "BibTeX"),
+    (".ris", Style::Ris, "RIS (Zotero, EndNote)"),
+    (".csl.json", Style::CslJson, "CSL-JSON"),
+];
+
+/// The styles of the citation box, in order.
+const BOX_STYLES: [(Style, &str); 4] = [
+    (Style::Source, "As the holding archive cites it"),
+    (Style::Chicago, "Chicago (notes and bibliography)"),
+    (Style::Mla, "MLA"),
+    (Style::Apa, "APA"),
+];
+
+/// Rendered citation boxes by (record, revision): CSL rendering costs
+/// milliseconds, a page view should not.
+#[derive(Default)]
+pub struct CitationCache {
+    entries: Mutex<HashMap<(String, u32), Arc<Vec<(String, String)>>>>,
+}
+
+/// Entries kept before the cache starts afresh.
+const CITATION_CACHE_SIZE: usize = 20_000;
+
+impl CitationCache {
+    fn get(&self, record: &Record, revision: u32, ctx: &CiteContext) -> Arc<Vec<(String, String)>> {
+        let key = (record.id.clone(), revision);
+        if let Some(hit) = self.lock().get(&key) {
+            return hit.clone();
+        }
+        let mut out = Vec::new();
+        for (style, label) in BOX_STYLES {
+            match cite::cite_html(record, style, ctx) {
+                Ok(html) => out.push((label.to_string(), html)),
+                Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
+            }
+        }
+        let out = Arc::new(out);
+        let mut entries = self.lock();
+        if entries.len() >= CITATION_CACHE_SIZE {
+            entries.clear();
+        }
+        entries.insert(key, out.clone());
+        out
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, u32), Arc<Vec<(String, String)>>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Loads the CSL styles and locales once, before the first reader waits
+/// for them.
+pub fn warm_citations() {
+    let record = Record::new(
+        "warm-up".into(),
+        "Warm-up".into(),
+        crate::model::Provenance {
+            format: String::new(),
+            origin: String::new(),
+            file: String::new(),
+            line: None,
+            sha256: String::new(),
+            imported_at: String::new(),
+            layout: None,
+        },
+    );
+    for (style, _) in BOX_STYLES {
+        let _ = cite::cite_html(&record, style, &CiteContext::default());
+    }
+}
+
+/// `/records/{id}`: the whole record, its citation and its texts; with a
+/// suffix (`.bib`, `.ris`, `.csl.json`), its citation file.
 pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Response {
-    let stored = match state.archive.get(&id).await {
-        Ok(s) if s.record.is_public(&today()) => s,
-        Ok(_) => return archive_error(&state, ArchiveError::NotFound(id)),
+    let today = today();
+    let found = match state.archive.get(&id).await {
+        Ok(s) => Some((s, None)),
+        Err(ArchiveError::NotFound(_)) => {
+            let mut found = None;
+            for (suffix, style, _) in DOWNLOADS {
+                if let Some(base) = id.strip_suffix(suffix) {
+                    match state.archive.get(base).await {
+                        Ok(s) => found = Some((s, Some((style, suffix)))),
+                        Err(ArchiveError::NotFound(_)) => {}
+                        Err(e) => return archive_error(&state, e),
+                    }
+                    break;
+                }
+            }
+            found
+        }
         Err(e) => return archive_error(&state, e),
+    };
+    let Some((stored, download)) = found.filter(|(s, _)| s.record.is_public(&today)) else {
+        return archive_error(&state, ArchiveError::NotFound(id));
     };
     let r = &stored.record;
     let canonical = format!("{}/records/{}", state.base_url, path_segment(&r.id));
-    let mut citations = Vec::new();
-    if let Some(c) = &r.citation {
-        citations.push(("As the holding archive cites it".to_string(), c.clone()));
+    let ctx = CiteContext {
+        public_url: Some(canonical.clone()),
+        accessed: None,
+    };
+    if let Some((style, suffix)) = download {
+        return match cite::cite(r, style, &ctx) {
+            Ok(text) => (
+                [
+                    (header::CONTENT_TYPE, style.media_type().to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}{suffix}\"", path_segment(&r.id)),
+                    ),
+                ],
+                text,
+            )
+                .into_response(),
+            Err(e) => {
+                eprintln!("fonds: citing {}: {e}", r.id);
+                error_page(
+                    &state,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The citation could not be made; the error is in the server's log.".into(),
+                )
+            }
+        };
     }
     let page = RecordPage {
         site: &state.site_name,
         r: RecordView::new(r, stored.revision, &stored.updated_at),
-        meta: Vec::new(),
+        meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
+        citations: state.citations.get(r, stored.revision, &ctx),
+        downloads: DOWNLOADS
+            .iter()
+            .map(|(suffix, _, label)| (*label, format!("/records/{}{suffix}", path_segment(&r.id))))
+            .collect(),
         canonical,
-        citations,
     };
     render(StatusCode::OK, &page)
 }

@@ -31,6 +31,7 @@ impl Fonds {
             .arg(self.data())
             .args(args)
             .env_remove("FONDS_DATA")
+            .env_remove("FONDS_BASE_URL")
             .output()
             .expect("fonds runs")
     }

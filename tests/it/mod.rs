@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod browser;
+mod cite;
 mod common;
 mod corpus;
 mod dump;

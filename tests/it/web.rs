@@ -389,3 +389,50 @@ fn a_korean_original_is_shown_beside_its_english_translation() {
         }
     }
 }
+
+#[test]
+fn record_pages_carry_citations_for_readers_and_zotero() {
+    let f = demo_archive();
+    let record = f.show_json("208261");
+    let cli_ris = f.ok(&["cite", "208261", "--style", "ris", "--base-url", "http://x"]);
+    let server = Server::start(&f, &["--base-url", "http://x"]);
+    let page = server.ok("/records/208261");
+    let text = unescape(&page.body);
+    let title = record["title"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            r#"<meta name="citation_title" content="{title}">"#
+        )),
+        "citation_title"
+    );
+    for tag in [
+        "citation_author",
+        "citation_date",
+        "citation_public_url",
+        "citation_language",
+    ] {
+        assert!(
+            page.body.contains(&format!(r#"<meta name="{tag}""#)),
+            "{tag} missing"
+        );
+    }
+    assert!(
+        text.contains(r#"<meta name="citation_public_url" content="http://x/records/208261">"#)
+    );
+    for label in ["As the holding archive cites it", "Chicago", "MLA", "APA"] {
+        assert!(text.contains(label), "the citation box lacks {label}");
+    }
+    assert!(text.contains("f. 558"), "the archive location is cited");
+    let ris = server.ok("/records/208261.ris");
+    assert_eq!(ris.body, cli_ris, "the download is the CLI's RIS");
+    assert!(
+        ris.header("content-disposition")
+            .unwrap()
+            .contains("208261.ris")
+    );
+    let bib = server.ok("/records/208261.bib");
+    assert!(bib.body.trim_start().starts_with('@'), "{}", bib.body);
+    let csl = server.ok("/records/208261.csl.json").json();
+    assert_eq!(csl[0]["type"], "manuscript");
+    assert_eq!(server.get("/records/does-not-exist.ris").status, 404);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks that `fonds cite` writes BibTeX and RIS that real parsers read:
+# bibtexparser and rispy (PyPI) in a virtual environment under target/, on
+# the seed and a FRUS document. Self-contained: .ci/run calls it after the
+# cargo tests. Uses $FONDS_BIN, else target/debug/fonds (the one .ci/run
+# builds), else target/release/fonds, building the debug binary if neither
+# exists.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+bin=${FONDS_BIN:-}
+if [ -z "$bin" ]; then
+  for candidate in target/debug/fonds target/release/fonds; do
+    if [ -x "$candidate" ]; then bin=$candidate; break; fi
+  done
+fi
+if [ -z "$bin" ]; then
+  cargo build --locked --bin fonds
+  bin=target/debug/fonds
+fi
+
+venv=target/py-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check \
+  'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8'
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/out"
+"$bin" --data "$work/data" import demo/wilson/208261.md demo/frus/frus1961-63v06.xml
+for id in 208261 frus1961-63v06d12; do
+  "$bin" --data "$work/data" cite "$id" --style bibtex >"$work/out/$id.bib"
+  "$bin" --data "$work/data" cite "$id" --style ris >"$work/out/$id.ris"
+  "$bin" --data "$work/data" cite "$id" --style csl-json >"$work/out/$id.json"
+done
+
+FONDS_CITE_OUT="$work/out" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_cite_parsers.py
