@@ -374,7 +374,7 @@ struct RecordPage<'a> {
     api_href: String,
     meta: Vec<(&'static str, String)>,
     /// (style label, citation as HTML from [`cite::cite_html`]).
-    citations: Arc<Vec<(String, String)>>,
+    citations: CitationBox,
     /// (label, link) of the citation files.
     downloads: Vec<(&'static str, String)>,
 }
@@ -394,18 +394,22 @@ const BOX_STYLES: [(Style, &str); 4] = [
     (Style::Apa, "APA"),
 ];
 
+/// A rendered citation box: (style label, HTML) per style.
+type CitationBox = Arc<Vec<(String, String)>>;
+type CitationMap = HashMap<(String, u32), CitationBox>;
+
 /// Rendered citation boxes by (record, revision): CSL rendering costs
 /// milliseconds, a page view should not.
 #[derive(Default)]
 pub struct CitationCache {
-    entries: Mutex<HashMap<(String, u32), Arc<Vec<(String, String)>>>>,
+    entries: Mutex<CitationMap>,
 }
 
 /// Entries kept before the cache starts afresh.
 const CITATION_CACHE_SIZE: usize = 20_000;
 
 impl CitationCache {
-    fn get(&self, record: &Record, revision: u32, ctx: &CiteContext) -> Arc<Vec<(String, String)>> {
+    fn get(&self, record: &Record, revision: u32, ctx: &CiteContext) -> CitationBox {
         let key = (record.id.clone(), revision);
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();
@@ -426,9 +430,7 @@ impl CitationCache {
         out
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, u32), Arc<Vec<(String, String)>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CitationMap> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
