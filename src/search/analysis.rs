@@ -161,45 +161,62 @@ pub fn cjk_run_end(text: &str, from: usize) -> usize {
 /// (the first Han run a word-cutting analyzer meets).
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
+/// Loads jieba's dictionary now instead of on the first Chinese text or
+/// query (which otherwise waits for it): for a server, off its request path.
+pub fn load_chinese_dictionary() {
+    LazyLock::force(&JIEBA);
+}
+
 /// Longest word inside a word that is looked up (characters); a longer
 /// stretch is found through its own shorter words.
 const MAX_SUBWORD: usize = 8;
 
-/// Cuts a run of Han characters into words, pushing `(from, to, position)`
-/// for each: byte offsets are `byte_base` plus the offset in `han`,
-/// positions `position_base` plus the character offset in `han`. With
-/// `subwords`, a word of three or more characters is followed by every
-/// dictionary word of two or more characters inside it.
-pub fn cut_han(
-    han: &str,
-    byte_base: usize,
-    position_base: usize,
-    subwords: bool,
-    out: &mut Vec<(usize, usize, usize)>,
-) {
+/// A token of a cut CJK run.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    /// Byte range of the token's text.
+    text: (usize, usize),
+    /// Byte range it marks in the text: its own, or for a word inside a
+    /// longer word, the longer word's (so that offsets never go back).
+    span: (usize, usize),
+    /// Position: the character offset in the run, plus the run's base.
+    position: usize,
+}
+
+/// Cuts a stretch of Han characters into words, in position order: byte
+/// offsets are `byte_base` plus the offset in `han`, positions
+/// `position_base` plus the character offset in `han`. With `subwords`, a
+/// word of three or more characters is followed by every dictionary word
+/// of two or more characters inside it.
+fn cut_han(han: &str, byte_base: usize, position_base: usize, subwords: bool, out: &mut Vec<Cut>) {
     let jieba = &*JIEBA;
     let mut bounds: Vec<usize> = Vec::new();
     for word in jieba.cut(han, false) {
-        let from = byte_base + word.byte_start;
-        out.push((from, byte_base + word.byte_end, position_base + word.start));
-        let chars = word.end - word.start;
-        if !subwords || chars < 3 {
+        let span = (byte_base + word.byte_start, byte_base + word.byte_end);
+        let position = position_base + word.start;
+        out.push(Cut {
+            text: span,
+            span,
+            position,
+        });
+        if !subwords {
             continue;
         }
         bounds.clear();
         bounds.extend(word.word.char_indices().map(|(i, _)| i));
         bounds.push(word.word.len());
+        let chars = bounds.len() - 1;
+        if chars < 3 {
+            continue;
+        }
         for i in 0..chars {
             for j in i + 2..=(i + MAX_SUBWORD).min(chars) {
-                if (i, j) == (0, chars) {
-                    continue;
-                }
-                if jieba.has_word(&word.word[bounds[i]..bounds[j]]) {
-                    out.push((
-                        from + bounds[i],
-                        from + bounds[j],
-                        position_base + word.start + i,
-                    ));
+                if (i, j) != (0, chars) && jieba.has_word(&word.word[bounds[i]..bounds[j]]) {
+                    out.push(Cut {
+                        text: (span.0 + bounds[i], span.0 + bounds[j]),
+                        span,
+                        position: position + i,
+                    });
                 }
             }
         }
@@ -217,9 +234,9 @@ pub struct MultiScriptStream<'a> {
     cjk: Option<(usize, usize)>,
     /// Whether the pending run has yielded a token yet.
     cjk_started: bool,
-    /// Tokens of a cut run still to come, the next one last:
-    /// `(from, to, position)`.
-    words: Vec<(usize, usize, usize)>,
+    /// Tokens of the cut run, and how many of them were emitted.
+    words: Vec<Cut>,
+    emitted: usize,
     token: Token,
     position: usize,
 }
@@ -234,6 +251,7 @@ impl Tokenizer for MultiScriptTokenizer {
             cjk: None,
             cjk_started: false,
             words: Vec::new(),
+            emitted: 0,
             token: Token::default(),
             position: 0,
         }
@@ -252,17 +270,20 @@ fn is_word_char(c: char) -> bool {
 
 impl MultiScriptStream<'_> {
     fn emit(&mut self, from: usize, to: usize) {
-        let position = self.position;
-        self.emit_at(from, to, position);
+        self.emit_cut(Cut {
+            text: (from, to),
+            span: (from, to),
+            position: self.position,
+        });
         self.position += 1;
     }
 
-    fn emit_at(&mut self, from: usize, to: usize, position: usize) {
+    fn emit_cut(&mut self, cut: Cut) {
         self.token.text.clear();
-        self.token.text.push_str(&self.text[from..to]);
-        self.token.offset_from = from;
-        self.token.offset_to = to;
-        self.token.position = position;
+        self.token.text.push_str(&self.text[cut.text.0..cut.text.1]);
+        self.token.offset_from = cut.span.0;
+        self.token.offset_to = cut.span.1;
+        self.token.position = cut.position;
         self.token.position_length = 1;
     }
 
@@ -299,9 +320,10 @@ impl MultiScriptStream<'_> {
 
     /// Emits the next token of a cut run, if any.
     fn next_word(&mut self) -> bool {
-        match self.words.pop() {
-            Some((from, to, position)) => {
-                self.emit_at(from, to, position);
+        match self.words.get(self.emitted) {
+            Some(&cut) => {
+                self.emitted += 1;
+                self.emit_cut(cut);
                 true
             }
             None => false,
@@ -310,13 +332,14 @@ impl MultiScriptStream<'_> {
 
     /// Cuts the CJK run `start..end`, which holds Han characters: Han
     /// stretches into words, other stretches (hangul, kana) into bigrams,
-    /// each token at its character offset in the run. The run then takes
-    /// as many positions as it has characters.
+    /// each token at its character offset in the run, in position order.
+    /// The run then takes as many positions as it has characters.
     fn cut_run(&mut self, start: usize, end: usize) {
         let base = self.position;
         let text = self.text;
         let mut words = std::mem::take(&mut self.words);
         words.clear();
+        self.emitted = 0;
         let mut offset = 0; // characters before the current stretch
         let mut rest = &text[start..end];
         while let Some(first) = rest.chars().next() {
@@ -341,19 +364,24 @@ impl MultiScriptStream<'_> {
                     .map(|(i, _)| i)
                     .chain([len])
                     .collect();
+                let mut bigram = |a: usize, b: usize, k: usize| {
+                    let span = (from + bounds[a], from + bounds[b]);
+                    words.push(Cut {
+                        text: span,
+                        span,
+                        position: base + offset + k,
+                    });
+                };
                 if bounds.len() == 2 {
-                    words.push((from, from + len, base + offset));
+                    bigram(0, 1, 0);
                 }
                 for k in 0..bounds.len().saturating_sub(2) {
-                    words.push((from + bounds[k], from + bounds[k + 2], base + offset + k));
+                    bigram(k, k + 2, k);
                 }
             }
             offset += stretch.chars().count();
             rest = &rest[len..];
         }
-        // Next token last: by position, and at one position the longer
-        // first (a word before the words inside it).
-        words.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
         self.words = words;
         self.position = base + offset;
     }
@@ -583,6 +611,28 @@ mod tests {
         }
         let positions: Vec<usize> = index.iter().map(|(p, _)| *p).collect();
         assert!(positions.is_sorted(), "{positions:?}");
+    }
+
+    /// Positions and offsets never go back, in any analyzer, over mixed text
+    /// (tantivy's postings and snippets rely on it).
+    #[test]
+    fn tokens_never_go_back() {
+        let text = format!("{CABLE} Kim 金日成의 학교 中华人民共和国 かな漢字 Хрущёв");
+        for analyzer in ANALYZERS {
+            let mut a = build(analyzer);
+            let mut stream = a.token_stream(&text);
+            let mut last = (0, 0, 0);
+            while stream.advance() {
+                let t = stream.token();
+                let now = (t.position, t.offset_from, t.offset_to);
+                assert!(
+                    now.0 >= last.0 && now.1 >= last.1 && now.2 >= last.2,
+                    "{analyzer}: {now:?} after {last:?}"
+                );
+                assert!(text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to));
+                last = now;
+            }
+        }
     }
 
     /// Every query made of whole words of a text finds its terms in the

@@ -6,7 +6,8 @@
 //! term occurs (tokenizing without stemming, and stemming only tokens whose
 //! opening letters could give a query term), cuts a window around it, and
 //! hands only the window to tantivy's generator, which picks and marks the
-//! fragment as before.
+//! fragment as before. A CJK run is looked at whole, and analysed only when a
+//! query term occurs in its text: Chinese words are cut from the whole run.
 //!
 //! Invariant: a window is returned only around a token whose analysed form
 //! is a query term of that field, so a snippet never claims a match the
@@ -276,5 +277,22 @@ mod tests {
         }
         // 市长 is in the text, but only across two words: no match.
         assert!(window(&text, &terms("zh", &["市长"]), &mut zh).is_none());
+    }
+
+    #[test]
+    fn a_word_inside_a_word_marks_the_whole_word() {
+        let zh = analysis::build("zh");
+        for term in ["中国人民志愿军", "人民", "志愿"] {
+            let weights = BTreeMap::from([(term.to_string(), 1.0)]);
+            let generator =
+                SnippetGenerator::new(weights, zh.clone(), Field::from_field_id(0), 240);
+            let mut snippet = generator.snippet("我们的中国人民志愿军");
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            assert_eq!(
+                snippet.to_html(),
+                "我们的<mark>中国人民志愿军</mark>",
+                "{term}"
+            );
+        }
     }
 }
