@@ -661,6 +661,21 @@ mod tests {
     }
 
     #[test]
+    fn what_the_dictionary_lacks_is_cut_into_characters() {
+        // Traditional characters are mostly not in jieba's dictionary.
+        let text = "馬克思列寧主義";
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        assert_eq!(t("zh", text), chars);
+        // A query of them is a phrase of characters, which lines up.
+        let index = positioned("zh", false, text);
+        let query = positioned("zh", true, "列寧主義");
+        assert_eq!(query.len(), 4);
+        for (position, term) in query {
+            assert!(index.contains(&(position + 3, term)));
+        }
+    }
+
+    #[test]
     fn a_bigram_across_two_words_is_no_term() {
         // 南京市 | 长江大桥: 市长 ("mayor") spans the two words.
         let text = "南京市长江大桥正式通车";
