@@ -9,24 +9,58 @@
 //! language: English, German and Russian have stemmers; other languages are
 //! indexed unstemmed.
 //!
-//! Invariant: the same analyzer name always means the same analysis; the
-//! names are part of the on-disk index format (changing one needs a reindex).
+//! Chinese ([`Han::Words`]): in the `zh` analyzer (Chinese text versions)
+//! and in the `en`, `de` and `ru` analyzers (where a run of Han characters is
+//! Chinese quoted in the text, or a Chinese record's title), runs of Han
+//! characters are cut into words by jieba with its embedded dictionary and
+//! without its HMM, so that a stretch of text is cut the same way wherever it
+//! stands and what the dictionary does not know falls back to single
+//! characters. A long word is indexed with the dictionary words inside it
+//! too (`人民` and `共和国` inside `中华人民共和国`), each at its own place.
+//! Token positions inside a CJK run are character offsets, so a phrase of
+//! words matches wherever its characters follow each other as the index cut
+//! them. The `xx` analyzer (Korean, Japanese, every other language, and the
+//! name fields) keeps bigrams: hanja in Korean text is not Chinese.
+//!
+//! Invariants:
+//! - The same analyzer name always means the same analysis; the names are
+//!   part of the on-disk index format (changing one needs a reindex).
+//! - A query is analysed by [`build_query`], which cuts Han runs exactly as
+//!   [`build`] does, only without the sub-words: every query term is a term
+//!   the index holds at that place when the document has the query's text.
+//! - Tokens come out in non-decreasing position order (tantivy stores
+//!   positions as deltas).
 
+use jieba_rs::Jieba;
+use std::sync::LazyLock;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer, Token,
     TokenFilter, TokenStream, Tokenizer, TokenizerManager,
 };
 
-/// Analyzer languages: a stemmer each, plus `xx` for everything unstemmed.
-pub const ANALYZERS: [&str; 4] = ["en", "de", "ru", "xx"];
+/// Analyzer languages: a stemmer each for `en`, `de` and `ru`, Chinese
+/// word segmentation for `zh`, and `xx` for everything else (unstemmed,
+/// CJK as bigrams).
+pub const ANALYZERS: [&str; 5] = ["en", "de", "ru", "zh", "xx"];
 
-/// The analyzer name for a text's language code.
+/// The analyzer name for a text's language code: its primary subtag
+/// decides, in any case (`en-US` → `en`, `zh-Hant` → `zh`). Chinese is `zh`
+/// and the ISO 639-2/3 codes `zho`, `chi` and `cmn` (Mandarin); Classical
+/// Chinese (`lzh`), Cantonese (`yue`), Korean and Japanese stay with `xx`,
+/// whose bigrams need no modern Mandarin dictionary.
 pub fn analyzer_for(language: &str) -> &'static str {
-    match language {
-        "en" => "en",
-        "de" => "de",
-        "ru" => "ru",
-        _ => "xx",
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    let is = |code: &str| primary.eq_ignore_ascii_case(code);
+    if is("en") {
+        "en"
+    } else if is("de") {
+        "de"
+    } else if is("ru") {
+        "ru"
+    } else if is("zh") || is("zho") || is("chi") || is("cmn") {
+        "zh"
+    } else {
+        "xx"
     }
 }
 
@@ -35,16 +69,32 @@ pub fn tokenizer_name(analyzer: &str) -> String {
     format!("fonds_{analyzer}")
 }
 
-/// Registers every analyzer with an index's tokenizer manager.
+/// Registers every analyzer (its indexing form) with an index's tokenizer
+/// manager.
 pub fn register(manager: &TokenizerManager) {
     for analyzer in ANALYZERS {
         manager.register(&tokenizer_name(analyzer), build(analyzer));
     }
 }
 
-/// Builds one analyzer.
+/// Builds one analyzer as documents are indexed with it.
 pub fn build(analyzer: &str) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(MultiScriptTokenizer)
+    build_with(analyzer, false)
+}
+
+/// Builds one analyzer as queries are analysed with it: Han runs are cut as
+/// in [`build`], without the sub-words of long words.
+pub fn build_query(analyzer: &str) -> TextAnalyzer {
+    build_with(analyzer, true)
+}
+
+fn build_with(analyzer: &str, query: bool) -> TextAnalyzer {
+    let han = match (analyzer, query) {
+        ("xx", _) => Han::Bigrams,
+        (_, false) => Han::Words,
+        (_, true) => Han::QueryWords,
+    };
+    let base = TextAnalyzer::builder(MultiScriptTokenizer { han })
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser)
         .filter(CyrillicFold)
@@ -57,9 +107,28 @@ pub fn build(analyzer: &str) -> TextAnalyzer {
     }
 }
 
-/// Splits text into words (alphabetic scripts) and bigrams (CJK).
+/// How runs of Han characters (hanzi, hanja, kanji) become tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Han {
+    /// Overlapping character bigrams, as for hangul and kana.
+    #[default]
+    Bigrams,
+    /// Chinese words (jieba, embedded dictionary, no HMM), each word of
+    /// three or more characters followed by the dictionary words inside it
+    /// at their own character offsets: how documents are indexed.
+    Words,
+    /// Chinese words as in [`Han::Words`], without the words inside words:
+    /// how queries are analysed.
+    QueryWords,
+}
+
+/// Splits text into words (alphabetic scripts), bigrams (CJK) and Chinese
+/// words (Han runs, when `han` says so).
 #[derive(Clone, Copy, Default)]
-pub struct MultiScriptTokenizer;
+pub struct MultiScriptTokenizer {
+    /// What Han runs become.
+    pub han: Han,
+}
 
 /// Whether a character is written without spaces between words (CJK).
 pub fn is_cjk(c: char) -> bool {
@@ -74,9 +143,90 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x2FFFF)
 }
 
+/// Whether a character is a Han character (hanzi, hanja, kanji).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
+/// The end (byte offset) of the run of CJK characters that starts at `from`.
+pub fn cjk_run_end(text: &str, from: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .find(|(_, c)| !is_cjk(*c))
+        .map_or(text.len(), |(i, _)| from + i)
+}
+
+/// The jieba segmenter with its embedded dictionary, loaded on first use
+/// (the first Han run a word-cutting analyzer meets).
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Loads jieba's dictionary now instead of on the first Chinese text or
+/// query (which otherwise waits for it): for a server, off its request path.
+pub fn load_chinese_dictionary() {
+    LazyLock::force(&JIEBA);
+}
+
+/// Longest word inside a word that is looked up (characters); a longer
+/// stretch is found through its own shorter words.
+const MAX_SUBWORD: usize = 8;
+
+/// A token of a cut CJK run.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    /// Byte range of the token's text.
+    text: (usize, usize),
+    /// Byte range it marks in the text: its own, or for a word inside a
+    /// longer word, the longer word's (so that offsets never go back).
+    span: (usize, usize),
+    /// Position: the character offset in the run, plus the run's base.
+    position: usize,
+}
+
+/// Cuts a stretch of Han characters into words, in position order: byte
+/// offsets are `byte_base` plus the offset in `han`, positions
+/// `position_base` plus the character offset in `han`. With `subwords`, a
+/// word of three or more characters is followed by every dictionary word
+/// of two or more characters inside it.
+fn cut_han(han: &str, byte_base: usize, position_base: usize, subwords: bool, out: &mut Vec<Cut>) {
+    let jieba = &*JIEBA;
+    let mut bounds: Vec<usize> = Vec::new();
+    for word in jieba.cut(han, false) {
+        let span = (byte_base + word.byte_start, byte_base + word.byte_end);
+        let position = position_base + word.start;
+        out.push(Cut {
+            text: span,
+            span,
+            position,
+        });
+        if !subwords {
+            continue;
+        }
+        bounds.clear();
+        bounds.extend(word.word.char_indices().map(|(i, _)| i));
+        bounds.push(word.word.len());
+        let chars = bounds.len() - 1;
+        if chars < 3 {
+            continue;
+        }
+        for i in 0..chars {
+            for j in i + 2..=(i + MAX_SUBWORD).min(chars) {
+                if (i, j) != (0, chars) && jieba.has_word(&word.word[bounds[i]..bounds[j]]) {
+                    out.push(Cut {
+                        text: (span.0 + bounds[i], span.0 + bounds[j]),
+                        span,
+                        position: position + i,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// The token stream of [`MultiScriptTokenizer`].
 pub struct MultiScriptStream<'a> {
     text: &'a str,
+    han: Han,
     /// Byte position of the next character to read.
     at: usize,
     /// Pending CJK run: byte offset of the next bigram's first character,
@@ -84,6 +234,9 @@ pub struct MultiScriptStream<'a> {
     cjk: Option<(usize, usize)>,
     /// Whether the pending run has yielded a token yet.
     cjk_started: bool,
+    /// Tokens of the cut run, and how many of them were emitted.
+    words: Vec<Cut>,
+    emitted: usize,
     token: Token,
     position: usize,
 }
@@ -93,9 +246,12 @@ impl Tokenizer for MultiScriptTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> MultiScriptStream<'a> {
         MultiScriptStream {
             text,
+            han: self.han,
             at: 0,
             cjk: None,
             cjk_started: false,
+            words: Vec::new(),
+            emitted: 0,
             token: Token::default(),
             position: 0,
         }
@@ -114,13 +270,21 @@ fn is_word_char(c: char) -> bool {
 
 impl MultiScriptStream<'_> {
     fn emit(&mut self, from: usize, to: usize) {
-        self.token.text.clear();
-        self.token.text.push_str(&self.text[from..to]);
-        self.token.offset_from = from;
-        self.token.offset_to = to;
-        self.token.position = self.position;
-        self.token.position_length = 1;
+        self.emit_cut(Cut {
+            text: (from, to),
+            span: (from, to),
+            position: self.position,
+        });
         self.position += 1;
+    }
+
+    fn emit_cut(&mut self, cut: Cut) {
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[cut.text.0..cut.text.1]);
+        self.token.offset_from = cut.span.0;
+        self.token.offset_to = cut.span.1;
+        self.token.position = cut.position;
+        self.token.position_length = 1;
     }
 
     /// Emits the next bigram of the pending CJK run (a lone character when
@@ -153,11 +317,79 @@ impl MultiScriptStream<'_> {
             }
         }
     }
+
+    /// Emits the next token of a cut run, if any.
+    fn next_word(&mut self) -> bool {
+        match self.words.get(self.emitted) {
+            Some(&cut) => {
+                self.emitted += 1;
+                self.emit_cut(cut);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cuts the CJK run `start..end`, which holds Han characters: Han
+    /// stretches into words, other stretches (hangul, kana) into bigrams,
+    /// each token at its character offset in the run, in position order.
+    /// The run then takes as many positions as it has characters.
+    fn cut_run(&mut self, start: usize, end: usize) {
+        let base = self.position;
+        let text = self.text;
+        let mut words = std::mem::take(&mut self.words);
+        words.clear();
+        self.emitted = 0;
+        let mut offset = 0; // characters before the current stretch
+        let mut rest = &text[start..end];
+        while let Some(first) = rest.chars().next() {
+            let han = is_han(first);
+            let len = rest
+                .char_indices()
+                .find(|(_, c)| is_han(*c) != han)
+                .map_or(rest.len(), |(i, _)| i);
+            let stretch = &rest[..len];
+            let from = end - rest.len();
+            if han {
+                cut_han(
+                    stretch,
+                    from,
+                    base + offset,
+                    self.han == Han::Words,
+                    &mut words,
+                );
+            } else {
+                let bounds: Vec<usize> = stretch
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([len])
+                    .collect();
+                let mut bigram = |a: usize, b: usize, k: usize| {
+                    let span = (from + bounds[a], from + bounds[b]);
+                    words.push(Cut {
+                        text: span,
+                        span,
+                        position: base + offset + k,
+                    });
+                };
+                if bounds.len() == 2 {
+                    bigram(0, 1, 0);
+                }
+                for k in 0..bounds.len().saturating_sub(2) {
+                    bigram(k, k + 2, k);
+                }
+            }
+            offset += stretch.chars().count();
+            rest = &rest[len..];
+        }
+        self.words = words;
+        self.position = base + offset;
+    }
 }
 
 impl TokenStream for MultiScriptStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.next_bigram() {
+        if self.next_word() || self.next_bigram() {
             return true;
         }
         let text = self.text;
@@ -182,6 +414,10 @@ impl TokenStream for MultiScriptStream<'_> {
             end = self.at + i + c.len_utf8();
         }
         self.at = end;
+        if cjk && self.han != Han::Bigrams && text[start..end].chars().any(is_han) {
+            self.cut_run(start, end);
+            return self.next_word();
+        }
         if cjk {
             self.cjk = Some((start, end));
             self.cjk_started = false;
@@ -246,10 +482,20 @@ impl<S: TokenStream> TokenStream for CyrillicFoldStream<S> {
 
 /// The terms an analyzer makes of a text.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    positioned_terms(analyzer, text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// The terms an analyzer makes of a text, each with its position (what a
+/// phrase query needs: Chinese words are not one position apart).
+pub fn positioned_terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
-        out.push(stream.token().text.clone());
+        let token = stream.token();
+        out.push((token.position, token.text.clone()));
     }
     out
 }
@@ -260,6 +506,11 @@ mod tests {
 
     fn t(analyzer: &str, text: &str) -> Vec<String> {
         terms(&mut build(analyzer), text)
+    }
+
+    /// Terms as a query is analysed.
+    fn t_query(analyzer: &str, text: &str) -> Vec<String> {
+        terms(&mut build_query(analyzer), text)
     }
 
     #[test]
@@ -299,5 +550,190 @@ mod tests {
             spans.push(&text[tok.offset_from..tok.offset_to]);
         }
         assert_eq!(spans, ["ab", "김일", "일성"]);
+    }
+
+    /// `(position, term)` pairs an analyzer (index or query form) makes.
+    fn positioned(analyzer: &str, query: bool, text: &str) -> Vec<(usize, String)> {
+        let mut a = if query {
+            build_query(analyzer)
+        } else {
+            build(analyzer)
+        };
+        positioned_terms(&mut a, text)
+    }
+
+    /// A sentence of the kind the Wilson Center translates from Chinese
+    /// archives (written for this test).
+    const CABLE: &str = "中国人民志愿军和朝鲜人民军在板门店签订停战协定。";
+
+    #[test]
+    fn chinese_text_is_cut_into_words() {
+        assert_eq!(
+            t("zh", "我们必须提高警惕。"),
+            ["我们", "必须", "提高警惕", "提高", "警惕"]
+        );
+        let query: Vec<String> = positioned("zh", true, CABLE)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(
+            query,
+            [
+                "中国人民志愿军",
+                "和",
+                "朝鲜人民军",
+                "在",
+                "板门店",
+                "签订",
+                "停战协定"
+            ]
+        );
+        // Indexed: the same words, and the words inside the long ones, each
+        // at its character offset.
+        let index = positioned("zh", false, CABLE);
+        for (position, word) in [
+            (0, "中国人民志愿军"),
+            (0, "中国"),
+            (2, "人民"),
+            (4, "志愿军"),
+            (8, "朝鲜人民军"),
+            (10, "人民军"),
+            (14, "板门店"),
+            (17, "签订"),
+            (19, "停战协定"),
+            (19, "停战"),
+            (21, "协定"),
+        ] {
+            assert!(
+                index.contains(&(position, word.to_string())),
+                "{word}@{position} in {index:?}"
+            );
+        }
+        let positions: Vec<usize> = index.iter().map(|(p, _)| *p).collect();
+        assert!(positions.is_sorted(), "{positions:?}");
+    }
+
+    /// Positions and offsets never go back, in any analyzer, over mixed text
+    /// (tantivy's postings and snippets rely on it).
+    #[test]
+    fn tokens_never_go_back() {
+        let text = format!("{CABLE} Kim 金日成의 학교 中华人民共和国 かな漢字 Хрущёв");
+        for analyzer in ANALYZERS {
+            let mut a = build(analyzer);
+            let mut stream = a.token_stream(&text);
+            let mut last = (0, 0, 0);
+            while stream.advance() {
+                let t = stream.token();
+                let now = (t.position, t.offset_from, t.offset_to);
+                assert!(
+                    now.0 >= last.0 && now.1 >= last.1 && now.2 >= last.2,
+                    "{analyzer}: {now:?} after {last:?}"
+                );
+                assert!(text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to));
+                last = now;
+            }
+        }
+    }
+
+    /// Every query made of whole words of a text finds its terms in the
+    /// text's index terms at the same distances (what a phrase query needs).
+    #[test]
+    fn query_words_line_up_with_the_index() {
+        let index = positioned("zh", false, CABLE);
+        for query in [
+            "人民志愿军",
+            "停战",
+            "停战协定",
+            "板门店签订停战协定",
+            "朝鲜人民军",
+        ] {
+            let shift = CABLE[..CABLE.find(query).unwrap()].chars().count();
+            let terms = positioned("zh", true, query);
+            assert!(!terms.is_empty());
+            for (position, term) in terms {
+                assert!(
+                    index.contains(&(position + shift, term.clone())),
+                    "{query}: {term}@{} not in {index:?}",
+                    position + shift
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_dictionary_lacks_is_cut_into_characters() {
+        // Traditional characters are mostly not in jieba's dictionary.
+        let text = "馬克思列寧主義";
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        assert_eq!(t("zh", text), chars);
+        // A query of them is a phrase of characters, which lines up.
+        let index = positioned("zh", false, text);
+        let query = positioned("zh", true, "列寧主義");
+        assert_eq!(query.len(), 4);
+        for (position, term) in query {
+            assert!(index.contains(&(position + 3, term)));
+        }
+    }
+
+    #[test]
+    fn a_bigram_across_two_words_is_no_term() {
+        // 南京市 | 长江大桥: 市长 ("mayor") spans the two words.
+        let text = "南京市长江大桥正式通车";
+        assert!(t("xx", text).contains(&"市长".to_string()));
+        let zh = t("zh", text);
+        assert!(!zh.contains(&"市长".to_string()), "{zh:?}");
+        for word in ["南京", "南京市", "长江", "长江大桥", "大桥", "通车"] {
+            assert!(zh.contains(&word.to_string()), "{word} in {zh:?}");
+        }
+        // The query side cuts 市长 as the word it is: a term no position of
+        // this text holds.
+        assert_eq!(t_query("zh", "市长"), ["市长"]);
+    }
+
+    #[test]
+    fn han_runs_are_words_in_the_alphabetic_analyzers_too() {
+        // A Chinese name quoted in English text, and Latin words in Chinese.
+        assert_eq!(
+            t("en", "Talks with 周恩来 in Beijing"),
+            ["talk", "with", "周恩来", "恩来", "in", "beij"]
+        );
+        assert_eq!(
+            t_query("zh", "肯尼迪（Kennedy）总统"),
+            ["肯尼迪", "kennedy", "总统"]
+        );
+    }
+
+    #[test]
+    fn korean_keeps_its_bigrams() {
+        // Hanja and hangul in the analyzer of Korean text: bigrams, as before.
+        assert_eq!(t("xx", "金日成의 학교"), ["金日", "日成", "成의", "학교"]);
+        // Hangul needs no dictionary in any analyzer.
+        for analyzer in ANALYZERS {
+            assert_eq!(t(analyzer, "김일성"), ["김일", "일성"], "{analyzer}");
+        }
+        // Hangul next to Han characters keeps its bigrams in a Chinese run.
+        assert_eq!(t("zh", "朝鲜의 학교"), ["朝鲜", "의", "학교"]);
+    }
+
+    #[test]
+    fn language_codes_choose_analyzers() {
+        for (code, analyzer) in [
+            ("en", "en"),
+            ("en-US", "en"),
+            ("de", "de"),
+            ("ru", "ru"),
+            ("zh", "zh"),
+            ("zh-Hant", "zh"),
+            ("ZH_tw", "zh"),
+            ("cmn", "zh"),
+            ("zho", "zh"),
+            ("lzh", "xx"),
+            ("yue", "xx"),
+            ("ko", "xx"),
+            ("ja", "xx"),
+            ("", "xx"),
+        ] {
+            assert_eq!(analyzer_for(code), analyzer, "{code}");
+        }
     }
 }

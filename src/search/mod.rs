@@ -44,7 +44,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 3;
+pub const INDEX_FORMAT: u32 = 4;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
@@ -205,10 +205,11 @@ pub fn facet_values(record: &Record) -> Vec<(&'static str, String)> {
 /// Body fields: (name, analyzer). Every text version goes into the field
 /// of its language's analyzer, in record order; the stored `versions` field
 /// says which value is which version.
-const BODY_FIELDS: [(&str, &str); 4] = [
+const BODY_FIELDS: [(&str, &str); 5] = [
     ("body_en", "en"),
     ("body_de", "de"),
     ("body_ru", "ru"),
+    ("body_zh", "zh"),
     ("body_xx", "xx"),
 ];
 
@@ -282,8 +283,11 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     authority: NameAuthority,
-    /// Built once; each search's query compiler gets a copy.
+    /// Built once, as documents are analysed (for snippets).
     analyzers: Vec<(&'static str, TextAnalyzer)>,
+    /// Built once, as queries are analysed; each search's query compiler
+    /// gets a copy.
+    query_analyzers: Vec<(&'static str, TextAnalyzer)>,
 }
 
 const FORMAT_FILE: &str = "fonds-index-format";
@@ -317,6 +321,10 @@ impl SearchIndex {
             analyzers: analysis::ANALYZERS
                 .iter()
                 .map(|a| (*a, analysis::build(a)))
+                .collect(),
+            query_analyzers: analysis::ANALYZERS
+                .iter()
+                .map(|a| (*a, analysis::build_query(a)))
                 .collect(),
         })
     }
@@ -518,7 +526,7 @@ impl SearchIndex {
         let mut compiler = Compiler {
             fields: &self.fields,
             authority: &self.authority,
-            analyzers: self.analyzers.clone(),
+            analyzers: self.query_analyzers.clone(),
         };
         let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
         if !request.filters.is_empty() {
@@ -927,7 +935,9 @@ impl Compiler<'_> {
         self.text(None, text, false)
     }
 
-    /// A term, or a phrase when the text analyses to several terms.
+    /// A term, or a phrase when the text analyses to several terms (at the
+    /// offsets the analyzer gives them: Chinese words are as many positions
+    /// apart as they have characters).
     fn field_query(&mut self, field: Field, analyzer: &str, text: &str) -> Option<Box<dyn Query>> {
         let a = &mut self
             .analyzers
@@ -935,18 +945,17 @@ impl Compiler<'_> {
             .find(|(name, _)| *name == analyzer)
             .expect("every analyzer is built")
             .1;
-        let terms: Vec<Term> = analysis::terms(a, text)
+        let terms = analysis::positioned_terms(a, text);
+        let first = terms.first()?.0;
+        let mut terms: Vec<(usize, Term)> = terms
             .into_iter()
-            .map(|t| Term::from_field_text(field, &t))
+            .map(|(position, t)| (position - first, Term::from_field_text(field, &t)))
             .collect();
-        match terms.len() {
-            0 => None,
-            1 => Some(Box::new(TermQuery::new(
-                terms.into_iter().next().expect("one term"),
-                IndexRecordOption::WithFreqs,
-            ))),
-            _ => Some(Box::new(PhraseQuery::new(terms))),
+        if terms.len() == 1 {
+            let (_, term) = terms.pop().expect("one term");
+            return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
         }
+        Some(Box::new(PhraseQuery::new_with_offset(terms)))
     }
 
     /// Records whose whole date range lies within `[from, to]`: a document

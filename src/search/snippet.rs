@@ -6,7 +6,8 @@
 //! term occurs (tokenizing without stemming, and stemming only tokens whose
 //! opening letters could give a query term), cuts a window around it, and
 //! hands only the window to tantivy's generator, which picks and marks the
-//! fragment as before.
+//! fragment as before. A CJK run is looked at whole, and analysed only when a
+//! query term occurs in its text: Chinese words are cut from the whole run.
 //!
 //! Invariant: a window is returned only around a token whose analysed form
 //! is a query term of that field, so a snippet never claims a match the
@@ -146,22 +147,60 @@ pub fn window<'t>(
     if terms.is_empty() {
         return None;
     }
-    let mut tokenizer = MultiScriptTokenizer;
+    let mut tokenizer = MultiScriptTokenizer::default();
     let mut stream = tokenizer.token_stream(text);
+    // End of the last CJK run looked at whole.
+    let mut seen_until = 0;
     while stream.advance() {
         let token = stream.token();
-        if !terms.could_match(&token.text) {
+        if token.offset_from < seen_until {
             continue;
         }
-        let analysed = analysis::terms(analyzer, &token.text);
-        if analysed
-            .iter()
-            .any(|a| terms.terms.binary_search(a).is_ok())
-        {
-            let (from, to) = (token.offset_from, token.offset_to);
+        let found = if token.text.starts_with(analysis::is_cjk) {
+            // What a CJK run's tokens are depends on the whole run (Chinese
+            // words are cut from it): look at each run once, and analyse it
+            // only if a term (CJK terms are the text itself) occurs in it.
+            let (from, to) = (
+                token.offset_from,
+                analysis::cjk_run_end(text, token.offset_from),
+            );
+            seen_until = to;
+            let run = &text[from..to];
+            if !terms.terms.iter().any(|t| run.contains(t.as_str())) {
+                continue;
+            }
+            first_match(run, terms, analyzer).map(|(a, b)| (from + a, from + b))
+        } else {
+            if !terms.could_match(&token.text) {
+                continue;
+            }
+            let analysed = analysis::terms(analyzer, &token.text);
+            analysed
+                .iter()
+                .any(|a| terms.terms.binary_search(a).is_ok())
+                .then_some((token.offset_from, token.offset_to))
+        };
+        if let Some((from, to)) = found {
             let start = floor_boundary(text, from.saturating_sub(BEFORE));
             let end = floor_boundary(text, (to + AFTER).min(text.len()));
             return Some(&text[start..end]);
+        }
+    }
+    None
+}
+
+/// The byte span of the first token of `text` that `analyzer` makes one of
+/// `terms`.
+fn first_match(
+    text: &str,
+    terms: &FieldTerms,
+    analyzer: &mut TextAnalyzer,
+) -> Option<(usize, usize)> {
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        let token = stream.token();
+        if terms.terms.binary_search(&token.text).is_ok() {
+            return Some((token.offset_from, token.offset_to));
         }
     }
     None
@@ -178,8 +217,9 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The terms a query of `words` has in a field of `analyzer`.
     fn terms(analyzer: &str, words: &[&str]) -> FieldTerms {
-        let mut a = analysis::build(analyzer);
+        let mut a = analysis::build_query(analyzer);
         FieldTerms::new(
             words
                 .iter()
@@ -220,5 +260,39 @@ mod tests {
         let mut en = analysis::build("en");
         let w = window(&text, &terms("en", &["match"]), &mut en).unwrap();
         assert!(w.contains("match"));
+    }
+
+    #[test]
+    fn chinese_words_are_found_as_the_index_cut_them() {
+        let mut zh = analysis::build("zh");
+        let text = format!(
+            "{}南京市长江大桥正式通车。我们在板门店签订停战协定，会谈结束了。",
+            "开头。".repeat(200)
+        );
+        // A word, a word inside a longer one, a one-character word at the
+        // end of its run.
+        for word in ["停战协定", "长江", "了"] {
+            let w = window(&text, &terms("zh", &[word]), &mut zh).unwrap();
+            assert!(w.contains(word), "{word}");
+        }
+        // 市长 is in the text, but only across two words: no match.
+        assert!(window(&text, &terms("zh", &["市长"]), &mut zh).is_none());
+    }
+
+    #[test]
+    fn a_word_inside_a_word_marks_the_whole_word() {
+        let zh = analysis::build("zh");
+        for term in ["中国人民志愿军", "人民", "志愿"] {
+            let weights = BTreeMap::from([(term.to_string(), 1.0)]);
+            let generator =
+                SnippetGenerator::new(weights, zh.clone(), Field::from_field_id(0), 240);
+            let mut snippet = generator.snippet("我们的中国人民志愿军");
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            assert_eq!(
+                snippet.to_html(),
+                "我们的<mark>中国人民志愿军</mark>",
+                "{term}"
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Shared helpers: a [`Fonds`] runs the real binary on its own temporary data
-//! folder; `demo()` and `corpus()` find the bundled and shared documents.
+//! folder; `demo()`, `fixture()` and `corpus()` find the bundled, test and
+//! shared documents.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -90,6 +91,13 @@ impl Fonds {
 /// A bundled demo file.
 pub fn demo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("demo").join(rel)
+}
+
+/// A fixture written for the tests (`tests/fixtures`).
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// A file of the shared corpus (tests using it are ignored on a fresh clone).

@@ -1,8 +1,8 @@
 //! Search over the real index: name variants, facets against a brute-force
-//! count, date ranges, snippets, bad queries, and recovery from a crash
-//! between the store's commit and the index's.
+//! count, date ranges, snippets, bad queries, Chinese words and phrases, and
+//! recovery from a crash between the store's commit and the index's.
 
-use super::common::{FRUS, Fonds, SEED, corpus, demo};
+use super::common::{FRUS, Fonds, SEED, corpus, demo, fixture};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -18,6 +18,15 @@ fn ids(results: &Value) -> Vec<String> {
         .iter()
         .map(|h| h["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The count a search reports for one facet value.
+fn facet_count(results: &Value, dimension: &str, value: &str) -> Option<u64> {
+    results["facets"][dimension]
+        .as_array()?
+        .iter()
+        .find(|v| v["value"] == value)?["count"]
+        .as_u64()
 }
 
 /// The forms of Kim Il Sung's name the issue names.
@@ -295,15 +304,10 @@ fn the_whole_corpus_is_found_in_any_language() {
         );
     }
     assert!(ids(&search(&f, "black spot earth", 3)).contains(&"pgg-01-020".to_string()));
-    let all = search(&f, "*", 1);
-    let ko = all["facets"]["language"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["value"] == "ko")
-        .unwrap()["count"]
-        .as_u64();
-    assert_eq!(ko, Some(2822));
+    assert_eq!(
+        facet_count(&search(&f, "*", 1), "language", "ko"),
+        Some(2822)
+    );
     let cuba = search(&f, "Cuba date:1962", 500);
     assert!(ids(&cuba).contains(&"1962-10-22-address-buildup-arms-cuba".to_string()));
     for hit in cuba["hits"].as_array().unwrap() {
@@ -371,4 +375,78 @@ fn records_that_are_not_public_are_never_found_publicly() {
     let all: Value =
         serde_json::from_str(&b.ok(&["search", "*", "--json", "--all", "--limit", "1"])).unwrap();
     assert_eq!(all["total"], 121);
+}
+
+/// The demo records and two Chinese ones (`tests/fixtures/zh`): a cable on
+/// the 1953 armistice with its English translation, and a report on the
+/// Nanjing Yangtze River Bridge that mentions the armistice once.
+fn chinese_archive() -> Fonds {
+    let f = demo_archive();
+    f.import(&[&fixture("zh")]);
+    f
+}
+
+const CABLE: &str = "900001";
+const BRIDGE: &str = "900002";
+
+fn total(results: &Value) -> u64 {
+    results["total"].as_u64().unwrap()
+}
+
+#[test]
+fn chinese_words_find_chinese_documents() {
+    let f = chinese_archive();
+    // A two-character word, standing alone and inside longer words
+    // (停战协定), finds both records, the one about it first.
+    let r = search(&f, "停战", 10);
+    assert_eq!(ids(&r), [CABLE, BRIDGE]);
+    let hit = &r["hits"][0];
+    assert_eq!(hit["matched"]["kind"], "original");
+    assert_eq!(hit["matched"]["language"], "zh");
+    let snippet = hit["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>停战</mark>"), "{snippet}");
+    for (word, id) in [("板门店", CABLE), ("长江", BRIDGE), ("大桥", BRIDGE)] {
+        assert_eq!(ids(&search(&f, word, 10)), [id], "{word}");
+    }
+    // A Chinese word and an English one: each may match its own version.
+    assert_eq!(ids(&search(&f, "停战 Panmunjom", 10)), [CABLE]);
+    // Facets count the Chinese records under their language.
+    assert_eq!(facet_count(&search(&f, "*", 1), "language", "zh"), Some(2));
+}
+
+#[test]
+fn a_bigram_across_two_chinese_words_matches_nothing() {
+    let f = chinese_archive();
+    // 南京市长江大桥 is 南京市 | 长江大桥: "市长" (mayor) is in the text only
+    // across the two words. Bigram analysis would match it; words do not.
+    let bridge = f.show_json(BRIDGE);
+    assert!(
+        bridge["texts"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("市长")
+    );
+    assert_eq!(total(&search(&f, "市长", 10)), 0);
+    assert_eq!(total(&search(&f, "\"市长\"", 10)), 0);
+}
+
+#[test]
+fn chinese_phrases_follow_the_words_in_order() {
+    let f = chinese_archive();
+    // Three words in a row; two words cut from inside a longer one.
+    assert_eq!(ids(&search(&f, "\"签订停战协定\"", 10)), [CABLE]);
+    assert_eq!(ids(&search(&f, "\"人民志愿军\"", 10)), [CABLE]);
+    // The same words out of order, or apart, are no phrase.
+    assert_eq!(total(&search(&f, "\"停战协定签订\"", 10)), 0);
+    assert_eq!(total(&search(&f, "\"板门店停战\"", 10)), 0);
+    assert_eq!(ids(&search(&f, "板门店 停战", 10)), [CABLE]);
+}
+
+#[test]
+fn hanja_and_hangul_names_still_find_the_seed_beside_chinese_records() {
+    let f = chinese_archive();
+    assert_variants_find(&f, &KIM_IL_SUNG, "208261");
+    // The Chinese cable names Kim Il Sung in its own script: found too.
+    let r = search(&f, "金日成", 10);
+    assert!(ids(&r).contains(&CABLE.to_string()), "{:?}", ids(&r));
 }
