@@ -10,6 +10,7 @@
 //! - [`store`]: the storage trait and its SQLite implementation.
 //! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`archive`]: the one write path: applies a parsed batch to the store.
+//! - [`oai`]: what other systems harvest: OAI-PMH, sitemap, public dump.
 //! - [`cli`]: the command line.
 
 pub mod archive;
@@ -17,5 +18,6 @@ pub mod cli;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod oai;
 pub mod search;
 pub mod store;
