@@ -430,6 +430,7 @@ async fn list(
             from: request.from.as_ref().map(|b| b.instant.clone()),
             until: request.until.as_ref().map(|b| b.instant.clone()),
             set: request.set.clone(),
+            collections: None,
             after: None,
             delivered: 0,
             total: 0,
@@ -444,9 +445,10 @@ async fn list(
             "no record matches these arguments",
         )
     };
-    let collections = match &state.set {
-        None => None,
-        Some(spec) => {
+    let collections = match (&state.set, &state.collections) {
+        (None, _) => None,
+        (Some(_), Some(names)) => Some(names.clone()),
+        (Some(spec), None) => {
             let sets = sets::sets(&store.public_collections(now).await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
@@ -486,6 +488,7 @@ async fn list(
     let token = if more {
         let last = entries.last().expect("the page is not empty");
         let next = ListState {
+            collections: query.collections.clone(),
             after: Some((last.datestamp.clone(), last.id.clone())),
             delivered: given,
             total,

@@ -157,6 +157,10 @@ impl DateBound {
     /// Parses `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ssZ` (a real calendar date
     /// and time, UTC); anything else is `None`.
     pub fn parse(text: &str, end: End) -> Option<DateBound> {
+        // XML Schema has no year 0000: such a date could not be echoed.
+        if text.starts_with("0000") {
+            return None;
+        }
         let shape_ok = |pattern: &str| {
             text.len() == pattern.len()
                 && text.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
@@ -400,6 +404,11 @@ mod tests {
                 ("verb", "ListRecords"),
                 ("metadataPrefix", "oai_dc"),
                 ("until", "02-02-01"),
+            ],
+            &[
+                ("verb", "ListRecords"),
+                ("metadataPrefix", "oai_dc"),
+                ("until", "0000-01-01"),
             ],
             &[
                 ("verb", "ListRecords"),

@@ -2,7 +2,9 @@
 //! storage or expiry.
 //!
 //! A token is the harvest itself, written down: the verb, the metadata
-//! prefix, the `from`/`until` instants and the set asked for, the position
+//! prefix, the `from`/`until` instants, the set asked for (with the
+//! collection names it stood for on the first page, so that later pages need
+//! not look them up again), the position
 //! of the last entry given (`(datestamp, identifier)`, the order of the
 //! publication log), how many entries were given so far and the size of the
 //! complete list as counted on the first page. It is that JSON, base64url
@@ -35,6 +37,8 @@ pub struct ListState {
     pub until: Option<String>,
     /// The setSpec asked for.
     pub set: Option<String>,
+    /// The collections the set stands for.
+    pub collections: Option<Vec<String>>,
     /// The `(datestamp, identifier)` of the last entry given.
     pub after: Option<(String, String)>,
     /// Entries given before this page.
@@ -55,6 +59,8 @@ struct Wire {
     until: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     set: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collections: Option<Vec<String>>,
     ds: String,
     id: String,
     n: u64,
@@ -71,6 +77,7 @@ pub fn encode(state: &ListState) -> String {
         from: state.from.clone(),
         until: state.until.clone(),
         set: state.set.clone(),
+        collections: state.collections.clone(),
         ds,
         id,
         n: state.delivered,
@@ -126,6 +133,7 @@ pub fn decode(token: &str, verb: Verb) -> Result<ListState, ProtocolError> {
         from: wire.from,
         until: wire.until,
         set: wire.set,
+        collections: wire.collections,
         after: Some((wire.ds, wire.id)),
         delivered: wire.n,
         total: wire.total,
@@ -143,6 +151,7 @@ mod tests {
             from: Some("2001-01-01T00:00:00Z".into()),
             until: None,
             set: Some("frus".into()),
+            collections: Some(vec!["FRUS".into()]),
             after: Some(("2026-01-02T03:04:05Z".into(), "frus1961-63v06d12".into())),
             delivered: 100,
             total: 121,

@@ -208,9 +208,12 @@ impl Branch {
         }
         if let Some(collections) = &query.collections {
             let names = serde_json::to_string(collections).expect("strings serialise");
+            // Correlated, so that the page still walks the datestamp index
+            // in order and stops at the limit, whatever the set's size.
             sql.push(
-                " AND id IN (SELECT record_id FROM record_collections
-                   WHERE collection IN (SELECT value FROM json_each(",
+                " AND EXISTS (SELECT 1 FROM record_collections c
+                   WHERE c.record_id = records.id
+                   AND c.collection IN (SELECT value FROM json_each(",
             )
             .push_bind(names)
             .push(")))");
@@ -545,9 +548,12 @@ impl Store for SqliteStore {
 
     async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>> {
         sqlx::query_scalar(
-            "SELECT DISTINCT c.collection FROM record_collections c
-             JOIN records r ON r.id = c.record_id
-             WHERE r.public_since <= ? ORDER BY c.collection",
+            // Each collection's first public record is enough.
+            "SELECT d.collection FROM (SELECT DISTINCT collection FROM record_collections) d
+             WHERE EXISTS (SELECT 1 FROM record_collections c
+                 JOIN records r ON r.id = c.record_id
+                 WHERE c.collection = d.collection AND r.public_since <= ?)
+             ORDER BY d.collection",
         )
         .bind(now)
         .fetch_all(&self.pool)

@@ -503,6 +503,26 @@ async fn a_full_harvest_gives_every_public_record_exactly_once() {
     // Datestamps ascend through the harvest.
     assert!(headers.windows(2).all(|w| w[0].datestamp <= w[1].datestamp));
 
+    // A set harvest through tokens: the FRUS volume's records, deletions
+    // included (their current revision is still in the collection).
+    let sets = p.oai(&[("verb", "ListSets")]).await;
+    let in_set = p
+        .harvest(&[
+            ("verb", "ListIdentifiers"),
+            ("metadataPrefix", "oai_dc"),
+            ("set", &sets.set_specs[0]),
+        ])
+        .await;
+    let live_in_set: BTreeSet<String> = in_set
+        .iter()
+        .filter(|h| !h.deleted)
+        .map(|h| h.identifier.clone())
+        .collect();
+    let mut frus = expected.clone();
+    frus.remove(&p.oai_id("208261"));
+    assert_eq!(live_in_set, frus);
+    assert_eq!(in_set.len(), frus.len() + once_public.len());
+
     // ListIdentifiers gives the same list.
     let idents = p
         .harvest(&[("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")])
