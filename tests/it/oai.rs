@@ -811,6 +811,24 @@ async fn the_sitemap_lists_the_public_record_pages() {
     );
 }
 
+#[test]
+fn past_fifty_thousand_urls_the_sitemap_index_and_its_pages_are_valid() {
+    let urls: Vec<sitemap::SitemapEntry> = (0..sitemap::URLS_PER_SITEMAP + 1)
+        .map(|i| sitemap::SitemapEntry {
+            loc: oai::record_url(BASE, &format!("r {i}")),
+            lastmod: "2026-01-01T00:00:00Z".into(),
+        })
+        .collect();
+    let files = sitemap::build(BASE, &urls);
+    validate(&files.root, SITEMAP_SCHEMA);
+    assert!(files.root.contains("<sitemapindex"));
+    assert_eq!(files.pages.len(), 2);
+    for page in &files.pages {
+        validate(page, SITEMAP_SCHEMA);
+    }
+    assert!(files.pages[1].contains("/records/r%2050000</loc>"));
+}
+
 #[tokio::test]
 async fn the_public_dump_is_the_export_without_the_private_records() {
     let f = Fonds::new();
