@@ -122,6 +122,13 @@ pub enum Command {
         /// The site's name.
         #[arg(long, default_value = "fonds archive")]
         site_name: String,
+        /// OAI-PMH repository identifier, a domain name (default: the base
+        /// URL's host, or fonds.localhost).
+        #[arg(long, env = "FONDS_REPOSITORY_ID")]
+        repository_id: Option<String>,
+        /// The administrator's e-mail address OAI-PMH Identify gives.
+        #[arg(long, env = "FONDS_ADMIN_EMAIL")]
+        admin_email: Option<String>,
     },
 }
 
@@ -183,9 +190,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         demo,
         base_url,
         site_name,
+        repository_id,
+        admin_email,
     } = cli.command
     {
-        return serve(cli.data, listen, demo, base_url, site_name).await;
+        let site = Site {
+            base_url,
+            site_name,
+            repository_id,
+            admin_email,
+        };
+        return serve(cli.data, listen, demo, site).await;
     }
     let config = Config {
         data_dir: cli.data.clone(),
@@ -291,13 +306,15 @@ const DEMO_FILES: [(&str, &[u8]); 2] = [
     ),
 ];
 
-async fn serve(
-    data: PathBuf,
-    listen: std::net::SocketAddr,
-    demo: bool,
+/// How the site names and describes itself.
+struct Site {
     base_url: Option<String>,
     site_name: String,
-) -> Result<()> {
+    repository_id: Option<String>,
+    admin_email: Option<String>,
+}
+
+async fn serve(data: PathBuf, listen: std::net::SocketAddr, demo: bool, site: Site) -> Result<()> {
     let data_dir = if demo {
         std::env::temp_dir().join("fonds-demo")
     } else {
@@ -329,16 +346,29 @@ async fn serve(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
-    let base_url = base_url
+    let base_url = site
+        .base_url
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_else(|| crate::web::default_base_url(addr));
+    let repository_id = site
+        .repository_id
+        .unwrap_or_else(|| crate::web::default_repository_identifier(&base_url));
+    let admin_email = site
+        .admin_email
+        .unwrap_or_else(|| format!("archivist@{repository_id}"));
+    let oai = crate::oai::OaiConfig::new(&site.site_name, &base_url, &repository_id, &admin_email)?;
     let records = archive.count().await?;
     println!(
         "fonds: serving {records} records at http://{addr}/ (data in {})",
         data_dir.display()
     );
     std::io::stdout().flush()?;
-    let state = std::sync::Arc::new(crate::web::AppState::new(archive, base_url, site_name));
+    let state = std::sync::Arc::new(crate::web::AppState::new(
+        archive,
+        base_url,
+        site.site_name,
+        oai,
+    ));
     crate::web::serve(state, listener)
         .await
         .context("serving HTTP")?;

@@ -13,6 +13,7 @@
 //!   `citation_*` meta tags of a record page.
 //! - [`archive`]: the one write path: applies a parsed batch to the store.
 //! - [`web`]: the reading room (pages) and the JSON API, on axum.
+//! - [`oai`]: what other systems harvest: OAI-PMH, sitemap, public dump.
 //! - [`cli`]: the command line.
 
 pub mod archive;
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod oai;
 pub mod search;
 pub mod store;
 pub mod web;

@@ -409,6 +409,24 @@ impl Record {
         }
     }
 
+    /// From when the public may see this revision of the record, given the
+    /// moment it was written (`YYYY-MM-DDThh:mm:ssZ`): that moment when
+    /// published; for an embargo, the later of that moment and the start
+    /// (`T00:00:00Z`, UTC) of the day `until` on which the embargo lifts;
+    /// `None` for a draft. Agrees with [`Record::is_public`]: the revision is public at
+    /// instant `t` (not before it was written) exactly when the result is
+    /// `<= t`.
+    pub fn public_since(&self, written_at: &str) -> Option<String> {
+        match &self.visibility {
+            Visibility::Published => Some(written_at.to_string()),
+            Visibility::Draft => None,
+            Visibility::Embargoed { until } => {
+                let lifted = format!("{until}T00:00:00Z");
+                Some(lifted.max(written_at.to_string()))
+            }
+        }
+    }
+
     /// A digest of the record's content, leaving out the provenance details
     /// that change with every import of the same document (file path, time,
     /// checksum of the whole file): two imports of one unchanged document

@@ -90,6 +90,66 @@ pub struct Change {
     pub revision: u32,
 }
 
+/// Which entries of the publication log [`Store::publications`] returns.
+///
+/// Every instant is `YYYY-MM-DDThh:mm:ssZ` (UTC, seconds), compared as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationQuery {
+    /// The moment the listing is for: what is public is judged at this
+    /// instant, and nothing later than it is listed.
+    pub now: String,
+    /// Only entries whose datestamp is at or after this instant.
+    pub from: Option<String>,
+    /// Only entries whose datestamp is at or before this instant.
+    pub until: Option<String>,
+    /// Only records whose current revision lists one of these collections
+    /// (names exactly as in [`Record::collections`]).
+    pub collections: Option<Vec<String>>,
+    /// Only the record with this identifier.
+    pub id: Option<String>,
+    /// Only entries strictly after this `(datestamp, identifier)` position:
+    /// the cursor of the previous page.
+    pub after: Option<(String, String)>,
+    /// At most this many entries (ignored by [`Store::count_publications`]).
+    pub limit: usize,
+    /// Whether withdrawn records (see [`Store::publications`]) are listed.
+    pub include_withdrawn: bool,
+    /// Whether public entries carry their record ([`Publication::record`]).
+    pub with_records: bool,
+}
+
+impl PublicationQuery {
+    /// Every public and withdrawn entry at `now`, with records, a page of
+    /// `limit`.
+    pub fn at(now: impl Into<String>, limit: usize) -> Self {
+        PublicationQuery {
+            now: now.into(),
+            from: None,
+            until: None,
+            collections: None,
+            id: None,
+            after: None,
+            limit,
+            include_withdrawn: true,
+            with_records: true,
+        }
+    }
+}
+
+/// One entry of the publication log: a record as the public sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    /// The record's identifier.
+    pub id: String,
+    /// When it last changed for the public (`YYYY-MM-DDThh:mm:ssZ`).
+    pub datestamp: String,
+    /// True when the record was public once and is not now.
+    pub withdrawn: bool,
+    /// The current revision, for a public entry when the query asked for
+    /// records; `None` otherwise.
+    pub record: Option<Record>,
+}
+
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -156,6 +216,41 @@ pub trait Store: Send + Sync {
     async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>>;
     /// The newest change-log sequence number (0 when empty).
     async fn last_change(&self) -> StoreResult<u64>;
+
+    /// The publication log at `query.now`, what OAI-PMH, the sitemap and
+    /// other public listings follow, ordered by `(datestamp, id)` (both
+    /// compared as bytes), filtered by `query`, at most `query.limit`.
+    ///
+    /// With `written_at` the time the record's current revision was written
+    /// ([`StoredRecord::updated_at`]) and `public_since` as
+    /// [`Record::public_since`] gives it for that revision:
+    /// - a record is **public** when `public_since <= now`; it is listed
+    ///   with `datestamp = public_since` (the moment it became visible,
+    ///   which is how an embargo that lifts without any write still shows
+    ///   up as a change) and, if asked, its record;
+    /// - a record is **withdrawn** when it is not public but an earlier
+    ///   revision was public while it was current (its `public_since` came
+    ///   before the next revision was written); it is listed with
+    ///   `datestamp = written_at`, `withdrawn = true` and no record;
+    /// - any other record (a draft or embargo never yet public) is not
+    ///   listed at all.
+    ///
+    /// Withdrawn is forever: a record once public is listed in one of the
+    /// two states from then on (OAI-PMH's persistent deletions). A store
+    /// that removes records must keep such a record listed as withdrawn.
+    async fn publications(&self, query: &PublicationQuery) -> StoreResult<Vec<Publication>>;
+
+    /// How many entries [`Store::publications`] would list for `query`,
+    /// ignoring `after` and `limit`.
+    async fn count_publications(&self, query: &PublicationQuery) -> StoreResult<u64>;
+
+    /// The smallest datestamp in the publication log at `now`, `None` when
+    /// it is empty.
+    async fn earliest_publication(&self, now: &str) -> StoreResult<Option<String>>;
+
+    /// The distinct collections of the records public at `now`, in byte
+    /// order.
+    async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>>;
 }
 
 /// Wraps a driver error with what the store was doing.

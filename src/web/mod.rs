@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod share;
 pub mod views;
 
 use crate::archive::{Archive, ArchiveError};
@@ -50,16 +51,24 @@ pub struct AppState {
     pub site_name: String,
     /// Rendered citation boxes.
     pub citations: pages::CitationCache,
+    /// How the OAI-PMH provider describes itself.
+    pub oai: crate::oai::OaiConfig,
 }
 
 impl AppState {
     /// State for serving `archive` at `base_url`.
-    pub fn new(archive: Archive, base_url: String, site_name: String) -> AppState {
+    pub fn new(
+        archive: Archive,
+        base_url: String,
+        site_name: String,
+        oai: crate::oai::OaiConfig,
+    ) -> AppState {
         AppState {
             archive,
             base_url,
             site_name,
             citations: pages::CitationCache::default(),
+            oai,
         }
     }
 }
@@ -79,6 +88,10 @@ pub fn router(state: Shared) -> Router {
         .route("/browse", get(pages::browse))
         .route("/static/fonds.css", get(pages::stylesheet))
         .route("/health", get(health))
+        .route("/oai", get(share::oai_get).post(share::oai_post))
+        .route("/sitemap.xml", get(share::sitemap_xml))
+        .route("/dump/records.jsonl.gz", get(share::dump))
+        .route("/{file}", get(share::root_file))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .with_state(state)
@@ -126,6 +139,28 @@ pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> 
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// The OAI-PMH repository identifier for a base URL: its host name when that
+/// is a domain name, else `fonds.localhost` (a loopback or bare address).
+pub fn default_repository_identifier(base_url: &str) -> String {
+    let host = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    let is_domain = host.contains('.')
+        && host.split('.').all(|l| {
+            l.starts_with(|c: char| c.is_ascii_alphabetic())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if is_domain {
+        host.to_string()
+    } else {
+        "fonds.localhost".to_string()
+    }
 }
 
 /// The base URL for a listener when none is configured.

@@ -203,6 +203,22 @@ impl Server {
         }
     }
 
+    /// GET that must answer 200, as bytes.
+    pub fn ok_bytes(&self, path: &str) -> Vec<u8> {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("GET {path}: reading the body: {e}"))
+    }
+
     /// GET that must answer 200.
     pub fn ok(&self, path: &str) -> Reply {
         let reply = self.get(path);

@@ -7,5 +7,6 @@ mod common;
 mod corpus;
 mod dump;
 mod import;
+mod oai;
 mod search;
 mod web;

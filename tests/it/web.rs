@@ -436,3 +436,46 @@ fn record_pages_carry_citations_for_readers_and_zotero() {
     assert_eq!(csl[0]["type"], "manuscript");
     assert_eq!(server.get("/records/does-not-exist.ris").status, 404);
 }
+
+#[test]
+fn oai_pmh_sitemap_and_dump_are_served() {
+    let f = demo_archive();
+    let export = f.dump();
+    let server = Server::start(&f, &["--base-url", "http://archive.example.org"]);
+    let identify = server.ok("/oai?verb=Identify");
+    assert!(
+        identify
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/xml")
+    );
+    assert!(
+        identify
+            .body
+            .contains("<baseURL>http://archive.example.org/oai</baseURL>")
+    );
+    let bad = server.get("/oai?verb=Nonsense");
+    assert_eq!(bad.status, 200, "protocol errors are in a 200 body");
+    assert!(bad.body.contains("code=\"badVerb\""));
+    let record = server
+        .ok("/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:208261");
+    assert!(record.body.contains("<dc:title>"), "{}", record.body);
+    let sitemap = server.ok("/sitemap.xml");
+    assert!(
+        sitemap
+            .body
+            .contains("<loc>http://archive.example.org/records/208261</loc>")
+    );
+    assert_eq!(
+        server.get("/sitemap-1.xml").status,
+        404,
+        "one sitemap is enough for 121"
+    );
+    let dump = server.ok_bytes("/dump/records.jsonl.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&dump[..]), &mut text).unwrap();
+    assert_eq!(
+        text, export,
+        "every record is public: the dump is the export"
+    );
+}

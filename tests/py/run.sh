@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that `fonds cite` writes BibTeX and RIS that real parsers read:
+# Checks that `fonds cite` writes BibTeX and RIS that real parsers read, and
+# that a real OAI-PMH harvester (sickle) harvests `fonds serve` whole:
 # bibtexparser and rispy (PyPI) in a virtual environment under target/, on
 # the seed and a FRUS document. Self-contained: .ci/run calls it after the
 # cargo tests. Uses $FONDS_BIN, else target/debug/fonds (the one .ci/run
@@ -24,10 +25,11 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8'
+  'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7'
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/out"
 "$bin" --data "$work/data" import demo/wilson/208261.md demo/frus/frus1961-63v06.xml
 for id in 208261 frus1961-63v06d12; do
@@ -37,3 +39,20 @@ for id in 208261 frus1961-63v06d12; do
 done
 
 FONDS_CITE_OUT="$work/out" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_cite_parsers.py
+
+# A real OAI-PMH harvester over HTTP: sickle harvests a running fonds serve.
+"$bin" --data "$work/data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+for _ in $(seq 100); do
+  grep -q "serving" "$work/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+base=$(grep -o 'http://[^ ]*' "$work/serve.out" | head -1)
+base=${base%/}
+[ -n "$base" ] || { echo "fonds serve did not start:"; cat "$work/serve.err"; exit 1; }
+"$bin" --data "$work/data" export | tail -n +2 | python3 -c '
+import json, sys
+for line in sys.stdin:
+    print(json.loads(line)["id"])' >"$work/published"
+FONDS_OAI_URL="$base/oai" FONDS_PUBLISHED="$work/published" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_oai_harvest.py

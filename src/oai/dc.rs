@@ -1,0 +1,170 @@
+//! The record as simple Dublin Core (`oai_dc`), the one metadata format
+//! every OAI-PMH repository must offer. The mapping is in the module
+//! documentation of [`crate::oai`] and in the README; this file is its only
+//! implementation.
+
+use super::xml::XmlOut;
+use crate::model::Record;
+
+/// The `oai_dc` namespace.
+pub const OAI_DC_NAMESPACE: &str = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+/// The `oai_dc` schema.
+pub const OAI_DC_SCHEMA: &str = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd";
+/// The Dublin Core 1.1 element namespace.
+pub const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
+
+/// One Dublin Core statement: element, value, language of the value.
+type Statement<'a> = (&'static str, &'a str, Option<&'a str>);
+
+/// The Dublin Core statements for a record, in element order, empty values
+/// and repeats left out. `page` is the record's public page.
+fn statements<'a>(record: &'a Record, page: &'a str) -> Vec<Statement<'a>> {
+    let mut out: Vec<Statement<'a>> = Vec::new();
+    out.push(("title", &record.title, None));
+    for t in &record.alternative_titles {
+        out.push(("title", &t.text, t.language.as_deref()));
+    }
+    for agent in &record.creators {
+        out.push(("creator", &agent.name, None));
+    }
+    for subject in &record.subjects {
+        out.push(("subject", subject, None));
+    }
+    for person in &record.people {
+        out.push((
+            "subject",
+            person.authority.as_deref().unwrap_or(&person.name),
+            None,
+        ));
+    }
+    if let Some(summary) = &record.summary {
+        out.push(("description", summary, None));
+    }
+    if let Some(archive) = &record.holding_archive {
+        out.push(("publisher", archive, None));
+    }
+    for agent in &record.recipients {
+        out.push(("contributor", &agent.name, None));
+    }
+    for name in record.translators.iter().chain(&record.contributors) {
+        out.push(("contributor", name, None));
+    }
+    if let Some(date) = &record.date {
+        out.push(("date", &date.edtf, None));
+    }
+    if let Some(doc_type) = &record.doc_type {
+        out.push(("type", doc_type, None));
+    }
+    out.push(("type", "Text", None));
+    out.push(("identifier", page, None));
+    if let Some(url) = &record.source_url {
+        out.push(("identifier", url, None));
+    }
+    if let Some(reference) = &record.archival_reference {
+        out.push(("source", &reference.verbatim, None));
+    }
+    if let Some(edition) = &record.edition {
+        out.push(("source", &edition.title, None));
+    }
+    if let Some(language) = &record.original_language {
+        out.push(("language", language, None));
+    }
+    for text in &record.texts {
+        out.push(("language", &text.language, None));
+    }
+    for collection in &record.collections {
+        out.push(("relation", collection, None));
+    }
+    for place in &record.places {
+        out.push(("coverage", &place.name, None));
+    }
+    if let Some(rights) = &record.rights {
+        out.push(("rights", rights, None));
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|(element, value, _)| !value.trim().is_empty() && seen.insert((*element, *value)));
+    out
+}
+
+/// Whether a language tag is a plain ISO 639 code that `xml:lang` may carry.
+fn is_language_code(tag: &str) -> bool {
+    (2..=3).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Writes `<oai_dc:dc>` for a record whose public page is `page`.
+pub fn write(out: &mut XmlOut, record: &Record, page: &str) {
+    out.start(
+        "oai_dc:dc",
+        &[
+            ("xmlns:oai_dc", OAI_DC_NAMESPACE),
+            ("xmlns:dc", DC_NAMESPACE),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            (
+                "xsi:schemaLocation",
+                &format!("{OAI_DC_NAMESPACE} {OAI_DC_SCHEMA}"),
+            ),
+        ],
+    );
+    for (element, value, language) in statements(record, page) {
+        let name = format!("dc:{element}");
+        match language.filter(|l| is_language_code(l)) {
+            Some(lang) => out.element(&name, &[("xml:lang", lang)], value),
+            None => out.element(&name, &[], value),
+        }
+    }
+    out.end("oai_dc:dc");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Agent, AlternativeTitle, Provenance, RecordDate};
+
+    #[test]
+    fn every_mapped_field_appears_once_in_its_element() {
+        let provenance = Provenance {
+            format: "csv".into(),
+            origin: "csv:x".into(),
+            file: "m.csv".into(),
+            line: None,
+            sha256: String::new(),
+            imported_at: String::new(),
+            layout: None,
+        };
+        let mut r = Record::new("x-1".into(), "朴先生".into(), provenance);
+        r.alternative_titles.push(AlternativeTitle {
+            text: "Mr. Park".into(),
+            language: Some("en".into()),
+            kind: "translated".into(),
+        });
+        r.creators.push(Agent::named("李箕永"));
+        r.recipients.push(Agent::named("Stalin"));
+        r.date = Some(RecordDate::new("1926-11", None).unwrap());
+        r.original_language = Some("ko".into());
+        r.collections.push("별건곤 (Pyŏlgŏn'gon)".into());
+        r.translators.push("Gary".into());
+        r.contributors.push("Gary".into());
+        let s = statements(&r, "https://a.example/records/x-1");
+        let of = |e: &str| -> Vec<&str> {
+            s.iter()
+                .filter(|(el, _, _)| *el == e)
+                .map(|(_, v, _)| *v)
+                .collect()
+        };
+        assert_eq!(of("title"), ["朴先生", "Mr. Park"]);
+        assert_eq!(of("creator"), ["李箕永"]);
+        assert_eq!(of("contributor"), ["Stalin", "Gary"]);
+        assert_eq!(of("date"), ["1926-11"]);
+        assert_eq!(of("type"), ["Text"]);
+        assert_eq!(of("identifier"), ["https://a.example/records/x-1"]);
+        assert_eq!(of("language"), ["ko"]);
+        assert_eq!(of("relation"), ["별건곤 (Pyŏlgŏn'gon)"]);
+        let mut out = XmlOut::new();
+        write(&mut out, &r, "https://a.example/records/x-1");
+        let xml = out.finish();
+        assert!(
+            xml.contains("<dc:title xml:lang=\"en\">Mr. Park</dc:title>"),
+            "{xml}"
+        );
+    }
+}

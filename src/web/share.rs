@@ -1,0 +1,103 @@
+//! What other systems read: the OAI-PMH endpoint, the sitemap and the
+//! public dump, as thin HTTP wrappers over [`crate::oai`].
+//!
+//! Invariants: OAI-PMH protocol errors are answered in an HTTP 200 body (the
+//! protocol's rule); only a failing store is a 500. Everything served here is
+//! public records only (the `oai` module's invariant).
+
+use super::Shared;
+use crate::oai::{self, sitemap};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> Response {
+    eprintln!("fonds: {what}: {e}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("{what} failed; the error is in the server's log\n"),
+    )
+        .into_response()
+}
+
+async fn answer(state: &Shared, params: &[(String, String)]) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    match oai::respond(&state.archive, &state.oai, params, now).await {
+        Ok(response) => xml(response.xml),
+        Err(e) => internal("OAI-PMH", e),
+    }
+}
+
+/// `GET /oai?verb=…`
+pub async fn oai_get(
+    State(state): State<Shared>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    answer(&state, &params).await
+}
+
+/// `POST /oai` with `application/x-www-form-urlencoded` arguments.
+pub async fn oai_post(
+    State(state): State<Shared>,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    answer(&state, &params).await
+}
+
+/// `/sitemap.xml`: the sitemap, or past 50,000 URLs the sitemap index.
+pub async fn sitemap_xml(State(state): State<Shared>) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    match sitemap::sitemap_xml(&state.archive, &state.base_url, now).await {
+        Ok(body) => xml(body),
+        Err(e) => internal("the sitemap", e),
+    }
+}
+
+/// Files at the site's root that are not routes of their own:
+/// `/sitemap-{n}.xml`.
+pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) -> Response {
+    let page = file
+        .strip_prefix("sitemap-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = page {
+        let now = time::OffsetDateTime::now_utc();
+        match sitemap::sitemap_page(&state.archive, &state.base_url, n, now).await {
+            Ok(Some(body)) => return xml(body),
+            Ok(None) => {}
+            Err(e) => return internal("the sitemap", e),
+        }
+    }
+    super::pages::not_found(State(state)).await
+}
+
+/// `/dump/records.jsonl.gz`: every public record, in the format of
+/// `fonds export`, gzip-compressed.
+pub async fn dump(State(state): State<Shared>) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    let collected = match oai::dump::PublicDump::collect(&state.archive, now).await {
+        Ok(d) => d,
+        Err(e) => return internal("the dump", e),
+    };
+    let written = tokio::task::spawn_blocking(move || collected.write_gzip(Vec::new())).await;
+    match written {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/gzip"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"records.jsonl.gz\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) => internal("the dump", e),
+        Err(e) => internal("the dump", e),
+    }
+}
