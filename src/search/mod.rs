@@ -363,6 +363,25 @@ impl SearchIndex {
         Ok(guard)
     }
 
+    /// Takes the index's writer if this process does not hold it yet.
+    /// `Ok(false)` when another process holds it (only one may): that
+    /// process indexes, this one only reads. Once taken, the writer is kept
+    /// for the life of this index.
+    pub fn try_writer(&self) -> Result<bool, SearchError> {
+        match self.writer() {
+            Ok(_) => Ok(true),
+            Err(SearchError::Index(tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::LockBusy,
+                _,
+            ))) => {
+                // The owner's commits since this index was opened.
+                self.reader.reload()?;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Drops every document (for a rebuild); records change 0 as applied.
     pub fn clear(&self) -> Result<(), SearchError> {
         self.writer()?

@@ -5,4 +5,5 @@ mod common;
 mod corpus;
 mod dump;
 mod import;
+mod nodes;
 mod search;
