@@ -27,8 +27,8 @@ use super::{
 };
 use crate::model::Record;
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
+use sqlx::{Connection, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -80,15 +80,17 @@ pub struct PgStore {
 
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
-    match PgConnectOptions::from_str(url) {
-        Ok(o) => format!(
-            "postgres://{}@{}:{}/{}",
-            o.get_username(),
-            o.get_host(),
-            o.get_port(),
-            o.get_database().unwrap_or("")
-        ),
-        Err(_) => "(an unreadable URL)".to_string(),
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(not a URL)".to_string();
+    };
+    // The user information ends at the last '@' before the path.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{}", &rest[at + 1..])
+        }
+        None => url.to_string(),
     }
 }
 
@@ -111,6 +113,14 @@ impl PgStore {
             .map_err(|e| bad(e.to_string()))?
             .application_name("fonds");
         let context = format!("connecting to {}", redact(url));
+        // One connection first: a pool retries until its timeout and then
+        // reports only that, where this gives the server's own reason at once.
+        PgConnection::connect_with(&options)
+            .await
+            .map_err(db_error(&context))?
+            .close()
+            .await
+            .map_err(db_error(&context))?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
@@ -127,6 +137,21 @@ impl PgStore {
 
     async fn migrate(&self) -> StoreResult<()> {
         let ctx = "upgrading the schema";
+        // Up to date (the usual case): no lock, so that opening never waits
+        // for a long import on another node.
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('fonds_schema') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error(ctx))?;
+        if exists {
+            let version: Option<i32> = sqlx::query_scalar("SELECT max(version) FROM fonds_schema")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error(ctx))?;
+            if version == Some(MIGRATIONS.len() as i32) {
+                return Ok(());
+            }
+        }
         let mut tx = self.pool.begin().await.map_err(db_error(ctx))?;
         // Two nodes starting at once on a new database: one creates.
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -556,5 +581,21 @@ impl Store for PgStore {
             Err(_elapsed) => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://fonds:s3cr@t@db.example:5433/fonds?sslmode=disable"),
+            "postgres://fonds@db.example:5433/fonds?sslmode=disable"
+        );
+        assert_eq!(redact("mysql://root:pw@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact("fonds.db"), "(not a URL)");
     }
 }

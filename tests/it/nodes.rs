@@ -324,3 +324,94 @@ fn sqlite_to_postgres_to_sqlite_keeps_the_dump_on_postgres() {
 fn sqlite_to_postgres_to_sqlite_keeps_the_corpus_dump_on_postgres() {
     round_trip_between_backends(&[&corpus("")]);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+fn readers_never_wait_for_a_writer_on_postgres() {
+    use sqlx::Connection;
+    let f = Fonds::on(Backend::Postgres);
+    f.import(&[&demo(SEED)]);
+    let url = f.database.as_ref().unwrap().url.clone();
+    // Another node's long import: it holds the write lock.
+    let (locked, release) = std::sync::mpsc::channel();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(fonds::store::postgres::WRITE_LOCK)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            locked.send(()).unwrap();
+            wait.recv().unwrap();
+        })
+    });
+    release.recv().unwrap();
+    // Opening, reading and searching go on meanwhile.
+    let mut reader = f
+        .command()
+        .args(["show", "208261", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while reader.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "a read waited for the write lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(reader.wait_with_output().unwrap().status.success());
+    // A write waits its turn (and so cannot interleave its change-log
+    // entries with the other's).
+    let copy = f.path("208261.md");
+    let seed = std::fs::read_to_string(demo(SEED)).unwrap();
+    std::fs::write(&copy, seed.replace("Kim praises", "Kim thanks")).unwrap();
+    let mut writer = f
+        .command()
+        .args(["import", copy.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    assert!(
+        writer.try_wait().unwrap().is_none(),
+        "the import went ahead while another writer held the lock"
+    );
+    done.send(()).unwrap();
+    holder.join().unwrap();
+    let out = writer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(f.ok(&["history", "208261"]).lines().count(), 2);
+}
+
+#[test]
+fn processes_opening_a_new_data_folder_at_once_all_succeed() {
+    for _ in 0..3 {
+        let f = Fonds::new();
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                f.command()
+                    .args(["search", "anything"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
