@@ -415,3 +415,35 @@ fn processes_opening_a_new_data_folder_at_once_all_succeed() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_beside_a_following_process_leaves_the_index_to_it() {
+    let f = Fonds::new();
+    let owner = Archive::open(&f.config()).await.unwrap();
+    let _follower = owner.follow(Duration::from_millis(200), |e| panic!("follower: {e}"));
+    let f = tokio::task::spawn_blocking(move || {
+        // An import stores and says who indexes; a rebuild is refused.
+        let out = f.import(&[&demo(SEED)]);
+        assert!(out.contains("1 new"), "{out}");
+        assert!(out.contains("that process indexes them"), "{out}");
+        let err = f.fails(&["reindex"]);
+        assert!(
+            err.contains("being written by another fonds process"),
+            "{err}"
+        );
+        f
+    })
+    .await
+    .unwrap();
+    // The owner indexes what the command stored.
+    let started = Instant::now();
+    while owner.index().len() < 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "not indexed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hits = owner
+        .search(&fonds::search::SearchRequest::new("Kim Il Sung", 3))
+        .unwrap();
+    assert_eq!(hits.hits[0].id, "208261");
+    drop(f);
+}
