@@ -437,7 +437,7 @@ async fn a_command_beside_a_following_process_leaves_the_index_to_it() {
     .unwrap();
     // The owner indexes what the command stored.
     let started = Instant::now();
-    while owner.index().len() < 1 {
+    while owner.index().is_empty() {
         assert!(started.elapsed() < Duration::from_secs(30), "not indexed");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
