@@ -179,6 +179,7 @@ fn build_fonds(a: &Args) -> (Fonds, Value) {
     let archive = runtime
         .block_on(Archive::open(&Config {
             data_dir: dir.clone(),
+            database: None,
         }))
         .expect("the archive opens");
     let started = Instant::now();

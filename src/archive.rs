@@ -8,23 +8,36 @@
 //! nothing is written; the store's transaction covers the last step.
 //!
 //! Invariant: nothing else in the crate writes records to a store.
+//!
+//! Index ownership: only one process can hold a tantivy index's writer. The
+//! process that holds it (a `fonds serve` following the change log, or a
+//! command that found it free) indexes; any other process on the same data
+//! folder writes the store only, leaves indexing to the owner
+//! ([`Archive::index_owned_elsewhere`]), and searches what the owner last
+//! committed.
 
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
 use crate::search::names::NameAuthority;
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{ApplyOptions, Outcome, RevisionInfo, Store, StoreError, StoredRecord};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the archive keeps its data.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The data folder (SQLite store, search index).
+    /// The data folder: the node's search index, and the SQLite store unless
+    /// `database` is given.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user:password@host/db`): the store is
+    /// there, shared by every node. `None`: SQLite in the data folder.
+    pub database: Option<String>,
 }
 
 /// Archive failures.
@@ -51,6 +64,12 @@ pub enum ArchiveError {
     /// The search index failed, or a query was refused.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// Another process holds the search index's writer.
+    #[error(
+        "the search index in {0} is being written by another fonds process (such as \
+         `fonds serve`); stop it first"
+    )]
+    IndexInUse(PathBuf),
 }
 
 fn list(errors: &[ImportError]) -> String {
@@ -68,6 +87,12 @@ pub struct ImportOptions {
     pub format: Option<Format>,
     /// Let records move from one source to another (see [`ApplyOptions`]).
     pub replace: bool,
+    /// The change-log position the batch was prepared against: records that
+    /// another writer changed after it are conflicts (see
+    /// [`ApplyOptions::base_change`]). [`Archive::import`] fills it in itself
+    /// before reading any file; `None` with [`Archive::apply_batch`] checks
+    /// nothing.
+    pub base_change: Option<u64>,
 }
 
 /// What an import did.
@@ -89,6 +114,9 @@ pub struct ImportReport {
     pub skipped: Vec<(PathBuf, String)>,
     /// Time taken.
     pub elapsed: Duration,
+    /// The batch is stored but another process owns the search index and
+    /// indexes it (see [`Archive::index_owned_elsewhere`]).
+    pub indexed_elsewhere: bool,
 }
 
 /// Progress of an import, for a progress bar at the edge.
@@ -106,6 +134,20 @@ impl Progress for () {
 pub struct Archive {
     store: Arc<dyn Store>,
     index: Arc<SearchIndex>,
+    index_dir: PathBuf,
+    /// The last catch-up found the index's writer held by another process.
+    index_elsewhere: Arc<AtomicBool>,
+}
+
+/// A running follower (see [`Archive::follow`]); dropping it stops it.
+pub struct Follower {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Environment variable naming a fault to inject, for crash tests:
@@ -129,16 +171,22 @@ impl Archive {
             path: config.data_dir.clone(),
             source,
         })?;
-        let store = SqliteStore::open(&config.data_dir.join("fonds.sqlite3")).await?;
+        let store: Arc<dyn Store> = match &config.database {
+            Some(url) => Arc::new(PgStore::connect(url).await?),
+            None => Arc::new(SqliteStore::open(&config.data_dir.join("fonds.sqlite3")).await?),
+        };
         let mut authority = NameAuthority::shipped();
         let local = config.data_dir.join("persons.txt");
         if let Ok(text) = std::fs::read_to_string(&local) {
             authority.extend_from_text(&text);
         }
-        let index = SearchIndex::open(&config.data_dir.join("index"), authority)?;
+        let index_dir = config.data_dir.join("index");
+        let index = SearchIndex::open(&index_dir, authority)?;
         let archive = Archive {
-            store: Arc::new(store),
+            store,
             index: Arc::new(index),
+            index_dir,
+            index_elsewhere: Arc::new(AtomicBool::new(false)),
         };
         archive.sync_index().await?;
         Ok(archive)
@@ -146,11 +194,20 @@ impl Archive {
 
     /// Brings the search index up to the store: replays the change log from
     /// the last change the index applied. Returns how many changes it applied.
+    /// When another process holds the index's writer it applies nothing and
+    /// leaves the work to that process ([`Archive::index_owned_elsewhere`]).
     pub async fn sync_index(&self) -> Result<u64, ArchiveError> {
         let mut applied = self.index.applied_change()?;
         let mut total = 0;
         loop {
             let changes = self.store.changes_since(applied, 2_000).await?;
+            if total == 0 && !changes.is_empty() {
+                let elsewhere = !self.index.try_writer()?;
+                self.index_elsewhere.store(elsewhere, Ordering::Relaxed);
+                if elsewhere {
+                    return Ok(0);
+                }
+            }
             let Some(last) = changes.last() else {
                 // One commit for the whole catch-up: one segment, not one per page.
                 if total > 0 {
@@ -162,22 +219,82 @@ impl Archive {
             let mut ids: Vec<&str> = changes.iter().map(|c| c.record_id.as_str()).collect();
             ids.sort_unstable();
             ids.dedup();
-            let mut records = Vec::with_capacity(ids.len());
-            let mut deleted = Vec::new();
-            for id in ids {
-                match self.store.get(id).await? {
-                    Some(stored) => records.push(stored.record),
-                    None => deleted.push(id.to_string()),
-                }
-            }
+            let records: Vec<Record> = self
+                .store
+                .get_many(&ids)
+                .await?
+                .into_iter()
+                .map(|s| s.record)
+                .collect();
+            let found: std::collections::HashSet<&str> =
+                records.iter().map(|r| r.id.as_str()).collect();
+            let deleted: Vec<String> = ids
+                .iter()
+                .filter(|id| !found.contains(**id))
+                .map(|id| id.to_string())
+                .collect();
             self.index.stage(&records, &deleted)?;
             total += changes.len() as u64;
             applied = last_seq;
         }
     }
 
+    /// Whether the last catch-up found the search index's writer held by
+    /// another process (a `fonds serve` on the same data folder): records
+    /// written here are then indexed by that process, not this one.
+    pub fn index_owned_elsewhere(&self) -> bool {
+        self.index_elsewhere.load(Ordering::Relaxed)
+    }
+
+    /// The last store change the search index has applied.
+    pub fn applied_change(&self) -> Result<u64, ArchiveError> {
+        Ok(self.index.applied_change()?)
+    }
+
+    /// Keeps the search index current with the store's change log, for as
+    /// long as the returned [`Follower`] lives: takes the index's writer
+    /// (retrying while another process holds it), then catches up whenever
+    /// the store signals a change (PostgreSQL's NOTIFY) or `interval` passes.
+    /// A catch-up that finds nothing new costs one change-log query. Errors
+    /// (the database gone, say) go to `on_error` and the loop goes on.
+    /// Call it from within a tokio runtime.
+    pub fn follow(
+        &self,
+        interval: Duration,
+        on_error: impl Fn(&ArchiveError) + Send + Sync + 'static,
+    ) -> Follower {
+        let archive = self.clone();
+        // Take the writer now if it is free, so that a command started right
+        // after this call finds the index owned.
+        if let Err(e) = self.index.try_writer() {
+            on_error(&e.into());
+        }
+        let task = tokio::spawn(async move {
+            // Subscribe before the first catch-up, so no signal falls between.
+            if let Err(e) = archive.store.wait_for_change(Duration::ZERO).await {
+                on_error(&e.into());
+            }
+            loop {
+                let owned = archive.index.try_writer();
+                if let Err(e) = owned {
+                    on_error(&e.into());
+                } else if let Err(e) = archive.sync_index().await {
+                    on_error(&e);
+                }
+                if let Err(e) = archive.store.wait_for_change(interval).await {
+                    on_error(&e.into());
+                    tokio::time::sleep(interval).await;
+                }
+            }
+        });
+        Follower { task }
+    }
+
     /// Rebuilds the search index from the store.
     pub async fn reindex(&self) -> Result<u64, ArchiveError> {
+        if !self.index.try_writer()? {
+            return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
+        }
         let last = self.store.last_change().await?;
         self.index.clear()?;
         let mut after: Option<String> = None;
@@ -221,6 +338,12 @@ impl Archive {
         progress: &dyn Progress,
     ) -> Result<ImportReport, ArchiveError> {
         let started = Instant::now();
+        // What the batch is prepared against: changes after this point that
+        // touch its records are conflicts, not silently overwritten.
+        let mut options = options;
+        if options.base_change.is_none() {
+            options.base_change = Some(self.store.last_change().await?);
+        }
         let discovery = import::discover(paths, options.format).map_err(ArchiveError::Rejected)?;
         let imported_at = now_rfc3339();
         let mut records = Vec::new();
@@ -267,6 +390,7 @@ impl Archive {
                 records,
                 ApplyOptions {
                     allow_origin_change: options.replace,
+                    base_change: options.base_change,
                 },
             )
             .await?;
@@ -284,6 +408,8 @@ impl Archive {
             bytes: 0,
             skipped: Vec::new(),
             elapsed: started.elapsed(),
+            indexed_elsewhere: report.count(Outcome::Unchanged) < records.len()
+                && self.index_owned_elsewhere(),
         })
     }
 

@@ -22,9 +22,13 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "fonds", version, about)]
 pub struct Cli {
-    /// Data folder (SQLite store and search index).
+    /// Data folder (search index, and the SQLite store unless --database).
     #[arg(long, global = true, env = "FONDS_DATA", default_value = "fonds-data")]
     pub data: PathBuf,
+    /// Keep the store in PostgreSQL (postgres://user:password@host/db), shared
+    /// by every node; the data folder then holds only this node's index.
+    #[arg(long, global = true, env = "FONDS_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -200,10 +204,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             repository_id,
             admin_email,
         };
-        return serve(cli.data, listen, demo, site).await;
+        return serve(cli.data, cli.database, listen, demo, site).await;
     }
     let config = Config {
         data_dir: cli.data.clone(),
+        database: cli.database.clone(),
     };
     let archive = Archive::open(&config)
         .await
@@ -216,10 +221,27 @@ pub async fn run(cli: Cli) -> Result<()> {
         } => {
             let bar = Bar::new();
             let report = archive
-                .import(&paths, ImportOptions { format, replace }, &bar)
+                .import(
+                    &paths,
+                    ImportOptions {
+                        format,
+                        replace,
+                        base_change: None,
+                    },
+                    &bar,
+                )
                 .await;
             bar.0.finish_and_clear();
-            print_report(&report?);
+            let report = report?;
+            print_report(&report);
+            if report.indexed_elsewhere {
+                eprintln!(
+                    "note: another fonds process (such as `fonds serve`) holds the search index \
+                     in {}: the records are stored, and that process indexes them as it \
+                     follows the change log",
+                    cli.data.join("index").display()
+                );
+            }
         }
         Command::Show { id, json, revision } => {
             let record = match revision {
@@ -314,7 +336,13 @@ struct Site {
     admin_email: Option<String>,
 }
 
-async fn serve(data: PathBuf, listen: std::net::SocketAddr, demo: bool, site: Site) -> Result<()> {
+async fn serve(
+    data: PathBuf,
+    database: Option<String>,
+    listen: std::net::SocketAddr,
+    demo: bool,
+    site: Site,
+) -> Result<()> {
     let data_dir = if demo {
         std::env::temp_dir().join("fonds-demo")
     } else {
@@ -322,6 +350,8 @@ async fn serve(data: PathBuf, listen: std::net::SocketAddr, demo: bool, site: Si
     };
     let archive = Archive::open(&Config {
         data_dir: data_dir.clone(),
+        // The demo is embedded, whatever --database says.
+        database: if demo { None } else { database },
     })
     .await
     .with_context(|| format!("opening the archive in {}", data_dir.display()))?;

@@ -298,15 +298,31 @@ impl SearchIndex {
     pub fn open(dir: &Path, authority: NameAuthority) -> Result<SearchIndex, SearchError> {
         let format_file = dir.join(FORMAT_FILE);
         let current = std::fs::read_to_string(&format_file).ok();
-        if current.as_deref().map(str::trim) != Some(&INDEX_FORMAT.to_string()) && dir.exists() {
-            std::fs::remove_dir_all(dir)?;
+        // Stale: of another format, or an index without its format file.
+        // A folder another process is just creating (format file written
+        // first, index after) is not stale: two processes may open a new
+        // data folder at once.
+        let stale = match current.as_deref().map(str::trim) {
+            Some(format) => format != INDEX_FORMAT.to_string(),
+            None => dir.join("meta.json").exists(),
+        };
+        if stale {
+            match std::fs::remove_dir_all(dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
         }
         std::fs::create_dir_all(dir)?;
+        if current.is_none() || stale {
+            // Whole or not at all: a reader must never see it half written.
+            let tmp = dir.join(format!("{FORMAT_FILE}.{}", std::process::id()));
+            std::fs::write(&tmp, INDEX_FORMAT.to_string())?;
+            std::fs::rename(&tmp, &format_file)?;
+        }
         let (schema, fields) = schema();
         let directory =
             tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let index = Index::open_or_create(directory, schema)?;
-        std::fs::write(&format_file, INDEX_FORMAT.to_string())?;
         analysis::register(index.tokenizers());
         let reader = index
             .reader_builder()
@@ -366,13 +382,6 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Makes searches see what another process committed to this index
-    /// (cheap when nothing changed).
-    pub fn refresh(&self) -> Result<(), SearchError> {
-        self.reader.reload()?;
-        Ok(())
-    }
-
     /// The writer, opened on first use.
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -380,6 +389,25 @@ impl SearchIndex {
             *guard = Some(self.index.writer_with_num_threads(2, 1024 * 1024 * 1024)?);
         }
         Ok(guard)
+    }
+
+    /// Takes the index's writer if this process does not hold it yet.
+    /// `Ok(false)` when another process holds it (only one may): that
+    /// process indexes, this one only reads. Once taken, the writer is kept
+    /// for the life of this index.
+    pub fn try_writer(&self) -> Result<bool, SearchError> {
+        match self.writer() {
+            Ok(_) => Ok(true),
+            Err(SearchError::Index(tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::LockBusy,
+                _,
+            ))) => {
+                // The owner's commits since this index was opened.
+                self.reader.reload()?;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Drops every document (for a rebuild); records change 0 as applied.

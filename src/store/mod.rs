@@ -17,11 +17,21 @@
 //!   every backend, so that dumps are reproducible.
 //! - The on-disk schema carries a version; a store refuses to open a schema
 //!   newer than it knows and upgrades older ones step by step.
+//! - Writers are serialised, and change-log sequence numbers are given out
+//!   under that serialisation: the log's order is the order in which batches
+//!   committed, so a follower that has read up to change N never later finds a
+//!   committed change below N it has not seen.
+//! - A batch prepared against change-log position B ([`ApplyOptions::base_change`])
+//!   is refused whole if it would change a record that another writer changed
+//!   after B ([`StoreError::Conflict`]): concurrent edits are never silently
+//!   overwritten.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::model::Record;
 use async_trait::async_trait;
+use std::time::Duration;
 
 /// A record as stored, with its revision.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +71,24 @@ pub enum Outcome {
 pub struct ApplyOptions {
     /// Let a record move to another origin (a deliberate replacement).
     pub allow_origin_change: bool,
+    /// The change-log position the batch was prepared against (read before
+    /// its files were parsed, or when an editing form was loaded). A record
+    /// of the batch that another writer changed after this position, and
+    /// whose stored content differs from the batch's, is a conflict: the
+    /// batch is refused whole. `None` checks nothing (last writer wins).
+    pub base_change: Option<u64>,
+}
+
+/// A record a batch would overwrite although another writer changed it
+/// after the batch was prepared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The record.
+    pub id: String,
+    /// Its stored revision, written by the other writer.
+    pub revision: u32,
+    /// The change-log entry that wrote it.
+    pub seq: u64,
 }
 
 /// The result of applying a batch.
@@ -183,6 +211,35 @@ pub enum StoreError {
         /// What failed.
         message: String,
     },
+    /// Records of the batch were changed by another writer after the batch
+    /// was prepared; nothing was written.
+    #[error(
+        "import refused, nothing was written: {} changed by another writer after this batch \
+         began (at change {base}):\n{}\nLook at the stored versions (`fonds show ID`); import \
+         again to overwrite them with this batch's versions",
+        if .conflicts.len() == 1 { "a record was".to_string() } else { format!("{} records were", .conflicts.len()) },
+        .conflicts.iter().map(|c| format!("  record {}: now revision {} (change {})", c.id, c.revision, c.seq)).collect::<Vec<_>>().join("\n")
+    )]
+    Conflict {
+        /// The change-log position the batch was prepared against.
+        base: u64,
+        /// Every conflicting record, in batch order.
+        conflicts: Vec<Conflict>,
+    },
+    /// The database URL is not one fonds can use.
+    #[error("database {url}: {message}")]
+    BadDatabaseUrl {
+        /// The URL, without its password.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The database accepts no writes (a read replica).
+    #[error(
+        "the database is read-only (a streaming replica?): import through a node \
+         connected to the primary"
+    )]
+    ReadOnly,
     /// The data directory was written by a newer fonds.
     #[error("the store's schema is version {found}; this fonds knows up to {supported}")]
     SchemaTooNew {
@@ -251,6 +308,29 @@ pub trait Store: Send + Sync {
     /// The distinct collections of the records public at `now`, in byte
     /// order.
     async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>>;
+
+    /// The current revisions of these records (those that exist), in no
+    /// particular order. Backends with a network round trip per query read
+    /// them in one.
+    async fn get_many(&self, ids: &[&str]) -> StoreResult<Vec<StoredRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(stored) = self.get(id).await? {
+                out.push(stored);
+            }
+        }
+        Ok(out)
+    }
+    /// Waits until the change log may have grown, or `timeout` passes; a
+    /// follower calls it between catch-ups. A backend with change
+    /// notifications (PostgreSQL's LISTEN/NOTIFY) wakes at once; the others
+    /// simply sleep, so the follower polls. The first call subscribes: call
+    /// it once with a zero timeout before the first catch-up so that no
+    /// notification is missed.
+    async fn wait_for_change(&self, timeout: Duration) -> StoreResult<()> {
+        tokio::time::sleep(timeout).await;
+        Ok(())
+    }
 }
 
 /// Wraps a driver error with what the store was doing.

@@ -8,8 +8,8 @@
 //! OAI-PMH sets), `fonds_schema` (the schema version).
 
 use super::{
-    ApplyOptions, ApplyReport, Change, Outcome, Publication, PublicationQuery, RevisionInfo, Store,
-    StoreError, StoreResult, StoredRecord, db_error,
+    ApplyOptions, ApplyReport, Change, Conflict, Outcome, Publication, PublicationQuery,
+    RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error,
 };
 use crate::model::Record;
 use async_trait::async_trait;
@@ -17,6 +17,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -250,6 +251,21 @@ impl Store for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error(ctx))?;
+        // Records other writers changed since the batch was prepared: a range
+        // scan of the log's tail (its key is `seq`).
+        let changed: HashMap<String, i64> = match options.base_change {
+            Some(base) => sqlx::query_as(
+                "SELECT record_id, max(seq) FROM changes WHERE seq > ? GROUP BY record_id",
+            )
+            .bind(base as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error(ctx))?
+            .into_iter()
+            .collect(),
+            None => HashMap::new(),
+        };
+        let mut conflicts = Vec::new();
         let mut outcomes = Vec::with_capacity(records.len());
         for record in records {
             let hash = record.content_hash();
@@ -277,8 +293,16 @@ impl Store for SqliteStore {
                         outcomes.push(Outcome::Unchanged);
                         continue;
                     }
-                    outcomes.push(Outcome::Updated);
                     let revision: i64 = row.get("revision");
+                    if let Some(seq) = changed.get(&record.id) {
+                        conflicts.push(Conflict {
+                            id: record.id.clone(),
+                            revision: revision as u32,
+                            seq: *seq as u64,
+                        });
+                        continue;
+                    }
+                    outcomes.push(Outcome::Updated);
                     let next = revision + 1;
                     // The revision being replaced counts as public if it
                     // became so before now (see `Store::publications`).
@@ -352,6 +376,13 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error(ctx))?;
+        }
+        if !conflicts.is_empty() {
+            // Dropping the transaction rolls it back.
+            return Err(StoreError::Conflict {
+                base: options.base_change.unwrap_or(0),
+                conflicts,
+            });
         }
         let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM changes")
             .fetch_one(&mut *tx)

@@ -119,20 +119,10 @@ pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 /// Keeps the search index following the store in the background.
 pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> {
     tokio::task::spawn_blocking(pages::warm_citations);
-    let archive = state.archive.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = archive.sync_index().await {
-                eprintln!("fonds: following the store: {e}");
-            }
-            // Another process (a `fonds import`) may have indexed the change itself.
-            if let Err(e) = archive.index().refresh() {
-                eprintln!("fonds: reloading the index: {e}");
-            }
-        }
+    // Owns the index and keeps it following the store (imports by other
+    // processes, other nodes); stops when serving stops.
+    let _follower = state.archive.follow(FOLLOW_INTERVAL, |e| {
+        eprintln!("fonds: following the store: {e}")
     });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {

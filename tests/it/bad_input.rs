@@ -1,12 +1,15 @@
 //! Bad input is refused with an error naming the file (and line, record,
 //! field where known), a non-zero exit, and an untouched store.
 
-use super::common::{FRUS, Fonds, SEED, demo};
+use super::common::{FRUS, Fonds, SEED, demo, on_both_backends};
 use std::path::{Path, PathBuf};
 
 /// A store holding the seed, and its dump before the bad import.
 fn seeded() -> (Fonds, String) {
-    let f = Fonds::new();
+    seeded_in(Fonds::new())
+}
+
+fn seeded_in(f: Fonds) -> (Fonds, String) {
     f.import(&[&demo(SEED)]);
     let dump = f.dump();
     (f, dump)
@@ -64,13 +67,14 @@ fn a_record_without_a_citation_is_refused() {
     assert!(err.contains("field `citation`"), "{err}");
 }
 
-#[test]
-fn a_good_file_beside_a_bad_one_is_not_written_either() {
-    let (f, before) = seeded();
+on_both_backends! {
+fn a_good_file_beside_a_bad_one_is_not_written_either(f: Fonds) {
+    let (f, before) = seeded_in(f);
     let bad = write(&f, "bad.md", b"**1948**  \n**x**\n\nno sections here");
     let err = refused(&f, &before, &[&demo(FRUS), &bad]);
     assert!(err.contains("bad.md"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
+}
 }
 
 #[test]
@@ -204,10 +208,10 @@ fn an_empty_file_is_refused() {
     assert!(err.contains("empty.md: file is empty"), "{err}");
 }
 
-#[test]
-fn two_sources_claiming_one_identifier_are_refused() {
+on_both_backends! {
+fn two_sources_claiming_one_identifier_are_refused(f: Fonds) {
     // In one batch: the seed under a second name.
-    let (f, before) = seeded();
+    let (f, before) = seeded_in(f);
     let copy = write(&f, "copy-of-seed.md", seed_text().as_bytes());
     let err = refused(&f, &before, &[&demo(SEED), &copy]);
     assert!(err.contains("record 208261"), "{err}");
@@ -220,6 +224,7 @@ fn two_sources_claiming_one_identifier_are_refused() {
         err.contains("already imported from wilson:208261.md"),
         "{err}"
     );
+}
 }
 
 #[test]

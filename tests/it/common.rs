@@ -1,20 +1,222 @@
 //! Shared helpers: a [`Fonds`] runs the real binary on its own temporary data
-//! folder; `demo()`, `fixture()` and `corpus()` find the bundled, test and
-//! shared documents.
+//! folder, on SQLite or on a fresh PostgreSQL database; `demo()`,
+//! `fixture()` and `corpus()` find the bundled, test and shared documents.
+//!
+//! Backends: [`on_both_backends!`] turns one test body into `NAME::sqlite`
+//! and `NAME::postgres`. The PostgreSQL variant is ignored unless asked for
+//! (`--ignored`/`--include-ignored`), and then needs `FONDS_TEST_DATABASE`, a
+//! server URL (`postgres://user:password@host/postgres`; the role may create
+//! databases): each test creates a database of its own and drops it after.
+//! Run without the variable it fails, never passes silently. Tests that also
+//! need `../shared/corpus` carry "corpus" in their path, so that `.ci/run` can
+//! run the PostgreSQL tests without them (`--skip corpus`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The `fonds` binary with a data folder of its own.
+/// Where a test keeps its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const TEST_DATABASE_ENV: &str = "FONDS_TEST_DATABASE";
+
+/// A fresh PostgreSQL database, dropped when the last holder goes.
+pub struct TestDatabase {
+    server: String,
+    name: String,
+    /// The database's own URL, as `--database` takes it.
+    pub url: String,
+}
+
+/// Runs `f` to completion on a runtime of its own, in a thread of its own (so
+/// that async tests may call it too).
+fn block_on<F: std::future::Future + Send>(f: F) -> F::Output
+where
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime")
+                    .block_on(f)
+            })
+            .join()
+            .expect("the database call does not panic")
+    })
+}
+
+impl TestDatabase {
+    pub fn create() -> TestDatabase {
+        use sqlx::ConnectOptions;
+        use sqlx::Connection;
+        use std::str::FromStr;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let server = std::env::var(TEST_DATABASE_ENV).unwrap_or_else(|_| {
+            panic!(
+                "this test needs PostgreSQL: set {TEST_DATABASE_ENV} to a server URL \
+                 (postgres://user:password@host/postgres) or run .ci/run"
+            )
+        });
+        let name = format!(
+            "fonds_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&server)
+                .await
+                .unwrap_or_else(|e| panic!("{TEST_DATABASE_ENV}: cannot connect: {e}"));
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                format!("CREATE DATABASE {name}"),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                    .expect("the test database is created");
+            }
+        });
+        let url = sqlx::postgres::PgConnectOptions::from_str(&server)
+            .expect("a PostgreSQL URL")
+            .database(&name)
+            .to_url_lossy()
+            .to_string();
+        TestDatabase { server, name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        block_on(async {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&self.server).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
+            }
+        });
+    }
+}
+
+/// One test body on SQLite and on PostgreSQL: `NAME::sqlite` and
+/// `NAME::postgres` (ignored unless asked for: it needs a server). With
+/// `corpus` before `fn`, both also need `../shared/corpus`.
+macro_rules! on_both_backends {
+    (fn $name:ident($f:ident: Fonds) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::it::common::{Backend, Fonds};
+            fn body($f: Fonds) $body
+            #[test]
+            fn sqlite() {
+                body(Fonds::on(Backend::Sqlite))
+            }
+            #[test]
+            #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+            fn postgres() {
+                body(Fonds::on(Backend::Postgres))
+            }
+        }
+    };
+    (corpus fn $name:ident($f:ident: Fonds) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::it::common::{Backend, Fonds};
+            fn body($f: Fonds) $body
+            #[test]
+            #[ignore = "needs ../shared/corpus"]
+            fn sqlite_with_corpus() {
+                body(Fonds::on(Backend::Sqlite))
+            }
+            #[test]
+            #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE) and ../shared/corpus"]
+            fn postgres_with_corpus() {
+                body(Fonds::on(Backend::Postgres))
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+/// The `fonds` binary with a data folder of its own, and a store: SQLite in
+/// that folder, or a PostgreSQL database (possibly shared with other nodes).
 pub struct Fonds {
     pub dir: tempfile::TempDir,
+    pub database: Option<Arc<TestDatabase>>,
 }
 
 impl Fonds {
+    /// On SQLite.
     pub fn new() -> Fonds {
+        Fonds::on(Backend::Sqlite)
+    }
+
+    /// On the given backend (a fresh database for PostgreSQL).
+    pub fn on(backend: Backend) -> Fonds {
         Fonds {
             dir: tempfile::tempdir().expect("a temporary folder"),
+            database: match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(Arc::new(TestDatabase::create())),
+            },
         }
+    }
+
+    /// Another node on the same PostgreSQL database, with an empty data
+    /// folder of its own.
+    pub fn other_node(&self) -> Fonds {
+        Fonds {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+            database: Some(
+                self.database
+                    .clone()
+                    .expect("nodes share a PostgreSQL database"),
+            ),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.database.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// The archive's configuration, for tests that use the library.
+    pub fn config(&self) -> fonds::archive::Config {
+        fonds::archive::Config {
+            data_dir: self.data(),
+            database: self.database.as_ref().map(|d| d.url.clone()),
+        }
+    }
+
+    /// The command, ready for arguments (for tests that spawn it).
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fonds"));
+        command
+            .arg("--data")
+            .arg(self.data())
+            .env_remove("FONDS_DATA")
+            .env_remove("FONDS_DATABASE")
+            .env_remove("FONDS_FAULT")
+            .env_remove("FONDS_BASE_URL");
+        if let Some(db) = &self.database {
+            command.arg("--database").arg(&db.url);
+        }
+        command
     }
 
     pub fn data(&self) -> PathBuf {
@@ -27,14 +229,7 @@ impl Fonds {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_fonds"))
-            .arg("--data")
-            .arg(self.data())
-            .args(args)
-            .env_remove("FONDS_DATA")
-            .env_remove("FONDS_BASE_URL")
-            .output()
-            .expect("fonds runs")
+        self.command().args(args).output().expect("fonds runs")
     }
 
     /// Runs and expects success; returns stdout.
@@ -232,4 +427,67 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+impl Fonds {
+    /// `search QUERY --json --limit N` (every record, public or not, with
+    /// `all`), parsed.
+    pub fn search_json(&self, query: &str, limit: usize, all: bool) -> serde_json::Value {
+        let limit = limit.to_string();
+        let mut args = vec!["search", query, "--json", "--limit", &limit];
+        if all {
+            args.push("--all");
+        }
+        serde_json::from_str(&self.ok(&args)).expect("search --json prints JSON")
+    }
+
+    /// The identifiers of every record the index holds, sorted, and the
+    /// identifiers of every record in the store's dump, sorted.
+    pub fn index_and_store_ids(&self) -> (Vec<String>, Vec<String>) {
+        let mut indexed: Vec<String> = self.search_json("*", 100_000, true)["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| h["id"].as_str().expect("an id").to_string())
+            .collect();
+        indexed.sort();
+        let stored: Vec<String> = self
+            .dump()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let r: serde_json::Value = serde_json::from_str(l).expect("a dump line");
+                r["id"].as_str().expect("an id").to_string()
+            })
+            .collect();
+        (indexed, stored)
+    }
+}
+
+/// Writes a CSV batch of `n` synthetic records (`{prefix}-0` …) with text
+/// files of about 1.5 KB into `dir`, and returns the folder to import.
+pub fn synthetic_batch(dir: &Path, prefix: &str, n: usize) -> PathBuf {
+    const WORDS: [&str; 12] = [
+        "archive", "telegram", "embassy", "minister", "harvest", "treaty", "missile", "river",
+        "congress", "winter", "railway", "letter",
+    ];
+    std::fs::create_dir_all(dir.join("text")).expect("a batch folder");
+    let mut manifest = String::from("identifier,title,date,language,text\n");
+    for i in 0..n {
+        let id = format!("{prefix}-{i}");
+        let body: Vec<&str> = (0..200)
+            .map(|k| WORDS[(i * 7 + k * 5) % WORDS.len()])
+            .collect();
+        std::fs::write(
+            dir.join("text").join(format!("{id}.txt")),
+            format!("{id} {}\n", body.join(" ")),
+        )
+        .expect("a text file");
+        manifest.push_str(&format!(
+            "{id},Synthetic record {i} of {prefix},19{:02}-01-01,en,text/{id}.txt\n",
+            i % 100
+        ));
+    }
+    std::fs::write(dir.join("manifest.csv"), manifest).expect("a manifest");
+    dir.to_path_buf()
 }

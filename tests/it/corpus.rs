@@ -1,12 +1,10 @@
 //! Tests over the whole shared corpus (`../shared/corpus`), which a fresh
 //! clone does not have: ignored by default, run by `.ci/run`.
 
-use super::common::{Fonds, SEED, corpus};
+use super::common::{SEED, corpus, on_both_backends};
 
-#[test]
-#[ignore = "needs ../shared/corpus"]
-fn the_manifests_give_every_row_once_and_reimport_changes_nothing() {
-    let f = Fonds::new();
+on_both_backends! {
+corpus fn the_manifests_give_every_row_once_and_reimport_changes_nothing(f: Fonds) {
     let korean = corpus("korean-periodicals-pgg");
     let speeches = corpus("presidential-speeches");
     let out = f.import(&[&korean]);
@@ -42,7 +40,8 @@ fn the_manifests_give_every_row_once_and_reimport_changes_nothing() {
     // The whole archive survives a dump round trip.
     let file = f.path("all.jsonl");
     std::fs::write(&file, &dump).unwrap();
-    let g = Fonds::new();
+    let g = Fonds::on(f.backend());
     g.import(&[&file]);
     assert_eq!(g.dump(), dump);
+}
 }

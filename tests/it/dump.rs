@@ -1,11 +1,10 @@
 //! The JSON Lines dump: export → import into an empty archive → export gives
 //! the same bytes; bad dumps are refused.
 
-use super::common::{FRUS, Fonds, SEED, demo};
+use super::common::{FRUS, Fonds, SEED, demo, on_both_backends};
 
-#[test]
-fn a_dump_round_trips_exactly() {
-    let a = Fonds::new();
+on_both_backends! {
+fn a_dump_round_trips_exactly(a: Fonds) {
     a.import(&[&demo(SEED), &demo(FRUS)]);
     let file = a.path("dump.jsonl");
     a.ok(&[
@@ -21,13 +20,14 @@ fn a_dump_round_trips_exactly() {
         "{}",
         &first[..80]
     );
-    let b = Fonds::new();
+    let b = Fonds::on(a.backend());
     let out = b.import(&[&file]);
     assert!(out.contains("121 new"), "{out}");
     assert_eq!(b.dump(), first);
     // The restored seed still renders to its source, byte for byte.
     let seed = b.run(&["export", "--format", "wilson", "208261"]);
     assert_eq!(seed.stdout, std::fs::read(demo(SEED)).unwrap());
+}
 }
 
 #[test]

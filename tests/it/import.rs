@@ -1,11 +1,10 @@
 //! Importing the seed and the FRUS volume: every field, byte-for-byte round
 //! trip, one record per TEI document, idempotent re-import, revisions.
 
-use super::common::{FRUS, Fonds, SEED, demo};
+use super::common::{FRUS, Fonds, SEED, demo, on_both_backends};
 
-#[test]
-fn the_seed_shows_every_field() {
-    let f = Fonds::new();
+on_both_backends! {
+fn the_seed_shows_every_field(f: Fonds) {
     f.import(&[&demo(SEED)]);
     let r = f.show_json("208261");
     assert_eq!(r["id"], "208261");
@@ -66,10 +65,10 @@ fn the_seed_shows_every_field() {
     assert_eq!(r["provenance"]["format"], "wilson");
     assert_eq!(r["visibility"]["status"], "published");
 }
+}
 
-#[test]
-fn the_seed_exports_byte_for_byte() {
-    let f = Fonds::new();
+on_both_backends! {
+fn the_seed_exports_byte_for_byte(f: Fonds) {
     f.import(&[&demo(SEED)]);
     let out = f.run(&["export", "--format", "wilson", "208261"]);
     assert!(out.status.success());
@@ -88,10 +87,10 @@ fn the_seed_exports_byte_for_byte() {
         std::fs::read(demo(SEED)).unwrap()
     );
 }
+}
 
-#[test]
-fn frus_gives_one_record_per_document_division() {
-    let f = Fonds::new();
+on_both_backends! {
+fn frus_gives_one_record_per_document_division(f: Fonds) {
     f.import(&[&demo(FRUS)]);
     let source = std::fs::read_to_string(demo(FRUS)).unwrap();
     let divs = source.matches("<div type=\"document\"").count();
@@ -127,6 +126,7 @@ fn frus_gives_one_record_per_document_division() {
             .any(|n| n["kind"] == "footnote" && n["text"] == "See Document 8.")
     );
 }
+}
 
 #[test]
 fn frus_documents_spanning_days_get_an_interval() {
@@ -148,9 +148,8 @@ fn frus_documents_spanning_days_get_an_interval() {
     }
 }
 
-#[test]
-fn reimporting_changes_no_count_and_writes_no_revision() {
-    let f = Fonds::new();
+on_both_backends! {
+fn reimporting_changes_no_count_and_writes_no_revision(f: Fonds) {
     let first = f.import(&[&demo(SEED), &demo(FRUS)]);
     assert!(first.contains("121 records"), "{first}");
     assert!(first.contains("121 new"), "{first}");
@@ -161,10 +160,10 @@ fn reimporting_changes_no_count_and_writes_no_revision() {
     assert_eq!(f.dump(), dump);
     assert_eq!(f.ok(&["history", "208261"]).lines().count(), 1);
 }
+}
 
-#[test]
-fn a_changed_source_makes_a_revision_and_keeps_the_old_one() {
-    let f = Fonds::new();
+on_both_backends! {
+fn a_changed_source_makes_a_revision_and_keeps_the_old_one(f: Fonds) {
     let copy = f.path("208261.md");
     std::fs::copy(demo(SEED), &copy).unwrap();
     f.import(&[&copy]);
@@ -190,10 +189,10 @@ fn a_changed_source_makes_a_revision_and_keeps_the_old_one() {
     assert_eq!(history.lines().count(), 2, "{history}");
     assert!(history.starts_with("1\t"));
 }
+}
 
-#[test]
-fn folders_are_walked_and_unknown_files_reported() {
-    let f = Fonds::new();
+on_both_backends! {
+fn folders_are_walked_and_unknown_files_reported(f: Fonds) {
     let out = f.import(&[&demo("")]);
     assert!(out.contains("121 records"), "{out}");
     assert!(
@@ -201,11 +200,12 @@ fn folders_are_walked_and_unknown_files_reported() {
         "{out}"
     );
 }
+}
 
-#[test]
-fn a_missing_record_is_an_error() {
-    let f = Fonds::new();
+on_both_backends! {
+fn a_missing_record_is_an_error(f: Fonds) {
     f.import(&[&demo(SEED)]);
     let err = f.fails(&["show", "does-not-exist"]);
     assert!(err.contains("no record does-not-exist"), "{err}");
+}
 }

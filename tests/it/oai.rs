@@ -3,7 +3,7 @@
 //! validated with xmllint against `../shared/schemas/oai-pmh-with-oai_dc.xsd`,
 //! every sitemap against `tests/schemas/sitemap.xsd`.
 
-use super::common::{FRUS, Fonds, SEED, corpus, demo};
+use super::common::{Backend, FRUS, Fonds, SEED, corpus, demo};
 use fonds::archive::{Archive, Config, ImportOptions};
 use fonds::model::{Record, Visibility};
 use fonds::oai::{self, OaiConfig, sitemap};
@@ -186,6 +186,7 @@ impl Provider {
     async fn open(fonds: Fonds, page_size: usize) -> Provider {
         let archive = Archive::open(&Config {
             data_dir: fonds.data(),
+            database: fonds.database.as_ref().map(|d| d.url.clone()),
         })
         .await
         .expect("the archive opens");
@@ -201,7 +202,12 @@ impl Provider {
     }
 
     async fn with(paths: &[PathBuf], page_size: usize) -> Provider {
-        let p = Provider::open(Fonds::new(), page_size).await;
+        Provider::with_on(Backend::Sqlite, paths, page_size).await
+    }
+
+    /// The same on a backend of choice.
+    async fn with_on(backend: Backend, paths: &[PathBuf], page_size: usize) -> Provider {
+        let p = Provider::open(Fonds::on(backend), page_size).await;
         p.archive
             .import(paths, ImportOptions::default(), &())
             .await
@@ -318,7 +324,11 @@ impl Provider {
 }
 
 async fn demo_provider(page_size: usize) -> Provider {
-    Provider::with(&[demo(SEED), demo(FRUS)], page_size).await
+    demo_provider_on(Backend::Sqlite, page_size).await
+}
+
+async fn demo_provider_on(backend: Backend, page_size: usize) -> Provider {
+    Provider::with_on(backend, &[demo(SEED), demo(FRUS)], page_size).await
 }
 
 /// Makes some demo records private: two drafts, one embargo still running,
@@ -457,7 +467,17 @@ async fn every_verb_answers_a_valid_response() {
 
 #[tokio::test]
 async fn a_full_harvest_gives_every_public_record_exactly_once() {
-    let p = demo_provider(10).await;
+    full_harvest_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+async fn a_full_harvest_gives_every_public_record_exactly_once_on_postgres() {
+    full_harvest_on(Backend::Postgres).await;
+}
+
+async fn full_harvest_on(backend: Backend) {
+    let p = demo_provider_on(backend, 10).await;
     let hidden = hide_some(&p).await;
     let public = p.public_ids().await;
     assert_eq!(public.len(), 121 - 3, "three demo records were hidden");
@@ -737,7 +757,17 @@ async fn resumption_tokens_survive_reopening_the_archive() {
 
 #[tokio::test]
 async fn a_published_record_made_draft_is_reported_deleted() {
-    let p = Provider::with(&[demo(SEED)], 10).await;
+    made_draft_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+async fn a_published_record_made_draft_is_reported_deleted_on_postgres() {
+    made_draft_on(Backend::Postgres).await;
+}
+
+async fn made_draft_on(backend: Backend) {
+    let p = Provider::with_on(backend, &[demo(SEED)], 10).await;
     let seed = p.oai_id("208261");
     let get = [
         ("verb", "GetRecord"),

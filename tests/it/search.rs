@@ -2,13 +2,12 @@
 //! count, date ranges, snippets, bad queries, Chinese words and phrases, and
 //! recovery from a crash between the store's commit and the index's.
 
-use super::common::{FRUS, Fonds, SEED, corpus, demo, fixture};
+use super::common::{FRUS, Fonds, SEED, corpus, demo, fixture, on_both_backends};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn search(f: &Fonds, query: &str, limit: usize) -> Value {
-    let out = f.ok(&["search", query, "--json", "--limit", &limit.to_string()]);
-    serde_json::from_str(&out).expect("search --json prints JSON")
+    f.search_json(query, limit, false)
 }
 
 fn ids(results: &Value) -> Vec<String> {
@@ -39,7 +38,11 @@ const KIM_IL_SUNG: [&str; 5] = [
 ];
 
 fn demo_archive() -> Fonds {
-    let f = Fonds::new();
+    demo_archive_in(Fonds::new())
+}
+
+/// The seed and the FRUS volume, imported into `f`.
+fn demo_archive_in(f: Fonds) -> Fonds {
     f.import(&[&demo(SEED), &demo(FRUS)]);
     f
 }
@@ -56,10 +59,11 @@ fn assert_variants_find(f: &Fonds, forms: &[&str], id: &str) {
     }
 }
 
-#[test]
-fn every_form_of_kim_il_sung_finds_the_seed() {
-    let f = demo_archive();
+on_both_backends! {
+fn every_form_of_kim_il_sung_finds_the_seed(f: Fonds) {
+    let f = demo_archive_in(f);
     assert_variants_find(&f, &KIM_IL_SUNG, "208261");
+}
 }
 
 #[test]
@@ -249,18 +253,17 @@ fn assert_facets_match_store(f: &Fonds) {
     );
 }
 
-#[test]
-fn facet_counts_equal_a_count_over_the_store() {
-    assert_facets_match_store(&demo_archive());
+on_both_backends! {
+fn facet_counts_equal_a_count_over_the_store(f: Fonds) {
+    assert_facets_match_store(&demo_archive_in(f));
+}
 }
 
-#[test]
-fn a_crash_between_store_and_index_commits_loses_nothing() {
-    let f = Fonds::new();
+on_both_backends! {
+fn a_crash_between_store_and_index_commits_loses_nothing(f: Fonds) {
     f.import(&[&demo(FRUS)]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fonds"))
-        .arg("--data")
-        .arg(f.data())
+    let out = f
+        .command()
         .args(["import", demo(SEED).to_str().unwrap()])
         .env("FONDS_FAULT", "after-store-commit")
         .output()
@@ -273,10 +276,11 @@ fn a_crash_between_store_and_index_commits_loses_nothing() {
     // The store has the record; the next start brings the index up to it.
     assert_eq!(ids(&search(&f, "Kim Il Sung", 3))[0], "208261");
 }
+}
 
-#[test]
-fn reindex_rebuilds_the_same_results() {
-    let f = demo_archive();
+on_both_backends! {
+fn reindex_rebuilds_the_same_results(f: Fonds) {
+    let f = demo_archive_in(f);
     let before = search(&f, "Kennedy Berlin", 20);
     let err = f.run(&["reindex"]);
     assert!(err.status.success());
@@ -288,11 +292,10 @@ fn reindex_rebuilds_the_same_results() {
     std::fs::remove_dir_all(f.data().join("index")).unwrap();
     assert_eq!(search(&f, "Kennedy Berlin", 20)["total"], before["total"]);
 }
+}
 
-#[test]
-#[ignore = "needs ../shared/corpus"]
-fn the_whole_corpus_is_found_in_any_language() {
-    let f = Fonds::new();
+on_both_backends! {
+corpus fn the_whole_corpus_is_found_in_any_language(f: Fonds) {
     f.import(&[&corpus("")]);
     assert_variants_find(&f, &KIM_IL_SUNG, "208261");
     for q in ["Khrushchev", "Хрущев"] {
@@ -323,10 +326,11 @@ fn the_whole_corpus_is_found_in_any_language() {
     }
     assert_facets_match_store(&f);
 }
+}
 
-#[test]
-fn records_that_are_not_public_are_never_found_publicly() {
-    let a = demo_archive();
+on_both_backends! {
+fn records_that_are_not_public_are_never_found_publicly(a: Fonds) {
+    let a = demo_archive_in(a);
     let dump = a.dump();
     let mut lines: Vec<String> = dump.lines().map(str::to_string).collect();
     let set = |lines: &mut Vec<String>, id: &str, visibility: &str| {
@@ -347,7 +351,7 @@ fn records_that_are_not_public_are_never_found_publicly() {
         "frus1961-63v06d13",
         "{\"status\":\"embargoed\",\"until\":\"2000-01-01\"}",
     );
-    let b = Fonds::new();
+    let b = Fonds::on(a.backend());
     let file = b.path("d.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     b.import(&[&file]);
@@ -375,6 +379,7 @@ fn records_that_are_not_public_are_never_found_publicly() {
     let all: Value =
         serde_json::from_str(&b.ok(&["search", "*", "--json", "--all", "--limit", "1"])).unwrap();
     assert_eq!(all["total"], 121);
+}
 }
 
 /// The demo records and two Chinese ones (`tests/fixtures/zh`): a cable on
