@@ -21,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let archive = Archive::open(&Config {
         data_dir: data.into(),
+        database: std::env::var("FONDS_DATABASE").ok(),
     })
     .await?;
     let mut config = OaiConfig::new(
