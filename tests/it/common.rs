@@ -337,13 +337,7 @@ impl Reply {
 impl Server {
     /// Starts `fonds serve` on the archive's data folder with extra arguments.
     pub fn start(f: &Fonds, extra: &[&str]) -> Server {
-        Server::start_with(
-            Command::new(env!("CARGO_BIN_EXE_fonds"))
-                .arg("--data")
-                .arg(f.data())
-                .env_remove("FONDS_DATA"),
-            extra,
-        )
+        Server::start_with(&mut f.command(), extra)
     }
 
     /// Starts `fonds serve` from a prepared command.

@@ -447,3 +447,41 @@ async fn a_command_beside_a_following_process_leaves_the_index_to_it() {
     assert_eq!(hits.hits[0].id, "208261");
     drop(f);
 }
+
+/// Two `fonds serve` nodes on one PostgreSQL database: what node 1 imports
+/// (through `fonds import` on its data folder, while it serves) node 2's
+/// pages and API find within the follow bound; node 1 leaves the indexing
+/// to its server, which owns the index.
+#[test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+fn two_serving_nodes_share_one_database_on_postgres() {
+    use super::common::Server;
+    let node1 = Fonds::on(Backend::Postgres);
+    node1.import(&[&demo(SEED)]);
+    let node2 = node1.other_node();
+    let server1 = Server::start(&node1, &[]);
+    let server2 = Server::start(&node2, &[]);
+    let found = |server: &Server| {
+        server.ok("/api/v1/search?q=Khrushchev").json()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(found(&server2), 0);
+    assert_eq!(server2.ok("/api/v1/records/208261").json()["id"], "208261");
+    let note = node1.import(&[&demo(FRUS)]);
+    assert!(
+        note.contains("index"),
+        "the import says who indexes: {note}"
+    );
+    let started = Instant::now();
+    while found(&server1) == 0 || found(&server2) == 0 {
+        assert!(
+            started.elapsed() < FOLLOW_WITHIN,
+            "both servers should find the import within {FOLLOW_WITHIN:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("both nodes found the import after {:?}", started.elapsed());
+    let page = server2.ok("/records/frus1961-63v06d12");
+    assert!(page.body.contains("Khrushchev"));
+}
