@@ -7,7 +7,7 @@
 //! - [`import`]: parsers from files to records (Wilson Markdown, TEI, CSV
 //!   manifests, JSON Lines); they never write.
 //! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
-//! - [`store`]: the storage trait and its SQLite implementation.
+//! - [`store`]: the storage trait and its SQLite and PostgreSQL implementations.
 //! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`cite`]: citation styles, BibTeX, RIS and CSL-JSON files, and the
 //!   `citation_*` meta tags of a record page.
