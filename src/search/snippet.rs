@@ -78,8 +78,8 @@ impl Snippets {
 }
 
 /// Characters kept before and after the first match.
-const BEFORE: usize = 300;
-const AFTER: usize = 600;
+const BEFORE: usize = 150;
+const AFTER: usize = 350;
 
 /// The query terms of one field, with their opening letters for a quick test.
 #[derive(Debug, Clone, Default)]
@@ -147,23 +147,66 @@ pub fn window<'t>(
     if terms.is_empty() {
         return None;
     }
+    // Tokenising and stemming a long text up to a match near its end is the
+    // cost of a snippet: start at the first place where an ASCII term's
+    // opening letters occur (a stem opens its word), and scan from the start
+    // only if nothing matched from there.
+    let start = first_candidate(text, terms).unwrap_or(0);
+    if start > 0
+        && let Some(window) = scan(text, start, terms, analyzer)
+    {
+        return Some(window);
+    }
+    scan(text, 0, terms, analyzer)
+}
+
+/// Where the word holding the first case-insensitive occurrence of an ASCII
+/// term's first four letters begins (`None` without one).
+fn first_candidate(text: &str, terms: &FieldTerms) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let found = terms
+        .terms
+        .iter()
+        .filter(|t| t.is_ascii() && !t.is_empty())
+        .filter_map(|t| {
+            let probe = &t.as_bytes()[..t.len().min(4)];
+            bytes
+                .windows(probe.len())
+                .position(|w| w.eq_ignore_ascii_case(probe))
+        })
+        .min()?;
+    // Back to the start of the word (ASCII letters and digits only: any
+    // other character is a boundary or begins a token the scan will see).
+    let mut at = found;
+    while at > 0 && bytes[at - 1].is_ascii_alphanumeric() {
+        at -= 1;
+    }
+    Some(at)
+}
+
+/// [`window`] from byte `start` (a word boundary) on.
+fn scan<'t>(
+    text: &'t str,
+    start: usize,
+    terms: &FieldTerms,
+    analyzer: &mut TextAnalyzer,
+) -> Option<&'t str> {
     let mut tokenizer = MultiScriptTokenizer::default();
-    let mut stream = tokenizer.token_stream(text);
+    let part = &text[start..];
+    let mut stream = tokenizer.token_stream(part);
     // End of the last CJK run looked at whole.
     let mut seen_until = 0;
     while stream.advance() {
         let token = stream.token();
-        if token.offset_from < seen_until {
+        let (offset_from, offset_to) = (token.offset_from + start, token.offset_to + start);
+        if offset_from < seen_until {
             continue;
         }
         let found = if token.text.starts_with(analysis::is_cjk) {
             // What a CJK run's tokens are depends on the whole run (Chinese
             // words are cut from it): look at each run once, and analyse it
             // only if a term (CJK terms are the text itself) occurs in it.
-            let (from, to) = (
-                token.offset_from,
-                analysis::cjk_run_end(text, token.offset_from),
-            );
+            let (from, to) = (offset_from, analysis::cjk_run_end(text, offset_from));
             seen_until = to;
             let run = &text[from..to];
             if !terms.terms.iter().any(|t| run.contains(t.as_str())) {
@@ -178,7 +221,7 @@ pub fn window<'t>(
             analysed
                 .iter()
                 .any(|a| terms.terms.binary_search(a).is_ok())
-                .then_some((token.offset_from, token.offset_to))
+                .then_some((offset_from, offset_to))
         };
         if let Some((from, to)) = found {
             let start = floor_boundary(text, from.saturating_sub(BEFORE));
@@ -252,6 +295,26 @@ mod tests {
         )
         .unwrap();
         assert!(w.contains("김일성"));
+    }
+
+    #[test]
+    fn a_late_match_is_found_from_its_opening_letters_and_an_early_one_still_wins() {
+        let mut en = analysis::build("en");
+        let late = format!(
+            "{} Signed, N. Khrushchev",
+            "Peace and friendship. ".repeat(300)
+        );
+        let w = window(&late, &terms("en", &["khrushchev"]), &mut en).unwrap();
+        assert!(w.contains("Khrushchev"), "{w}");
+        // Opening letters inside another word are no match: the scan goes on.
+        let inside = format!("{} the treaties were signed", "Treatment of ".repeat(50));
+        let w = window(&inside, &terms("en", &["treati"]), &mut en).unwrap();
+        assert!(w.contains("treaties"), "{w}");
+        // A match the probe cannot see (an accent folded by the analyzer)
+        // is still found by the scan from the start.
+        let accented = format!("Müller wrote. {}", "Nothing here. ".repeat(100));
+        let w = window(&accented, &terms("en", &["muller"]), &mut en).unwrap();
+        assert!(w.starts_with("Müller"), "{w}");
     }
 
     #[test]
