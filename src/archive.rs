@@ -155,6 +155,11 @@ impl Drop for Follower {
 /// index's (the next start must still serve the records).
 pub const FAULT_ENV: &str = "FONDS_FAULT";
 
+/// Today, `YYYY-MM-DD` (UTC): the day embargoes are judged on.
+pub fn today() -> String {
+    now_rfc3339()[..10].to_string()
+}
+
 /// The current time, RFC 3339 UTC to the second.
 pub fn now_rfc3339() -> String {
     let format =
@@ -479,18 +484,31 @@ impl Archive {
             .changes_since(last.saturating_sub(window), window as usize)
             .await?;
         let mut seen = std::collections::HashSet::new();
+        let newest_first: Vec<&str> = changes
+            .iter()
+            .rev()
+            .map(|c| c.record_id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect();
+        // A page of records per read (one round trip on PostgreSQL); more
+        // only when some were not public.
         let mut out = Vec::new();
-        for change in changes.iter().rev() {
-            if out.len() == n {
+        for ids in newest_first.chunks(n.max(1)) {
+            let mut found: HashMap<String, StoredRecord> = self
+                .store
+                .get_many(ids)
+                .await?
+                .into_iter()
+                .map(|s| (s.record.id.clone(), s))
+                .collect();
+            out.extend(
+                ids.iter()
+                    .filter_map(|id| found.remove(*id))
+                    .filter(|s| s.record.is_public(today)),
+            );
+            if out.len() >= n {
+                out.truncate(n);
                 break;
-            }
-            if !seen.insert(change.record_id.as_str()) {
-                continue;
-            }
-            if let Some(stored) = self.store.get(&change.record_id).await?
-                && stored.record.is_public(today)
-            {
-                out.push(stored);
             }
         }
         Ok(out)

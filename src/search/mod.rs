@@ -103,7 +103,7 @@ impl SearchRequest {
             offset: 0,
             sort: Sort::Relevance,
             public_only: true,
-            today: crate::archive::now_rfc3339()[..10].to_string(),
+            today: crate::archive::today(),
             facet_limit: 50,
             filters: Vec::new(),
         }

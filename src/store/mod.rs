@@ -27,6 +27,7 @@
 //!   overwritten.
 
 pub mod postgres;
+mod publication;
 pub mod sqlite;
 
 use crate::model::Record;

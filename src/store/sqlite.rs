@@ -9,14 +9,14 @@
 
 use super::{
     ApplyOptions, ApplyReport, Change, Conflict, Outcome, Publication, PublicationQuery,
-    RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error,
+    RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error, publication,
 };
 use crate::model::Record;
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -162,79 +162,6 @@ fn decode(id: &str, body: &str) -> StoreResult<Record> {
         id: id.to_string(),
         message: e.to_string(),
     })
-}
-
-/// The two branches of the publication log: public records (dated when
-/// they became public) and withdrawn ones (dated by their last write).
-#[derive(Clone, Copy)]
-enum Branch {
-    Public,
-    Withdrawn,
-}
-
-impl Branch {
-    /// The column that is the branch's datestamp.
-    fn datestamp(self) -> &'static str {
-        match self {
-            Branch::Public => "public_since",
-            Branch::Withdrawn => "updated_at",
-        }
-    }
-
-    /// `WHERE …` of the branch for `query`; the cursor only when `paged`.
-    fn push_where(self, sql: &mut QueryBuilder<Sqlite>, query: &PublicationQuery, paged: bool) {
-        let ds = self.datestamp();
-        match self {
-            Branch::Public => {
-                sql.push(" WHERE public_since <= ")
-                    .push_bind(query.now.clone());
-            }
-            Branch::Withdrawn => {
-                // `was_public = 1` verbatim, so that the partial index applies.
-                sql.push(" WHERE was_public = 1 AND updated_at <= ")
-                    .push_bind(query.now.clone())
-                    .push(" AND (public_since IS NULL OR public_since > ")
-                    .push_bind(query.now.clone())
-                    .push(")");
-            }
-        }
-        if let Some(from) = &query.from {
-            sql.push(format!(" AND {ds} >= ")).push_bind(from.clone());
-        }
-        if let Some(until) = &query.until {
-            sql.push(format!(" AND {ds} <= ")).push_bind(until.clone());
-        }
-        if let Some(id) = &query.id {
-            sql.push(" AND id = ").push_bind(id.clone());
-        }
-        if let Some(collections) = &query.collections {
-            let names = serde_json::to_string(collections).expect("strings serialise");
-            // Correlated, so that the page still walks the datestamp index
-            // in order and stops at the limit, whatever the set's size.
-            sql.push(
-                " AND EXISTS (SELECT 1 FROM record_collections c
-                   WHERE c.record_id = records.id
-                   AND c.collection IN (SELECT value FROM json_each(",
-            )
-            .push_bind(names)
-            .push(")))");
-        }
-        if paged && let Some((after_ds, after_id)) = &query.after {
-            sql.push(format!(" AND ({ds}, id) > ("))
-                .push_bind(after_ds.clone())
-                .push(", ")
-                .push_bind(after_id.clone())
-                .push(")");
-        }
-    }
-
-    fn branches(query: &PublicationQuery) -> &'static [Branch] {
-        if query.include_withdrawn {
-            &[Branch::Public, Branch::Withdrawn]
-        } else {
-            &[Branch::Public]
-        }
-    }
 }
 
 fn now() -> String {
@@ -497,38 +424,7 @@ impl Store for SqliteStore {
     }
 
     async fn publications(&self, query: &PublicationQuery) -> StoreResult<Vec<Publication>> {
-        let limit = query.limit as i64;
-        let mut sql = QueryBuilder::new("SELECT u.id, u.ds, u.withdrawn, ");
-        sql.push(if query.with_records {
-            "v.body"
-        } else {
-            "NULL AS body"
-        });
-        sql.push(" FROM (");
-        // Each branch walks its own index in order; the union of the two
-        // first pages holds the first page of the whole.
-        for (i, branch) in Branch::branches(query).iter().enumerate() {
-            if i > 0 {
-                sql.push(" UNION ALL ");
-            }
-            let ds = branch.datestamp();
-            let withdrawn = matches!(branch, Branch::Withdrawn) as i64;
-            sql.push(format!(
-                "SELECT * FROM (SELECT id, {ds} AS ds, {withdrawn} AS withdrawn, revision FROM records"
-            ));
-            branch.push_where(&mut sql, query, true);
-            sql.push(format!(" ORDER BY {ds}, id LIMIT "))
-                .push_bind(limit)
-                .push(")");
-        }
-        sql.push(") u");
-        if query.with_records {
-            sql.push(
-                " LEFT JOIN revisions v ON u.withdrawn = 0
-                  AND v.record_id = u.id AND v.revision = u.revision",
-            );
-        }
-        sql.push(" ORDER BY u.ds, u.id LIMIT ").push_bind(limit);
+        let mut sql = publication::list(query, &publication::SQLITE);
         let rows = sql
             .build()
             .fetch_all(&self.pool)
@@ -549,12 +445,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_publications(&self, query: &PublicationQuery) -> StoreResult<u64> {
-        let mut sql = QueryBuilder::new("SELECT 0");
-        for branch in Branch::branches(query) {
-            sql.push(" + (SELECT count(*) FROM records");
-            branch.push_where(&mut sql, query, false);
-            sql.push(")");
-        }
+        let mut sql = publication::count(query, &publication::SQLITE);
         let n: i64 = sql
             .build_query_scalar()
             .fetch_one(&self.pool)

@@ -8,7 +8,7 @@
 
 use super::pages::{MAX_OFFSET, parse_params, parse_sort};
 use super::{ApiError, Shared};
-use crate::archive::now_rfc3339;
+use crate::archive::today;
 use crate::search::{FacetCount, SearchRequest, SearchResults};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -88,10 +88,6 @@ async fn openapi() -> Response {
         }
         .into_response(),
     }
-}
-
-fn today() -> String {
-    now_rfc3339()[..10].to_string()
 }
 
 /// One record.

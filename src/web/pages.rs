@@ -10,7 +10,7 @@ use super::views::{
     facet_views, path_segment, search_href,
 };
 use super::{AppState, Shared};
-use crate::archive::{ArchiveError, now_rfc3339};
+use crate::archive::{ArchiveError, today};
 use crate::cite::{self, CiteContext, Style};
 use crate::model::Record;
 use crate::search::{FACETS, FacetCount, SearchRequest, SearchResults, Sort};
@@ -26,10 +26,6 @@ pub const PAGE_SIZE: usize = 20;
 /// Deepest result a reader can page to (offset), to bound the work of one
 /// request; narrowing is the way further.
 pub const MAX_OFFSET: usize = 10_000;
-
-fn today() -> String {
-    now_rfc3339()[..10].to_string()
-}
 
 fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
