@@ -43,6 +43,8 @@ struct Args {
     engines: Vec<String>,
     rounds: usize,
     budget: f64,
+    /// Query an index an earlier run built in WORKDIR instead of building.
+    reuse: bool,
 }
 
 fn args() -> Args {
@@ -50,6 +52,7 @@ fn args() -> Args {
     let mut engines = vec!["fonds".to_string(), "tantivy".to_string()];
     let mut rounds = 5;
     let mut budget = 150.0;
+    let mut reuse = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -64,13 +67,14 @@ fn args() -> Args {
             }
             "--rounds" => rounds = it.next().expect("--rounds N").parse().expect("a number"),
             "--budget" => budget = it.next().expect("--budget S").parse().expect("a number"),
+            "--reuse" => reuse = true,
             _ => positional.push(PathBuf::from(a)),
         }
     }
     if positional.len() != 4 {
         eprintln!(
             "usage: cargo bench --bench search -- DOCS.jsonl QUERIES.json WORKDIR RESULTS_DIR \
-             [--engines fonds,tantivy] [--rounds 5] [--budget 150]\n(bench/run.sh makes the inputs)"
+             [--engines fonds,tantivy] [--rounds 5] [--budget 150] [--reuse]\n(bench/run.sh makes the inputs)"
         );
         std::process::exit(2);
     }
@@ -82,6 +86,7 @@ fn args() -> Args {
         engines,
         rounds,
         budget,
+        reuse,
     }
 }
 
@@ -171,7 +176,10 @@ fn record(d: Doc) -> Record {
 
 fn build_fonds(a: &Args) -> (Fonds, Value) {
     let dir = a.work.join("fonds");
-    let _ = std::fs::remove_dir_all(&dir);
+    let reused = a.reuse && dir.exists();
+    if !reused {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -182,6 +190,10 @@ fn build_fonds(a: &Args) -> (Fonds, Value) {
             database: None,
         }))
         .expect("the archive opens");
+    if reused {
+        let build = reused_build(a, "fonds");
+        return (Fonds { archive, runtime }, build);
+    }
     let started = Instant::now();
     let mut batch = Vec::new();
     let mut docs = 0;
@@ -255,8 +267,19 @@ struct Tantivy {
     id: tantivy::schema::Field,
 }
 
+/// The build figures an earlier run wrote, for an index it left in WORKDIR.
+fn reused_build(a: &Args, engine: &str) -> Value {
+    std::fs::read_to_string(a.results.join(format!("build-{engine}.json")))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| json!({"engine": engine, "build_s": 0.0, "size_bytes": 0}))
+}
+
 fn build_tantivy(a: &Args) -> (Tantivy, Value) {
     let dir = a.work.join("tantivy-rs");
+    if a.reuse && dir.join("meta.json").exists() {
+        return open_tantivy(&dir, reused_build(a, "tantivy"));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("the folder");
     let mut b = Schema::builder();
@@ -297,15 +320,30 @@ fn build_tantivy(a: &Args) -> (Tantivy, Value) {
     let commit_s = started.elapsed().as_secs_f64();
     writer.wait_merging_threads().expect("merges end");
     let build_s = started.elapsed().as_secs_f64();
-    let index = Index::open_in_dir(&dir).expect("the index reopens");
-    let reader = index.reader().expect("a reader");
-    let parser = QueryParser::for_index(&index, vec![title_en, text_en, title_ko, text_ko]);
+    drop(index);
     let build = json!({
         "engine": "tantivy", "docs": docs, "build_s": build_s,
-        "phases": {"add_commit_s": commit_s, "merge_wait_s": build_s - commit_s,
-                   "segments": reader.searcher().segment_readers().len()},
+        "phases": {"add_commit_s": commit_s, "merge_wait_s": build_s - commit_s},
         "size_bytes": du(&dir),
     });
+    open_tantivy(&dir, build)
+}
+
+/// Opens the raw tantivy index in `dir` for querying.
+fn open_tantivy(dir: &Path, build: Value) -> (Tantivy, Value) {
+    let index = Index::open_in_dir(dir).expect("the index reopens");
+    let schema = index.schema();
+    let field = |name: &str| schema.get_field(name).expect("the field");
+    let (id, title_en, text_en, title_ko, text_ko, date) = (
+        field("id"),
+        field("title_en"),
+        field("text_en"),
+        field("title_ko"),
+        field("text_ko"),
+        field("date"),
+    );
+    let reader = index.reader().expect("a reader");
+    let parser = QueryParser::for_index(&index, vec![title_en, text_en, title_ko, text_ko]);
     (
         Tantivy {
             index,
@@ -442,6 +480,8 @@ fn main() {
     let queries: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(&a.queries).expect("the queries file"))
             .expect("queries JSON");
+    // As `fonds serve` does at start: not on the first Chinese query's path.
+    fonds::search::analysis::load_chinese_dictionary();
     let mut summary = Vec::new();
     for name in a.engines.clone() {
         eprintln!("build {name}");

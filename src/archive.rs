@@ -202,6 +202,33 @@ impl Archive {
     /// When another process holds the index's writer it applies nothing and
     /// leaves the work to that process ([`Archive::index_owned_elsewhere`]).
     pub async fn sync_index(&self) -> Result<u64, ArchiveError> {
+        self.sync_index_after(None).await
+    }
+
+    /// [`Archive::sync_index`] right after this process wrote `batch`: the
+    /// batch's own changes are indexed from the records in hand instead of
+    /// being read back from the store (the same records: the store keeps
+    /// them as given). A record changed again after the batch, by anyone, is
+    /// still read from the store.
+    async fn sync_index_after(
+        &self,
+        batch: Option<(&[Record], &crate::store::ApplyReport)>,
+    ) -> Result<u64, ArchiveError> {
+        // The batch's changes: one per record written, numbered
+        // consecutively up to `last_change` (a `Store::apply` invariant).
+        let (fresh, fresh_range) = match batch {
+            Some((records, report)) => {
+                let written: HashMap<&str, &Record> = records
+                    .iter()
+                    .zip(&report.outcomes)
+                    .filter(|(_, o)| matches!(o, Outcome::Created | Outcome::Updated))
+                    .map(|(r, _)| (r.id.as_str(), r))
+                    .collect();
+                let before = report.last_change.saturating_sub(written.len() as u64);
+                (written, (before, report.last_change))
+            }
+            None => (HashMap::new(), (0, 0)),
+        };
         let mut applied = self.index.applied_change()?;
         let mut total = 0;
         loop {
@@ -221,24 +248,40 @@ impl Archive {
                 return Ok(total);
             };
             let last_seq = last.seq;
-            let mut ids: Vec<&str> = changes.iter().map(|c| c.record_id.as_str()).collect();
+            // Each record's latest change in this page.
+            let mut latest: HashMap<&str, u64> = HashMap::new();
+            for c in &changes {
+                latest.insert(c.record_id.as_str(), c.seq);
+            }
+            let mut in_hand: Vec<&Record> = Vec::new();
+            let mut ids: Vec<&str> = Vec::new();
+            for (id, seq) in &latest {
+                match fresh.get(id) {
+                    Some(record) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
+                        in_hand.push(record)
+                    }
+                    _ => ids.push(id),
+                }
+            }
             ids.sort_unstable();
-            ids.dedup();
-            let records: Vec<Record> = self
-                .store
-                .get_many(&ids)
-                .await?
-                .into_iter()
-                .map(|s| s.record)
-                .collect();
+            let read: Vec<Record> = if ids.is_empty() {
+                Vec::new()
+            } else {
+                self.store
+                    .get_many(&ids)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.record)
+                    .collect()
+            };
             let found: std::collections::HashSet<&str> =
-                records.iter().map(|r| r.id.as_str()).collect();
+                read.iter().map(|r| r.id.as_str()).collect();
             let deleted: Vec<String> = ids
                 .iter()
                 .filter(|id| !found.contains(**id))
                 .map(|id| id.to_string())
                 .collect();
-            self.index.stage(&records, &deleted)?;
+            self.index.stage(read.iter().chain(in_hand), &deleted)?;
             total += changes.len() as u64;
             applied = last_seq;
         }
@@ -403,7 +446,7 @@ impl Archive {
             eprintln!("{FAULT_ENV}: aborting between the store commit and the index commit");
             std::process::abort();
         }
-        self.sync_index().await?;
+        self.sync_index_after(Some((records, &report))).await?;
         Ok(ImportReport {
             files: 0,
             records: records.len(),

@@ -77,33 +77,186 @@ pub fn register(manager: &TokenizerManager) {
     }
 }
 
-/// Builds one analyzer as documents are indexed with it.
+/// Builds one analyzer as documents are indexed with it: the terms of
+/// [`build_words`] and their [word pairs](WordPairs).
 pub fn build(analyzer: &str) -> TextAnalyzer {
-    build_with(analyzer, false)
+    build_with(analyzer, Form::Index)
+}
+
+/// Builds one analyzer as documents are indexed with it, without the word
+/// pairs: every term of a text with its place (what snippets look for).
+pub fn build_words(analyzer: &str) -> TextAnalyzer {
+    build_with(analyzer, Form::Words)
 }
 
 /// Builds one analyzer as queries are analysed with it: Han runs are cut as
-/// in [`build`], without the sub-words of long words.
+/// in [`build`], without the sub-words of long words, and without pairs
+/// (the query compiler makes them, see [`pair`]).
 pub fn build_query(analyzer: &str) -> TextAnalyzer {
-    build_with(analyzer, true)
+    build_with(analyzer, Form::Query)
 }
 
-fn build_with(analyzer: &str, query: bool) -> TextAnalyzer {
-    let han = match (analyzer, query) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Index,
+    Words,
+    Query,
+}
+
+/// Whether an analyzer indexes word pairs: every one but `zh`, whose words
+/// are as many positions apart as they have characters.
+pub fn has_pairs(analyzer: &str) -> bool {
+    analyzer != "zh"
+}
+
+fn build_with(analyzer: &str, form: Form) -> TextAnalyzer {
+    let han = match (analyzer, form) {
         ("xx", _) => Han::Bigrams,
-        (_, false) => Han::Words,
-        (_, true) => Han::QueryWords,
+        (_, Form::Query) => Han::QueryWords,
+        _ => Han::Words,
     };
     let base = TextAnalyzer::builder(MultiScriptTokenizer { han })
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser)
         .filter(CyrillicFold)
         .filter(AsciiFoldingFilter);
-    match analyzer {
-        "en" => base.filter(Stemmer::new(Language::English)).build(),
-        "de" => base.filter(Stemmer::new(Language::German)).build(),
-        "ru" => base.filter(Stemmer::new(Language::Russian)).build(),
-        _ => base.build(),
+    let stemmer = match analyzer {
+        "en" => Some(Language::English),
+        "de" => Some(Language::German),
+        "ru" => Some(Language::Russian),
+        _ => None,
+    };
+    let pairs = (form == Form::Index && has_pairs(analyzer)).then_some(WordPairs {
+        han: han == Han::Bigrams,
+    });
+    match (stemmer, pairs) {
+        (Some(l), Some(p)) => base.filter(Stemmer::new(l)).filter(p).build(),
+        (Some(l), None) => base.filter(Stemmer::new(l)).build(),
+        (None, Some(p)) => base.filter(p).build(),
+        (None, None) => base.build(),
+    }
+}
+
+/// The term a pair of adjacent terms is indexed as (see [`WordPairs`]), or
+/// `None` when the two are not paired: terms holding Han characters cut
+/// into words (`han` false) are not.
+pub fn pair(first: &str, second: &str, han: bool) -> Option<String> {
+    let pairable = |t: &str| han || !t.chars().any(is_han);
+    (pairable(first) && pairable(second)).then(|| format!("{first} {second}"))
+}
+
+/// Word pairs: after a term that directly follows another (the next
+/// position), the two joined by a space (`free men`, `김일 일성`), at the
+/// first one's position, so that a phrase is found through a pair's short
+/// postings instead of intersecting two long ones and reading their
+/// positions. A space never occurs inside a term, so a pair cannot be
+/// mistaken for a word; a phrase of `n` terms is the phrase of its `n - 1`
+/// pairs. With `han` false, terms holding Han characters (Chinese words,
+/// as many positions apart as they have characters) are not paired.
+#[derive(Clone, Copy)]
+pub struct WordPairs {
+    /// Whether Han characters are bigrams here (and so pair like any term).
+    pub han: bool,
+}
+
+impl TokenFilter for WordPairs {
+    type Tokenizer<T: Tokenizer> = WordPairsTokenizer<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> WordPairsTokenizer<T> {
+        WordPairsTokenizer {
+            inner: tokenizer,
+            han: self.han,
+        }
+    }
+}
+
+/// [`WordPairs`] applied to a tokenizer.
+#[derive(Clone)]
+pub struct WordPairsTokenizer<T> {
+    inner: T,
+    han: bool,
+}
+
+impl<T: Tokenizer> Tokenizer for WordPairsTokenizer<T> {
+    type TokenStream<'a> = WordPairsStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        WordPairsStream {
+            inner: self.inner.token_stream(text),
+            han: self.han,
+            previous: None,
+            previous_text: String::new(),
+            pair: Token::default(),
+            state: PairState::Inner,
+        }
+    }
+}
+
+/// What [`WordPairsStream::token`] shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PairState {
+    /// The inner stream's token.
+    Inner,
+    /// A pair; the inner stream's token comes next.
+    Pair,
+}
+
+/// The stream of [`WordPairsTokenizer`].
+pub struct WordPairsStream<S> {
+    inner: S,
+    han: bool,
+    /// The previous term, if it pairs: position and start offset (its
+    /// text in `previous_text`).
+    previous: Option<(usize, usize)>,
+    previous_text: String,
+    pair: Token,
+    state: PairState,
+}
+
+impl<S: TokenStream> TokenStream for WordPairsStream<S> {
+    fn advance(&mut self) -> bool {
+        if self.state == PairState::Pair {
+            self.state = PairState::Inner;
+            return true;
+        }
+        if !self.inner.advance() {
+            return false;
+        }
+        let token = self.inner.token();
+        let pairable = self.han || !token.text.chars().any(is_han);
+        if !pairable {
+            self.previous = None;
+            return true;
+        }
+        if let Some((position, from)) = self.previous
+            && position + 1 == token.position
+        {
+            self.pair.text.clear();
+            self.pair.text.push_str(&self.previous_text);
+            self.pair.text.push(' ');
+            self.pair.text.push_str(&token.text);
+            self.pair.position = position;
+            self.pair.offset_from = from;
+            self.pair.offset_to = token.offset_to;
+            self.pair.position_length = 1;
+            self.state = PairState::Pair;
+        }
+        self.previous = Some((token.position, token.offset_from));
+        self.previous_text.clear();
+        self.previous_text.push_str(&token.text);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        match self.state {
+            PairState::Pair => &self.pair,
+            PairState::Inner => self.inner.token(),
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        match self.state {
+            PairState::Pair => &mut self.pair,
+            PairState::Inner => self.inner.token_mut(),
+        }
     }
 }
 
@@ -239,6 +392,8 @@ pub struct MultiScriptStream<'a> {
     emitted: usize,
     token: Token,
     position: usize,
+    /// Whether the last token came from a CJK run (see `advance`).
+    after_cjk: bool,
 }
 
 impl Tokenizer for MultiScriptTokenizer {
@@ -254,6 +409,7 @@ impl Tokenizer for MultiScriptTokenizer {
             emitted: 0,
             token: Token::default(),
             position: 0,
+            after_cjk: false,
         }
     }
 }
@@ -414,6 +570,14 @@ impl TokenStream for MultiScriptStream<'_> {
             end = self.at + i + c.len_utf8();
         }
         self.at = end;
+        // A position is skipped after each CJK run: the words of a run are
+        // adjacent, those of two runs are not, so no pair joins two runs
+        // (two words written apart), which halves the pairs of Korean text.
+        // Queries are cut the same way, so phrases still match as written.
+        if self.after_cjk {
+            self.position += 1;
+        }
+        self.after_cjk = cjk;
         if cjk && self.han != Han::Bigrams && text[start..end].chars().any(is_han) {
             self.cut_run(start, end);
             return self.next_word();
@@ -505,7 +669,7 @@ mod tests {
     use super::*;
 
     fn t(analyzer: &str, text: &str) -> Vec<String> {
-        terms(&mut build(analyzer), text)
+        terms(&mut build_words(analyzer), text)
     }
 
     /// Terms as a query is analysed.
@@ -530,7 +694,7 @@ mod tests {
         assert_eq!(t("xx", "學校에서 金"), ["學校", "校에", "에서", "金"]);
         assert_eq!(t("xx", "Kim김일성Il"), ["kim", "김일", "일성", "il"]);
         // Positions are consecutive, so a phrase of bigrams is a substring match.
-        let mut a = build("xx");
+        let mut a = build_words("xx");
         let mut s = a.token_stream("가나다");
         let mut positions = Vec::new();
         while s.advance() {
@@ -542,7 +706,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let text = "ab 김일성";
-        let mut a = build("xx");
+        let mut a = build_words("xx");
         let mut s = a.token_stream(text);
         let mut spans = Vec::new();
         while s.advance() {
@@ -552,12 +716,81 @@ mod tests {
         assert_eq!(spans, ["ab", "김일", "일성"]);
     }
 
+    /// Tokens of the index form: (position, text, the text they span).
+    fn indexed(analyzer: &str, text: &str) -> Vec<(usize, String, String)> {
+        let mut a = build(analyzer);
+        let mut s = a.token_stream(text);
+        let mut out = Vec::new();
+        while s.advance() {
+            let t = s.token();
+            out.push((
+                t.position,
+                t.text.clone(),
+                text[t.offset_from..t.offset_to].to_string(),
+            ));
+        }
+        out
+    }
+
+    /// The pairs the index form makes of a text.
+    fn pairs(analyzer: &str, text: &str) -> Vec<String> {
+        indexed(analyzer, text)
+            .into_iter()
+            .filter(|t| t.1.contains(' '))
+            .map(|t| t.1)
+            .collect()
+    }
+
+    #[test]
+    fn adjacent_terms_are_also_indexed_as_pairs() {
+        let tokens = |v: &[(usize, &str, &str)]| -> Vec<(usize, String, String)> {
+            v.iter()
+                .map(|(p, a, b)| (*p, a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            indexed("en", "Free men, united."),
+            tokens(&[
+                (0, "free", "Free"),
+                (0, "free men", "Free men"),
+                (1, "men", "men"),
+                (1, "men unit", "men, united"),
+                (2, "unit", "united"),
+            ])
+        );
+        assert_eq!(
+            indexed("xx", "ab 김일성"),
+            tokens(&[
+                (0, "ab", "ab"),
+                (0, "ab 김일", "ab 김일"),
+                (1, "김일", "김일"),
+                (1, "김일 일성", "김일성"),
+                (2, "일성", "일성"),
+            ])
+        );
+        // Chinese words are not paired, neither in Chinese text nor in
+        // Han runs of English text; the words around them still are.
+        assert!(pairs("zh", "我们签订停战协定").is_empty());
+        assert_eq!(pairs("en", "the 停战协定 was signed"), ["was sign"]);
+        // A word too long to index leaves a gap: no pair across it.
+        let long = "x".repeat(61);
+        assert_eq!(pairs("en", &format!("one {long} two three")), ["two three"]);
+        // Nor across two CJK runs: a position is skipped after each.
+        assert_eq!(
+            pairs("xx", "학교 에서 학교에서"),
+            ["학교 교에", "교에 에서"]
+        );
+        assert_eq!(pair("free", "men", false).as_deref(), Some("free men"));
+        assert_eq!(pair("停战", "men", false), None);
+        assert_eq!(pair("停战", "協定", true).as_deref(), Some("停战 協定"));
+    }
+
     /// `(position, term)` pairs an analyzer (index or query form) makes.
     fn positioned(analyzer: &str, query: bool, text: &str) -> Vec<(usize, String)> {
         let mut a = if query {
             build_query(analyzer)
         } else {
-            build(analyzer)
+            build_words(analyzer)
         };
         positioned_terms(&mut a, text)
     }

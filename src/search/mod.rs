@@ -29,7 +29,7 @@ use query::{Node, QueryError, QueryField, day_number};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -44,7 +44,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 4;
+pub const INDEX_FORMAT: u32 = 5;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +280,8 @@ fn schema() -> (Schema, Fields) {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
+    /// Facet ordinals per segment, kept warm by the reader.
+    facets: Arc<facets::FacetCache>,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     authority: NameAuthority,
@@ -324,19 +326,25 @@ impl SearchIndex {
             tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let index = Index::open_or_create(directory, schema)?;
         analysis::register(index.tokenizers());
+        let facets = Arc::new(facets::FacetCache::new(
+            FACETS.iter().map(|d| format!("facet_{d}")).collect(),
+        ));
+        let warmer: Arc<dyn tantivy::Warmer> = facets.clone();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         Ok(SearchIndex {
             index,
             reader,
+            facets,
             writer: Mutex::new(None),
             fields,
             authority,
             analyzers: analysis::ANALYZERS
                 .iter()
-                .map(|a| (*a, analysis::build(a)))
+                .map(|a| (*a, analysis::build_words(a)))
                 .collect(),
             query_analyzers: analysis::ANALYZERS
                 .iter()
@@ -357,7 +365,11 @@ impl SearchIndex {
     /// Replaces the documents of these records (and removes `deleted` ids)
     /// without committing: nothing is visible, or durable, until
     /// [`SearchIndex::commit`].
-    pub fn stage(&self, records: &[Record], deleted: &[String]) -> Result<(), SearchError> {
+    pub fn stage<'r>(
+        &self,
+        records: impl IntoIterator<Item = &'r Record>,
+        deleted: &[String],
+    ) -> Result<(), SearchError> {
         let mut guard = self.writer()?;
         let writer = guard.as_mut().expect("the writer is open");
         for id in deleted {
@@ -422,6 +434,11 @@ impl SearchIndex {
     /// How many segments the index has (fewer is faster to search).
     pub fn segment_count(&self) -> usize {
         self.reader.searcher().segment_readers().len()
+    }
+
+    /// Bytes of memory the facet arrays hold (they grow with the records).
+    pub fn facet_bytes(&self) -> usize {
+        self.facets.heap_bytes()
     }
 
     /// How many records the index holds.
@@ -581,8 +598,7 @@ impl SearchIndex {
                 (Occur::MustNot, self.not_public(&request.today)),
             ]));
         }
-        let facets =
-            facets::FacetCounter::new(FACETS.iter().map(|d| format!("facet_{d}")).collect());
+        let facets = self.facets.counter(&searcher)?;
         let window = request.offset + request.limit.max(1);
         let top = TopDocs::with_limit(window);
         let (scored, total, facet_counts): (Vec<(f32, tantivy::DocAddress)>, usize, _) =
@@ -965,7 +981,8 @@ impl Compiler<'_> {
 
     /// A term, or a phrase when the text analyses to several terms (at the
     /// offsets the analyzer gives them: Chinese words are as many positions
-    /// apart as they have characters).
+    /// apart as they have characters). Adjacent terms are looked up as their
+    /// indexed pairs: one pair for two words, a phrase of pairs for more.
     fn field_query(&mut self, field: Field, analyzer: &str, text: &str) -> Option<Box<dyn Query>> {
         let a = &mut self
             .analyzers
@@ -975,15 +992,42 @@ impl Compiler<'_> {
             .1;
         let terms = analysis::positioned_terms(a, text);
         let first = terms.first()?.0;
-        let mut terms: Vec<(usize, Term)> = terms
-            .into_iter()
-            .map(|(position, t)| (position - first, Term::from_field_text(field, &t)))
-            .collect();
         if terms.len() == 1 {
-            let (_, term) = terms.pop().expect("one term");
+            let term = Term::from_field_text(field, &terms[0].1);
             return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
         }
-        Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        // Adjacent terms are found through their pairs (see
+        // `analysis::WordPairs`): two words are one term, a longer phrase is
+        // the phrase of its pairs, and a term next to no other (across a
+        // gap, or a Chinese word) stays itself.
+        let han = analyzer == "xx";
+        let paired: Vec<Option<String>> = terms
+            .windows(2)
+            .map(|w| {
+                let ((p, a), (q, b)) = (&w[0], &w[1]);
+                if analysis::has_pairs(analyzer) && *q == p + 1 {
+                    analysis::pair(a, b, han)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut parts: Vec<(usize, Term)> = Vec::new();
+        for (i, (position, term)) in terms.iter().enumerate() {
+            if let Some(Some(pair)) = paired.get(i) {
+                parts.push((position - first, Term::from_field_text(field, pair)));
+            }
+            let covered =
+                paired.get(i).is_some_and(Option::is_some) || (i > 0 && paired[i - 1].is_some());
+            if !covered {
+                parts.push((position - first, Term::from_field_text(field, term)));
+            }
+        }
+        if parts.len() == 1 {
+            let (_, term) = parts.pop().expect("one part");
+            return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
+        }
+        Some(Box::new(PhraseQuery::new_with_offset(parts)))
     }
 
     /// Records whose whole date range lies within `[from, to]`: a document
@@ -1011,5 +1055,140 @@ impl Compiler<'_> {
             ));
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Provenance, TextVersion};
+    use proptest::prelude::*;
+
+    fn record(id: usize, language: &str, body: &str) -> Record {
+        let provenance = Provenance {
+            format: "test".into(),
+            origin: "test".into(),
+            file: String::new(),
+            line: None,
+            sha256: String::new(),
+            imported_at: String::new(),
+            layout: None,
+        };
+        let mut r = Record::new(format!("r{id:03}"), format!("Record {id}"), provenance);
+        r.texts.push(TextVersion {
+            kind: TextKind::Original,
+            language: language.into(),
+            translator: None,
+            machine_translation: false,
+            label: None,
+            body: body.into(),
+        });
+        r
+    }
+
+    /// The records whose body holds `phrase`'s words in a row, as an
+    /// analyzer without pairs sees them: the meaning pairs must keep.
+    fn brute_force(records: &[Record], analyzer: &str, phrase: &str) -> Vec<String> {
+        let mut a = analysis::build_words(analyzer);
+        let mut q = analysis::build_query(analyzer);
+        let wanted = analysis::positioned_terms(&mut q, phrase);
+        let Some(first) = wanted.first().map(|w| w.0) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = records
+            .iter()
+            .filter(|r| {
+                let have = analysis::positioned_terms(&mut a, &r.texts[0].body);
+                have.iter().any(|(p, _)| {
+                    wanted.iter().all(|(wp, wt)| {
+                        have.iter()
+                            .any(|(hp, ht)| *hp == p + (wp - first) && ht == wt)
+                    })
+                })
+            })
+            .map(|r| r.id.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn found(index: &SearchIndex, query: &str) -> Vec<String> {
+        let mut request = SearchRequest::new(query, 1000);
+        request.facet_limit = 0;
+        let mut ids: Vec<String> = index
+            .search(&request)
+            .expect("the search runs")
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Words that make many near-misses: repeated words, stems shared by
+    /// several forms, Korean syllables that recur inside and across words.
+    const EN: [&str; 8] = [
+        "free", "men", "freed", "man", "the", "of", "union", "unions",
+    ];
+    const KO: [&str; 8] = [
+        "것이",
+        "다",
+        "것이다",
+        "이다",
+        "할",
+        "학교",
+        "에서",
+        "학교에서",
+    ];
+
+    fn text(words: &'static [&'static str; 8]) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (
+                prop::sample::select(&words[..]),
+                prop::sample::select(&[" ", " ", ", ", ""][..]),
+            ),
+            1..14,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(w, s)| format!("{w}{s}")).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A phrase found through word pairs finds exactly the records
+        /// that hold its words in a row.
+        #[test]
+        fn phrases_through_pairs_find_what_a_scan_finds(
+            en in prop::collection::vec(text(&EN), 12),
+            ko in prop::collection::vec(text(&KO), 12),
+            en_phrase in text(&EN),
+            ko_phrase in text(&KO),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let index = SearchIndex::open(dir.path(), NameAuthority::default()).unwrap();
+            let mut records = Vec::new();
+            for (i, body) in en.iter().enumerate() {
+                records.push(record(i, "en", body));
+            }
+            for (i, body) in ko.iter().enumerate() {
+                records.push(record(100 + i, "ko", body));
+            }
+            index.stage(&records, &[]).unwrap();
+            index.commit(1).unwrap();
+            let (en_records, ko_records) = records.split_at(en.len());
+            for (subset, analyzer, phrase) in
+                [(en_records, "en", &en_phrase), (ko_records, "xx", &ko_phrase)]
+            {
+                let phrase = phrase.replace(',', " ");
+                let phrase = phrase.trim();
+                let expected = brute_force(subset, analyzer, phrase);
+                let got: Vec<String> = found(&index, &format!("\"{phrase}\""))
+                    .into_iter()
+                    .filter(|id| subset.iter().any(|r| &r.id == id))
+                    .collect();
+                prop_assert_eq!(got, expected, "phrase {:?}", phrase);
+            }
+        }
     }
 }

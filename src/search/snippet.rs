@@ -1,31 +1,52 @@
 //! Snippets without analysing whole documents.
 //!
-//! tantivy's snippet generator runs the field's full analyzer (stemmer
-//! included) over the whole stored text; for ten hits of 10 KB that is most
-//! of a search's time. Here a cheap pass finds the first place where a query
-//! term occurs (tokenizing without stemming, and stemming only tokens whose
-//! opening letters could give a query term), cuts a window around it, and
-//! hands only the window to tantivy's generator, which picks and marks the
-//! fragment as before. A CJK run is looked at whole, and analysed only when a
-//! query term occurs in its text: Chinese words are cut from the whole run.
+//! A hit's snippet is a fragment of about [`FRAGMENT`] characters of one of
+//! its text versions around a match, with `<mark>` around every token whose
+//! analysed form is a query term, everything else escaped. Analysing the
+//! whole 10 KB text (stemmer included) to find that place would be most of
+//! a search's time, so the first match is found cheaply:
 //!
-//! Invariant: a window is returned only around a token whose analysed form
-//! is a query term of that field, so a snippet never claims a match the
-//! index would not make.
+//! 1. One Aho-Corasick pass (SIMD-prefiltered, ASCII case folded) finds the
+//!    places where a term's opening letters occur: a stem keeps its word's
+//!    opening letters but may change the last one ("cry" → `cri`), so the
+//!    probe is the term without its last letter, at most four letters; a
+//!    CJK term is looked for as it is (bigrams and Chinese words are the
+//!    text itself). Only the word (or CJK run) at such a place is analysed.
+//! 2. What the probes cannot see, a match whose letters the analyzer folds
+//!    (`Müller` for `muller`, `ё` for `е`), must hold such a letter: when the
+//!    probes find nothing, the words holding one are analysed. A probe match
+//!    may then stand for a later match than an accented one: the snippet
+//!    shows a match, not always the first.
+//!
+//! The fragment is then chosen among those starting shortly before one of
+//! the first matches, by how many distinct terms it marks.
+//!
+//! Invariant: a token is marked only when the field's analyzer turns it
+//! into a query term of that field, so a snippet never claims a match the
+//! index would not make; a CJK run is analysed whole (Chinese words are cut
+//! from the whole run), so `市长` is not marked inside `南京市长江大桥`.
 
 use super::analysis::{self, MultiScriptTokenizer};
-use std::collections::BTreeMap;
+use super::escape_html;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use tantivy::query::Query;
 use tantivy::schema::Field;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream, Tokenizer};
 
-/// Snippet makers for a search's text fields, built when first needed.
+/// Characters a snippet shows at most.
+pub const FRAGMENT: usize = 240;
+
+/// Characters of context kept before a match that opens a fragment.
+const LEAD: usize = 60;
+
+/// Characters looked at before and after the first match.
+const BEFORE: usize = 150;
+const AFTER: usize = 350;
+
+/// Snippet makers for a search's text fields.
 pub struct Snippets {
-    fields: Vec<Field>,
     terms: Vec<FieldTerms>,
     analyzers: Vec<TextAnalyzer>,
-    generators: Vec<Option<SnippetGenerator>>,
 }
 
 impl Snippets {
@@ -37,57 +58,47 @@ impl Snippets {
             if let Some(slot) = fields.iter().position(|f| *f == term.field())
                 && let Some(text) = term.value().as_str()
             {
-                terms[slot].push(text.to_string());
+                // A word pair (`free men`) marks its words.
+                terms[slot].extend(text.split(' ').map(str::to_string));
             }
         });
         Snippets {
-            fields: fields.to_vec(),
             terms: terms.into_iter().map(FieldTerms::new).collect(),
             analyzers,
-            generators: fields.iter().map(|_| None).collect(),
         }
     }
 
-    /// The HTML snippet of `text` (field `slot`) around its first match, or
-    /// `None` when the text holds no query term.
+    /// The HTML snippet of `text` (field `slot`) around a match, or `None`
+    /// when the text holds no query term.
     pub fn make(&mut self, slot: usize, text: &str) -> Option<String> {
-        let window = window(text, &self.terms[slot], &mut self.analyzers[slot])?;
-        let generator = self.generators[slot].get_or_insert_with(|| {
-            // Every term weighs the same: the window already holds a match,
-            // and looking up term statistics per field costs more than it
-            // brings.
-            let weights: BTreeMap<String, f32> = self.terms[slot]
-                .terms
-                .iter()
-                .map(|t| (t.clone(), 1.0))
-                .collect();
-            SnippetGenerator::new(
-                weights,
-                self.analyzers[slot].clone(),
-                self.fields[slot],
-                240,
-            )
-        });
-        let mut snippet = generator.snippet(window);
-        if snippet.highlighted().is_empty() {
-            return None;
-        }
-        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-        Some(snippet.to_html())
+        let terms = &self.terms[slot];
+        let analyzer = &mut self.analyzers[slot];
+        let window = window(text, terms, analyzer)?;
+        let marks = marks(window, terms, analyzer);
+        fragment(window, &marks)
     }
 }
 
-/// Characters kept before and after the first match.
-const BEFORE: usize = 150;
-const AFTER: usize = 350;
-
-/// The query terms of one field, with their opening letters for a quick test.
-#[derive(Debug, Clone, Default)]
+/// The query terms of one field, with what finds them quickly.
+#[derive(Clone, Default)]
 pub struct FieldTerms {
     terms: Vec<String>,
     /// Each term's first two characters (the second absent for a
     /// one-character term).
     openings: Vec<(char, Option<char>)>,
+    /// The probes (see the module doc).
+    patterns: Vec<String>,
+    /// Finds them; built when first needed (most fields of a search never
+    /// make a snippet).
+    probes: std::sync::OnceLock<Option<AhoCorasick>>,
+}
+
+impl std::fmt::Debug for FieldTerms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldTerms")
+            .field("terms", &self.terms)
+            .finish()
+    }
 }
 
 impl FieldTerms {
@@ -104,12 +115,62 @@ impl FieldTerms {
             .collect();
         openings.sort();
         openings.dedup();
-        FieldTerms { terms, openings }
+        let mut patterns: Vec<String> = Vec::new();
+        for term in &terms {
+            if term.starts_with(analysis::is_cjk) {
+                patterns.push(term.clone());
+                continue;
+            }
+            let chars = term.chars().count();
+            let probe: String = term.chars().take((chars.max(2) - 1).min(4)).collect();
+            if !probe.is_ascii() {
+                // ASCII case is folded by the automaton; other scripts'
+                // capitals are spelled out.
+                let mut capital = probe.chars();
+                if let Some(first) = capital.next() {
+                    patterns.push(first.to_uppercase().chain(capital).collect());
+                }
+                patterns.push(probe.to_uppercase());
+            }
+            patterns.push(probe);
+        }
+        patterns.sort();
+        patterns.dedup();
+        FieldTerms {
+            terms,
+            openings,
+            patterns,
+            probes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The automaton finding the probes, `None` without terms.
+    fn probes(&self) -> Option<&AhoCorasick> {
+        self.probes
+            .get_or_init(|| {
+                (!self.patterns.is_empty())
+                    .then(|| {
+                        AhoCorasickBuilder::new()
+                            .ascii_case_insensitive(true)
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .build(&self.patterns)
+                            .ok()
+                    })
+                    .flatten()
+            })
+            .as_ref()
     }
 
     /// Whether the field has no query term.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// Whether an analysed token is a query term.
+    fn holds(&self, token: &str) -> bool {
+        self.terms
+            .binary_search_by(|t| t.as_str().cmp(token))
+            .is_ok()
     }
 
     /// Whether a raw token could analyse to one of the terms: its first two
@@ -135,10 +196,18 @@ impl FieldTerms {
             .iter()
             .any(|(a, b)| *a == first && (b.is_none() || *b == second))
     }
+
+    /// Whether an alphabetic token analyses to a query term.
+    fn matches_word(&self, token: &str, analyzer: &mut TextAnalyzer) -> bool {
+        self.could_match(token)
+            && analysis::terms(analyzer, token)
+                .iter()
+                .any(|a| self.holds(a))
+    }
 }
 
-/// The part of `text` around the first token that `analyzer` turns into one
-/// of `terms`, or `None` when the text holds none.
+/// The part of `text` around a token that `analyzer` turns into one of
+/// `terms`, or `None` when the text holds none.
 pub fn window<'t>(
     text: &'t str,
     terms: &FieldTerms,
@@ -147,89 +216,99 @@ pub fn window<'t>(
     if terms.is_empty() {
         return None;
     }
-    // Tokenising and stemming a long text up to a match near its end is the
-    // cost of a snippet: start at the first place where an ASCII term's
-    // opening letters occur (a stem opens its word), and scan from the start
-    // only if nothing matched from there.
-    let start = first_candidate(text, terms).unwrap_or(0);
-    if start > 0
-        && let Some(window) = scan(text, start, terms, analyzer)
-    {
-        return Some(window);
-    }
-    scan(text, 0, terms, analyzer)
+    let (from, to) = match probe(text, terms, analyzer) {
+        Some(found) => found,
+        None => folded(text, terms, analyzer)?,
+    };
+    let start = floor_boundary(text, from.saturating_sub(BEFORE));
+    let end = floor_boundary(text, (to + AFTER).min(text.len()));
+    Some(&text[start..end])
 }
 
-/// Where the word holding the first case-insensitive occurrence of an ASCII
-/// term's first four letters begins (`None` without one).
-fn first_candidate(text: &str, terms: &FieldTerms) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let found = terms
-        .terms
-        .iter()
-        .filter(|t| t.is_ascii() && !t.is_empty())
-        .filter_map(|t| {
-            let probe = &t.as_bytes()[..t.len().min(4)];
-            bytes
-                .windows(probe.len())
-                .position(|w| w.eq_ignore_ascii_case(probe))
-        })
-        .min()?;
-    // Back to the start of the word (ASCII letters and digits only: any
-    // other character is a boundary or begins a token the scan will see).
-    let mut at = found;
-    while at > 0 && bytes[at - 1].is_ascii_alphanumeric() {
-        at -= 1;
-    }
-    Some(at)
-}
-
-/// [`window`] from byte `start` (a word boundary) on.
-fn scan<'t>(
-    text: &'t str,
-    start: usize,
-    terms: &FieldTerms,
-    analyzer: &mut TextAnalyzer,
-) -> Option<&'t str> {
-    let mut tokenizer = MultiScriptTokenizer::default();
-    let part = &text[start..];
-    let mut stream = tokenizer.token_stream(part);
-    // End of the last CJK run looked at whole.
-    let mut seen_until = 0;
-    while stream.advance() {
-        let token = stream.token();
-        let (offset_from, offset_to) = (token.offset_from + start, token.offset_to + start);
-        if offset_from < seen_until {
+/// The first match found through the probes: byte span of the token.
+fn probe(text: &str, terms: &FieldTerms, analyzer: &mut TextAnalyzer) -> Option<(usize, usize)> {
+    let probes = terms.probes()?;
+    // End of the last word or run already looked at.
+    let mut checked = 0;
+    for m in probes.find_iter(text) {
+        if m.start() < checked {
             continue;
         }
-        let found = if token.text.starts_with(analysis::is_cjk) {
-            // What a CJK run's tokens are depends on the whole run (Chinese
-            // words are cut from it): look at each run once, and analyse it
-            // only if a term (CJK terms are the text itself) occurs in it.
-            let (from, to) = (offset_from, analysis::cjk_run_end(text, offset_from));
-            seen_until = to;
-            let run = &text[from..to];
-            if !terms.terms.iter().any(|t| run.contains(t.as_str())) {
-                continue;
+        let first = text[m.start()..].chars().next()?;
+        if analysis::is_cjk(first) {
+            let (from, to) = cjk_run(text, m.start());
+            checked = to;
+            if let Some((a, b)) = first_match(&text[from..to], terms, analyzer) {
+                return Some((from + a, from + b));
             }
-            first_match(run, terms, analyzer).map(|(a, b)| (from + a, from + b))
         } else {
-            if !terms.could_match(&token.text) {
-                continue;
+            let (from, to) = word(text, m.start());
+            checked = to;
+            if terms.matches_word(&text[from..to], analyzer) {
+                return Some((from, to));
             }
-            let analysed = analysis::terms(analyzer, &token.text);
-            analysed
-                .iter()
-                .any(|a| terms.terms.binary_search(a).is_ok())
-                .then_some((offset_from, offset_to))
-        };
-        if let Some((from, to)) = found {
-            let start = floor_boundary(text, from.saturating_sub(BEFORE));
-            let end = floor_boundary(text, (to + AFTER).min(text.len()));
-            return Some(&text[start..end]);
         }
     }
     None
+}
+
+/// The first match among the words holding a letter the analyzers fold
+/// (accented Latin, `ё`): what the probes cannot see, since a match they
+/// missed must hold one.
+fn folded(text: &str, terms: &FieldTerms, analyzer: &mut TextAnalyzer) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut checked = 0;
+    // Lead bytes that may open such a letter: U+00C0..U+024F (C3..C9),
+    // Cyrillic (D0, D1: ё and Ё among them), U+1E00..U+1FFF (E1).
+    let may_fold = |b: u8| b.wrapping_sub(0xC3) <= 6 || b & 0xFE == 0xD0 || b == 0xE1;
+    let offsets = bytes
+        .chunks(64)
+        .enumerate()
+        // Whole chunks without such a byte are passed over in one test.
+        .filter(|(_, chunk)| chunk.iter().fold(false, |any, &b| any | may_fold(b)))
+        .flat_map(|(i, chunk)| i * 64..i * 64 + chunk.len());
+    for at in offsets {
+        let b = bytes[at];
+        let next = bytes.get(at + 1).copied();
+        let folds = b.wrapping_sub(0xC3) <= 6
+            || (b == 0xD1 && next == Some(0x91))
+            || (b == 0xD0 && next == Some(0x81))
+            || (b == 0xE1 && next.is_some_and(|n| (0xB8..=0xBB).contains(&n)));
+        if !folds || at < checked {
+            continue;
+        }
+        let (from, to) = word(text, at);
+        checked = to.max(at + 1);
+        if terms.matches_word(&text[from..to], analyzer) {
+            return Some((from, to));
+        }
+    }
+    None
+}
+
+/// The byte span of the alphabetic word around byte `at`.
+fn word(text: &str, at: usize) -> (usize, usize) {
+    let is_letter = |c: char| !analysis::is_cjk(c) && c.is_alphanumeric();
+    let from = text[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_letter(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let to = text[at..]
+        .char_indices()
+        .find(|(_, c)| !is_letter(*c))
+        .map_or(text.len(), |(i, _)| at + i);
+    (from, to)
+}
+
+/// The byte span of the CJK run around byte `at`.
+fn cjk_run(text: &str, at: usize) -> (usize, usize) {
+    let from = text[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !analysis::is_cjk(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    (from, analysis::cjk_run_end(text, at))
 }
 
 /// The byte span of the first token of `text` that `analyzer` makes one of
@@ -242,11 +321,135 @@ fn first_match(
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
         let token = stream.token();
-        if terms.terms.binary_search(&token.text).is_ok() {
+        if terms.holds(&token.text) {
             return Some((token.offset_from, token.offset_to));
         }
     }
     None
+}
+
+/// A marked span: bytes, and which term it is.
+type Mark = (usize, usize, usize);
+
+/// Every token of `window` the analyzer makes a term, in text order, spans
+/// merged where they overlap (a word and a word inside it).
+fn marks(window: &str, terms: &FieldTerms, analyzer: &mut TextAnalyzer) -> Vec<Mark> {
+    let mut out: Vec<Mark> = Vec::new();
+    let term_index = |t: &str| terms.terms.binary_search_by(|x| x.as_str().cmp(t)).ok();
+    let mut tokenizer = MultiScriptTokenizer::default();
+    let mut stream = tokenizer.token_stream(window);
+    let mut seen_until = 0;
+    while stream.advance() {
+        let token = stream.token();
+        let from = token.offset_from;
+        if from < seen_until {
+            continue;
+        }
+        if token.text.starts_with(analysis::is_cjk) {
+            let to = analysis::cjk_run_end(window, from);
+            seen_until = to;
+            let run = &window[from..to];
+            if !terms.terms.iter().any(|t| run.contains(t.as_str())) {
+                continue;
+            }
+            let mut run_stream = analyzer.token_stream(run);
+            while run_stream.advance() {
+                let t = run_stream.token();
+                if let Some(i) = term_index(&t.text) {
+                    push_mark(&mut out, (from + t.offset_from, from + t.offset_to, i));
+                }
+            }
+        } else if terms.could_match(&token.text) {
+            let span = (from, token.offset_to);
+            for analysed in analysis::terms(analyzer, &token.text) {
+                if let Some(i) = term_index(&analysed) {
+                    push_mark(&mut out, (span.0, span.1, i));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn push_mark(marks: &mut Vec<Mark>, mark: Mark) {
+    if let Some(last) = marks.last_mut()
+        && mark.0 < last.1
+    {
+        last.1 = last.1.max(mark.1);
+        return;
+    }
+    marks.push(mark);
+}
+
+/// The best fragment of `window` with its marks as HTML, or `None` without
+/// a mark. Candidates start [`LEAD`] characters before each of the first
+/// marks (at a word's start); the one marking most distinct terms wins,
+/// the earliest among equals.
+fn fragment(window: &str, marks: &[Mark]) -> Option<String> {
+    if marks.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, usize, usize)> = None; // (score, start, end)
+    for &(mark_start, _, _) in marks.iter().take(8) {
+        let start = fragment_start(window, mark_start);
+        let end = fragment_end(window, start);
+        let mut seen: Vec<usize> = marks
+            .iter()
+            .filter(|(a, _, _)| *a >= start && *a < end)
+            .map(|m| m.2)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if best.is_none_or(|(score, _, _)| seen.len() > score) {
+            best = Some((seen.len(), start, end));
+        }
+    }
+    let (_, start, end) = best?;
+    let mut html = String::with_capacity(end - start + 32);
+    let mut at = start;
+    for &(a, b, _) in marks {
+        if a < start || a >= end {
+            continue;
+        }
+        let b = b.min(end);
+        html.push_str(&escape_html(&window[at..a]));
+        html.push_str("<mark>");
+        html.push_str(&escape_html(&window[a..b]));
+        html.push_str("</mark>");
+        at = b;
+    }
+    html.push_str(&escape_html(&window[at..end]));
+    Some(html.trim().to_string())
+}
+
+/// Where a fragment showing the mark at byte `mark` starts: about [`LEAD`]
+/// characters before it, moved forward to the start of a word.
+fn fragment_start(window: &str, mark: usize) -> usize {
+    let before = &window[..mark];
+    let Some((lead, _)) = before.char_indices().rev().nth(LEAD - 1) else {
+        return 0;
+    };
+    before[lead..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(mark, |(i, c)| lead + i + c.len_utf8())
+}
+
+/// Where a fragment starting at byte `start` ends: [`FRAGMENT`] characters
+/// on, moved back to the end of a word when there is one in its last part.
+fn fragment_end(window: &str, start: usize) -> usize {
+    let rest = &window[start..];
+    let Some((cut, _)) = rest.char_indices().nth(FRAGMENT) else {
+        return window.len();
+    };
+    let cut_at = rest[..cut]
+        .char_indices()
+        .rev()
+        .take(40)
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(cut, |(i, _)| i);
+    start + cut_at
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -278,7 +481,7 @@ mod tests {
             "filler ".repeat(200),
             "tail ".repeat(200)
         );
-        let mut en = analysis::build("en");
+        let mut en = analysis::build_words("en");
         let w = window(&text, &terms("en", &["liberator"]), &mut en).unwrap();
         assert!(w.contains("liberation"));
         assert!(w.len() < 1000);
@@ -287,7 +490,7 @@ mod tests {
 
     #[test]
     fn cjk_bigrams_are_found() {
-        let mut xx = analysis::build("xx");
+        let mut xx = analysis::build_words("xx");
         let w = window(
             "양주군에 사는 김일성이라는 남자",
             &terms("xx", &["김일성"]),
@@ -299,7 +502,7 @@ mod tests {
 
     #[test]
     fn a_late_match_is_found_from_its_opening_letters_and_an_early_one_still_wins() {
-        let mut en = analysis::build("en");
+        let mut en = analysis::build_words("en");
         let late = format!(
             "{} Signed, N. Khrushchev",
             "Peace and friendship. ".repeat(300)
@@ -320,14 +523,14 @@ mod tests {
     #[test]
     fn windows_end_on_character_boundaries() {
         let text = "가".repeat(400) + " match " + &"나".repeat(400);
-        let mut en = analysis::build("en");
+        let mut en = analysis::build_words("en");
         let w = window(&text, &terms("en", &["match"]), &mut en).unwrap();
         assert!(w.contains("match"));
     }
 
     #[test]
     fn chinese_words_are_found_as_the_index_cut_them() {
-        let mut zh = analysis::build("zh");
+        let mut zh = analysis::build_words("zh");
         let text = format!(
             "{}南京市长江大桥正式通车。我们在板门店签订停战协定，会谈结束了。",
             "开头。".repeat(200)
@@ -344,18 +547,70 @@ mod tests {
 
     #[test]
     fn a_word_inside_a_word_marks_the_whole_word() {
-        let zh = analysis::build("zh");
+        let mut zh = analysis::build_words("zh");
         for term in ["中国人民志愿军", "人民", "志愿"] {
-            let weights = BTreeMap::from([(term.to_string(), 1.0)]);
-            let generator =
-                SnippetGenerator::new(weights, zh.clone(), Field::from_field_id(0), 240);
-            let mut snippet = generator.snippet("我们的中国人民志愿军");
-            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let terms = FieldTerms::new(vec![term.to_string()]);
+            let text = "我们的中国人民志愿军";
+            let marks = marks(text, &terms, &mut zh);
             assert_eq!(
-                snippet.to_html(),
+                fragment(text, &marks).unwrap(),
                 "我们的<mark>中国人民志愿军</mark>",
                 "{term}"
             );
         }
+    }
+
+    fn snippet(analyzer: &str, words: &[&str], text: &str) -> Option<String> {
+        let mut a = analysis::build_words(analyzer);
+        let terms = terms(analyzer, words);
+        let window = window(text, &terms, &mut a)?;
+        let marks = marks(window, &terms, &mut a);
+        fragment(window, &marks)
+    }
+
+    #[test]
+    fn every_match_in_the_fragment_is_marked_and_the_rest_escaped() {
+        let html = snippet(
+            "en",
+            &["treaty"],
+            "<b>Treaties</b> & notes: the treaty was signed; treatment followed.",
+        )
+        .unwrap();
+        assert_eq!(
+            html,
+            "&lt;b&gt;<mark>Treaties</mark>&lt;/b&gt; &amp; notes: the <mark>treaty</mark> \
+             was signed; treatment followed."
+        );
+    }
+
+    #[test]
+    fn the_fragment_with_most_terms_wins_and_stays_short() {
+        let text = format!(
+            "Cuba was mentioned. {} Later Cuba and Khrushchev met. {}",
+            "Nothing of note happened that day. ".repeat(4),
+            "More filler text follows here. ".repeat(30)
+        );
+        let html = snippet("en", &["cuba", "khrushchev"], &text).unwrap();
+        assert!(html.contains("<mark>Khrushchev</mark>"), "{html}");
+        assert!(html.contains("<mark>Cuba</mark>"), "{html}");
+        let shown: String = html.replace("<mark>", "").replace("</mark>", "");
+        assert!(shown.chars().count() <= FRAGMENT, "{shown}");
+        assert!(!shown.starts_with(' ') && !shown.ends_with(' '));
+    }
+
+    #[test]
+    fn stems_that_change_the_last_letter_are_found() {
+        // "cry" stems to `cri`: the probe is `cr`.
+        let html = snippet("en", &["cries"], "They heard a cry in the night.").unwrap();
+        assert!(html.contains("<mark>cry</mark>"), "{html}");
+        // Cyrillic in capitals and with ё.
+        let html = snippet("ru", &["хрущев"], "Товарищ ХРУЩЕВ и Хрущёв.").unwrap();
+        assert_eq!(html.matches("<mark>").count(), 2, "{html}");
+    }
+
+    #[test]
+    fn a_text_without_a_term_has_no_snippet() {
+        assert!(snippet("en", &["cuba"], &"Nothing here. ".repeat(100)).is_none());
+        assert!(snippet("xx", &["김일성"], &"평양 ".repeat(100)).is_none());
     }
 }
