@@ -338,7 +338,7 @@ impl Archive {
         Follower { task }
     }
 
-    /// Rebuilds the search index from the store.
+    /// Rebuilds the search index from the store, as one segment.
     pub async fn reindex(&self) -> Result<u64, ArchiveError> {
         if !self.index.try_writer()? {
             return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
@@ -360,7 +360,18 @@ impl Archive {
         self.index.commit(last)?;
         // Changes that arrived while rebuilding.
         self.sync_index().await?;
+        self.index.optimize()?;
         Ok(count)
+    }
+
+    /// Merges the search index into one segment, the fastest to search
+    /// (see [`SearchIndex::optimize`]); refused while another process holds
+    /// the index's writer.
+    pub async fn optimize(&self) -> Result<(), ArchiveError> {
+        if !self.index.try_writer()? {
+            return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
+        }
+        Ok(self.index.optimize()?)
     }
 
     /// Searches the index.

@@ -39,9 +39,10 @@ pub const FRAGMENT: usize = 240;
 /// Characters of context kept before a match that opens a fragment.
 const LEAD: usize = 60;
 
-/// Characters looked at before and after the first match.
-const BEFORE: usize = 150;
-const AFTER: usize = 350;
+/// Characters looked at before and after the first match: room for the
+/// fragments that start at a later match within it.
+const BEFORE: usize = LEAD + 20;
+const AFTER: usize = FRAGMENT + 60;
 
 /// Snippet makers for a search's text fields.
 pub struct Snippets {
@@ -220,8 +221,15 @@ pub fn window<'t>(
         Some(found) => found,
         None => folded(text, terms, analyzer)?,
     };
-    let start = floor_boundary(text, from.saturating_sub(BEFORE));
-    let end = floor_boundary(text, (to + AFTER).min(text.len()));
+    let start = text[..from]
+        .char_indices()
+        .rev()
+        .nth(BEFORE - 1)
+        .map_or(0, |(i, _)| i);
+    let end = text[to..]
+        .char_indices()
+        .nth(AFTER)
+        .map_or(text.len(), |(i, _)| to + i);
     Some(&text[start..end])
 }
 
@@ -450,13 +458,6 @@ fn fragment_end(window: &str, start: usize) -> usize {
         .find(|(_, c)| c.is_whitespace())
         .map_or(cut, |(i, _)| i);
     start + cut_at
-}
-
-fn floor_boundary(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 #[cfg(test)]
