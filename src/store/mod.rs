@@ -97,7 +97,9 @@ pub struct Conflict {
 pub struct ApplyReport {
     /// Per record, in batch order.
     pub outcomes: Vec<Outcome>,
-    /// The change-log sequence number after the batch.
+    /// The change-log sequence number after the batch. The batch's own
+    /// changes are the numbers just before it and including it, one per
+    /// record created or updated, in a row (every backend keeps this).
     pub last_change: u64,
 }
 

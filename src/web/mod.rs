@@ -119,6 +119,8 @@ pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
 /// Keeps the search index following the store in the background.
 pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> {
     tokio::task::spawn_blocking(pages::warm_citations);
+    // Off the first Chinese search's path, without delaying the start.
+    tokio::task::spawn_blocking(crate::search::analysis::load_chinese_dictionary);
     // Owns the index and keeps it following the store (imports by other
     // processes, other nodes); stops when serving stops.
     let _follower = state.archive.follow(FOLLOW_INTERVAL, |e| {
