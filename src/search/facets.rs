@@ -12,6 +12,10 @@
 //! stays right for as long as its segment lives; deleted records are never
 //! counted (tantivy skips them before any collector sees them).
 //!
+//! The same arrays hold each record's date bounds (`date_lo`, `date_hi`
+//! as `i32` day numbers), which a date range tests on the candidates of a
+//! conjunction ([`SegmentFacets::date_within`]).
+//!
 //! Invariant: every matching live document is counted once per distinct
 //! value it holds in a dimension (values are deduplicated at index time).
 
@@ -30,15 +34,19 @@ const NONE: u32 = u32::MAX;
 /// ordinals), so that counts from several segments add up as arrays.
 pub struct FacetCache {
     fields: Vec<String>,
+    /// The i64 fast fields of the lower and upper date bounds.
+    date_fields: [String; 2],
     segments: RwLock<HashMap<SegmentId, Arc<SegmentFacets>>>,
     generations: RwLock<HashMap<u64, Arc<GenerationFacets>>>,
 }
 
 impl FacetCache {
-    /// A cache for these fast string fields (one per facet dimension).
-    pub fn new(fields: Vec<String>) -> FacetCache {
+    /// A cache for these fast string fields (one per facet dimension) and
+    /// these two date-bound fields.
+    pub fn new(fields: Vec<String>, date_fields: [String; 2]) -> FacetCache {
         FacetCache {
             fields,
+            date_fields,
             segments: RwLock::new(HashMap::new()),
             generations: RwLock::new(HashMap::new()),
         }
@@ -68,12 +76,16 @@ impl FacetCache {
     }
 
     /// The arrays of one segment, built on first use.
-    fn segment(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+    pub fn segment(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
         let id = reader.segment_id();
         if let Some(found) = read(&self.segments).get(&id) {
             return Ok(Arc::clone(found));
         }
-        let built = Arc::new(SegmentFacets::build(reader, &self.fields)?);
+        let built = Arc::new(SegmentFacets::build(
+            reader,
+            &self.fields,
+            &self.date_fields,
+        )?);
         write(&self.segments).insert(id, Arc::clone(&built));
         Ok(built)
     }
@@ -152,9 +164,13 @@ impl GenerationFacets {
     }
 }
 
-/// One segment's dimensions.
+/// One segment's dimensions, and its records' date bounds.
 pub struct SegmentFacets {
     dims: Vec<Option<Dim>>,
+    /// Record → `[lo, hi]` day numbers, saturated to `i32` (which holds
+    /// every year within ±214,000); an undated record holds
+    /// `[i32::MAX, i32::MIN]`.
+    dates: Vec<[i32; 2]>,
 }
 
 /// One dimension of one segment: ordinals per record, and the values.
@@ -172,8 +188,22 @@ enum Ords {
 }
 
 impl SegmentFacets {
-    fn build(reader: &SegmentReader, fields: &[String]) -> tantivy::Result<SegmentFacets> {
+    fn build(
+        reader: &SegmentReader,
+        fields: &[String],
+        date_fields: &[String; 2],
+    ) -> tantivy::Result<SegmentFacets> {
         let max_doc = reader.max_doc();
+        let lo = reader.fast_fields().i64(&date_fields[0])?;
+        let hi = reader.fast_fields().i64(&date_fields[1])?;
+        let dates = (0..max_doc)
+            .map(|d| {
+                [
+                    saturate(lo.first(d).unwrap_or(i64::MAX)),
+                    saturate(hi.first(d).unwrap_or(i64::MIN)),
+                ]
+            })
+            .collect();
         let mut dims = Vec::with_capacity(fields.len());
         for name in fields {
             let column = reader.fast_fields().str(name)?;
@@ -185,22 +215,35 @@ impl SegmentFacets {
                 .transpose()?;
             dims.push(dim);
         }
-        Ok(SegmentFacets { dims })
+        Ok(SegmentFacets { dims, dates })
+    }
+
+    /// Whether record `doc` is dated, within `[from, to]` (day numbers).
+    #[inline]
+    pub fn date_within(&self, doc: DocId, from: i64, to: i64) -> bool {
+        let [lo, hi] = self.dates[doc as usize];
+        from <= lo as i64 && lo <= hi && hi as i64 <= to
     }
 
     fn heap_bytes(&self) -> usize {
-        self.dims
-            .iter()
-            .flatten()
-            .map(|d| {
-                let ords = match &d.ords {
-                    Ords::Single(o) => o.len() * 4,
-                    Ords::Multi { starts, ords } => (starts.len() + ords.len()) * 4,
-                };
-                ords + d.values.iter().map(|v| v.len() + 24).sum::<usize>()
-            })
-            .sum()
+        self.dates.len() * 8
+            + self
+                .dims
+                .iter()
+                .flatten()
+                .map(|d| {
+                    let ords = match &d.ords {
+                        Ords::Single(o) => o.len() * 4,
+                        Ords::Multi { starts, ords } => (starts.len() + ords.len()) * 4,
+                    };
+                    ords + d.values.iter().map(|v| v.len() + 24).sum::<usize>()
+                })
+                .sum::<usize>()
     }
+}
+
+fn saturate(day: i64) -> i32 {
+    day.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
 impl Dim {

@@ -19,6 +19,7 @@
 
 pub mod analysis;
 mod facets;
+mod filter;
 pub mod names;
 pub mod query;
 mod snippet;
@@ -359,6 +360,7 @@ impl SearchIndex {
         analysis::register(index.tokenizers());
         let facets = Arc::new(facets::FacetCache::new(
             counted_facets().map(|d| format!("facet_{d}")).collect(),
+            ["date_lo".into(), "date_hi".into()],
         ));
         let warmer: Arc<dyn tantivy::Warmer> = facets.clone();
         let reader = index
@@ -635,6 +637,7 @@ impl SearchIndex {
         let mut compiler = Compiler {
             fields: &self.fields,
             authority: &self.authority,
+            facets: &self.facets,
             analyzers: self.query_analyzers.clone(),
         };
         let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
@@ -883,6 +886,8 @@ pub fn escape_html(text: &str) -> String {
 struct Compiler<'a> {
     fields: &'a Fields,
     authority: &'a NameAuthority,
+    /// Where date ranges read records' bounds from.
+    facets: &'a Arc<facets::FacetCache>,
     analyzers: Vec<(&'static str, TextAnalyzer)>,
 }
 
@@ -922,6 +927,13 @@ impl Compiler<'_> {
     /// widened to every form of that name.
     fn and(&mut self, parts: &[Node]) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Beside something else that must match, a date range is checked
+        // on that clause's candidates only (see `date_filter`).
+        let narrowed = parts
+            .iter()
+            .any(|p| !matches!(p, Node::Date { .. } | Node::Not(_)));
+        // The intersection of those ranges.
+        let mut within = (i64::MIN, i64::MAX);
         let mut i = 0;
         while i < parts.len() {
             if let Some((len, forms)) = self.name_run(&parts[i..]) {
@@ -930,6 +942,10 @@ impl Compiler<'_> {
                 continue;
             }
             match &parts[i] {
+                Node::Date { from, to } if narrowed => {
+                    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+                    within = (within.0.max(from), within.1.min(to));
+                }
                 Node::Not(inner) => {
                     if let Some(q) = self.node(inner) {
                         clauses.push((Occur::MustNot, q));
@@ -943,13 +959,25 @@ impl Compiler<'_> {
             }
             i += 1;
         }
+        let filtered = within != (i64::MIN, i64::MAX);
         if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-            if clauses.is_empty() {
+            if clauses.is_empty() && !filtered {
                 return None;
             }
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        let query: Box<dyn Query> = if clauses.len() == 1 && clauses[0].0 == Occur::Must {
+            clauses.pop().expect("one clause").1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        if !filtered {
+            return Some(query);
+        }
+        Some(Box::new(filter::Filtered::new(
+            query,
+            self.date_test(within.0, within.1),
+        )))
     }
 
     /// The longest run of plain words at the start of `parts` that is a
@@ -1107,36 +1135,50 @@ impl Compiler<'_> {
 
     /// Records whose whole date range lies within `[from, to]`: a document
     /// dated 1960–1963 is not "a 1962 document", nor is one dated "194X" a
-    /// 1945 one.
+    /// 1945 one. An open end still asks for a date: undated records hold
+    /// `(i64::MAX, i64::MIN)`, which pass a one-sided test on either bound,
+    /// so an open range tests both (`lo` and `hi` of a dated record lie
+    /// within the range exactly when the record does).
     fn date(&self, from: Option<i64>, to: Option<i64>) -> Box<dyn Query> {
         let f = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(from) = from {
-            clauses.push((
+        let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+        let range = |field: Field, lo: i64, hi: i64| -> (Occur, Box<dyn Query>) {
+            (
                 Occur::Must,
                 Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.date_lo, from)),
-                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(field, lo)),
+                    Bound::Included(Term::from_field_i64(field, hi)),
                 )),
-            ));
-        }
-        if let Some(to) = to {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.date_hi, to)),
-                )),
-            ));
-        }
-        Box::new(BooleanQuery::new(clauses))
+            )
+        };
+        Box::new(BooleanQuery::new(vec![
+            range(f.date_lo, from, to),
+            range(f.date_hi, from, to),
+        ]))
+    }
+
+    /// The same condition as [`Compiler::date`], as a test of each
+    /// candidate's two bounds (from the arrays [`facets::FacetCache`] holds
+    /// in memory for every segment) rather than two range scans: beside a
+    /// word, only the word's matches are looked at, which at a million
+    /// records is several times cheaper than intersecting it with two
+    /// ranges that each cover most of the archive.
+    fn date_test(&self, from: i64, to: i64) -> Arc<filter::SegmentTest> {
+        let cache = Arc::clone(self.facets);
+        Arc::new(move |segment: &tantivy::SegmentReader| {
+            let arrays = cache.segment(segment)?;
+            Ok(
+                Box::new(move |doc: tantivy::DocId| arrays.date_within(doc, from, to))
+                    as Box<dyn Fn(tantivy::DocId) -> bool + Send>,
+            )
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Provenance, TextVersion};
+    use crate::model::{Provenance, RecordDate, TextVersion};
     use proptest::prelude::*;
 
     fn record(id: usize, language: &str, body: &str) -> Record {
@@ -1228,8 +1270,82 @@ mod tests {
         .prop_map(|parts| parts.into_iter().map(|(w, s)| format!("{w}{s}")).collect())
     }
 
+    /// Dates of every shape the bounds come from, and none at all.
+    const DATES: [Option<&str>; 9] = [
+        None,
+        Some("1948-09-09"),
+        Some("1948"),
+        Some("194X"),
+        Some("1960/1963"),
+        Some("1962-10"),
+        Some("1962-10-22"),
+        Some("1963"),
+        Some("1850"),
+    ];
+    /// Ends of the ranges asked for (`None` leaves that end open).
+    const ENDS: [Option<&str>; 7] = [
+        None,
+        Some("1940"),
+        Some("1948"),
+        Some("1948-09"),
+        Some("1960"),
+        Some("1962"),
+        Some("1963"),
+    ];
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A date range finds exactly the dated records whose whole span
+        /// lies within it, alone (range scans) and beside a word (a test
+        /// of each candidate): the two forms of the condition agree.
+        #[test]
+        fn date_ranges_find_what_a_scan_finds(
+            dated in prop::collection::vec((prop::sample::select(&DATES[..]), any::<bool>()), 1..30),
+            from in prop::sample::select(&ENDS[..]),
+            to in prop::sample::select(&ENDS[..]),
+        ) {
+            prop_assume!(from.is_some() || to.is_some());
+            let dir = tempfile::tempdir().unwrap();
+            let index = SearchIndex::open(dir.path(), NameAuthority::default()).unwrap();
+            let records: Vec<Record> = dated
+                .iter()
+                .enumerate()
+                .map(|(i, (date, word))| {
+                    let mut r = record(i, "en", if *word { "alpha" } else { "beta" });
+                    r.date = date.map(|d| RecordDate::new(d, None).unwrap());
+                    r
+                })
+                .collect();
+            index.stage(&records, &[]).unwrap();
+            index.commit(1).unwrap();
+            let day = |d: &str, end: usize| {
+                let b = RecordDate::new(d, None).unwrap().bounds();
+                let v = [b.0, b.1][end].unwrap();
+                day_number(v.year, v.month, v.day)
+            };
+            let (lo, hi) = (from.map(|d| day(d, 0)), to.map(|d| day(d, 1)));
+            prop_assume!(lo.zip(hi).is_none_or(|(a, b)| a <= b));
+            let within = |r: &Record| {
+                r.date.as_ref().is_some_and(|d| {
+                    let (a, b) = d.bounds();
+                    let a = a.map(|v| day_number(v.year, v.month, v.day)).unwrap();
+                    let b = b.map(|v| day_number(v.year, v.month, v.day)).unwrap();
+                    lo.is_none_or(|lo| lo <= a) && hi.is_none_or(|hi| b <= hi)
+                })
+            };
+            let range = format!("date:{}..{}", from.unwrap_or(""), to.unwrap_or(""));
+            let mut expected: Vec<String> =
+                records.iter().filter(|r| within(r)).map(|r| r.id.clone()).collect();
+            expected.sort();
+            prop_assert_eq!(&found(&index, &range), &expected, "{}", range);
+            let with_word: Vec<String> = expected
+                .iter()
+                .filter(|id| records.iter().any(|r| &r.id == *id && r.texts[0].body == "alpha"))
+                .cloned()
+                .collect();
+            prop_assert_eq!(found(&index, &format!("alpha {range}")), with_word, "alpha {}", range);
+        }
 
         /// A phrase found through word pairs finds exactly the records
         /// that hold its words in a row.
