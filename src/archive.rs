@@ -384,6 +384,12 @@ impl Archive {
         &self.index
     }
 
+    /// Closes the store (see [`Store::close`]) once the work in hand is
+    /// done. The archive serves nothing after it.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// The store, for reads the service does not wrap.
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()

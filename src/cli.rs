@@ -312,6 +312,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
         Command::Serve { .. } => unreachable!("handled before the archive is opened"),
     }
+    // Leaves the SQLite store as one file (its write-ahead log folded in).
+    archive.close().await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@
 //! - Public searches never see records that are not public.
 
 pub mod analysis;
+mod directory;
 mod facets;
 mod filter;
 pub mod names;
@@ -344,8 +345,7 @@ impl SearchIndex {
             std::fs::rename(&tmp, &format_file)?;
         }
         let (schema, fields) = schema();
-        let directory =
-            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let directory = directory::IndexDirectory::open(dir)?;
         let settings = tantivy::IndexSettings {
             // Not compressed: a hit's text is read for its snippet without
             // decompressing a block first (half a hit's read time), for

@@ -312,6 +312,11 @@ pub trait Store: Send + Sync {
     /// order.
     async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>>;
 
+    /// Closes the connections once the work in hand is done; SQLite
+    /// checkpoints its write-ahead log into the database file. The store
+    /// serves nothing after it.
+    async fn close(&self);
+
     /// The current revisions of these records (those that exist), in no
     /// particular order. Backends with a network round trip per query read
     /// them in one.

@@ -200,11 +200,6 @@ impl PgStore {
         }
         tx.commit().await.map_err(db_error(ctx))
     }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 /// Like [`db_error`], but a write refused by a read-only server (SQLSTATE
@@ -262,6 +257,10 @@ struct NewRevision<'a> {
 
 #[async_trait]
 impl Store for PgStore {
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
         let ctx = "writing a batch";
         let at = crate::archive::now_rfc3339();

@@ -153,11 +153,6 @@ impl SqliteStore {
         }
         tx.commit().await.map_err(db_error(ctx))
     }
-
-    /// Closes the pool, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 fn decode(id: &str, body: &str) -> StoreResult<Record> {
@@ -173,6 +168,10 @@ fn now() -> String {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
         let ctx = "writing a batch";
         let at = now();
