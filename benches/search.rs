@@ -12,6 +12,10 @@
 //! peers' format (`build-ENGINE.json`, `query-ENGINE.json`), so one report
 //! (`bench/report.py`) covers every engine.
 //!
+//! Plain `cargo bench` (no inputs) makes 10,000 documents from
+//! `../shared/corpus` with the peers' scaler and runs the same comparison on
+//! them: a quick check, not the figures `PRODUCT.md` compares with.
+//!
 //! One search, for every engine = the top 10 by relevance with id, title and
 //! date, plus the exact total count. fonds does more in the same call: facet
 //! counts over all matches, highlighted snippets, name-variant widening and
@@ -71,6 +75,9 @@ fn args() -> Args {
             _ => positional.push(PathBuf::from(a)),
         }
     }
+    if positional.is_empty() {
+        return quick(engines, rounds, budget, reuse);
+    }
     if positional.len() != 4 {
         eprintln!(
             "usage: cargo bench --bench search -- DOCS.jsonl QUERIES.json WORKDIR RESULTS_DIR \
@@ -86,6 +93,67 @@ fn args() -> Args {
         engines,
         rounds,
         budget,
+        reuse,
+    }
+}
+
+/// Plain `cargo bench`: a quick run on 10,000 documents that the peers'
+/// scaler makes from `../shared/corpus` (into `target/bench-10k/`, made
+/// once), fonds against raw tantivy in this process. The figures that
+/// compare with `PRODUCT.md` come from `bench/run.sh` (100k, 1m).
+fn quick(engines: Vec<String>, rounds: usize, budget: f64, reuse: bool) -> Args {
+    let shared = Path::new("../shared");
+    let (peers, corpus) = (shared.join("peers"), shared.join("corpus"));
+    if !peers.join("scale_corpus.py").exists() || !corpus.exists() {
+        eprintln!(
+            "cargo bench needs ../shared/peers and ../shared/corpus (the peers' scaler and the \
+             corpus) to make its documents; or give the inputs:\n  cargo bench --bench search -- \
+             DOCS.jsonl QUERIES.json WORKDIR RESULTS_DIR [--engines fonds,tantivy] [--rounds 5] \
+             [--budget 150] [--reuse]\n(bench/run.sh makes them)"
+        );
+        std::process::exit(2);
+    }
+    let dir = PathBuf::from("target/bench-10k");
+    std::fs::create_dir_all(&dir).expect("target/bench-10k");
+    let (docs, queries) = (dir.join("docs-10k.jsonl"), dir.join("queries.json"));
+    let python = |args: &[&std::ffi::OsStr]| {
+        let ok = std::process::Command::new("python3")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("python3 {args:?} failed");
+            std::process::exit(2);
+        }
+    };
+    if !docs.exists() {
+        eprintln!("making 10,000 documents from ../shared/corpus (the peers' scaler)");
+        let part = dir.join("docs-10k.jsonl.part");
+        python(&[
+            peers.join("scale_corpus.py").as_os_str(),
+            corpus.as_os_str(),
+            "10000".as_ref(),
+            part.as_os_str(),
+            "--workers".as_ref(),
+            "2".as_ref(),
+        ]);
+        std::fs::rename(&part, &docs).expect("the documents");
+    }
+    if !queries.exists() {
+        python(&[
+            peers.join("make_queries.py").as_os_str(),
+            corpus.as_os_str(),
+            queries.as_os_str(),
+        ]);
+    }
+    Args {
+        docs,
+        queries,
+        work: dir.join("work"),
+        results: dir.join("results"),
+        engines,
+        rounds,
+        budget: budget.min(30.0),
         reuse,
     }
 }
