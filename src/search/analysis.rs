@@ -141,8 +141,13 @@ fn build_with(analyzer: &str, form: Form) -> TextAnalyzer {
 /// `None` when the two are not paired: terms holding Han characters cut
 /// into words (`han` false) are not.
 pub fn pair(first: &str, second: &str, han: bool) -> Option<String> {
-    let pairable = |t: &str| han || !t.chars().any(is_han);
-    (pairable(first) && pairable(second)).then(|| format!("{first} {second}"))
+    (pairable(first, han) && pairable(second, han)).then(|| format!("{first} {second}"))
+}
+
+/// Whether a term takes part in pairs: any term where Han characters are
+/// bigrams (`han`), else only terms without Han characters.
+fn pairable(term: &str, han: bool) -> bool {
+    han || !term.chars().any(is_han)
 }
 
 /// Word pairs: after a term that directly follows another (the next
@@ -221,8 +226,7 @@ impl<S: TokenStream> TokenStream for WordPairsStream<S> {
             return false;
         }
         let token = self.inner.token();
-        let pairable = self.han || !token.text.chars().any(is_han);
-        if !pairable {
+        if !pairable(&token.text, self.han) {
             self.previous = None;
             return true;
         }

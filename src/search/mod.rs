@@ -27,7 +27,7 @@ mod snippet;
 
 use crate::model::{Record, TextKind, Visibility};
 use names::NameAuthority;
-use query::{Node, QueryError, QueryField, day_number};
+use query::{Node, QueryError, QueryField, day_bounds, day_number};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
@@ -597,13 +597,11 @@ impl SearchIndex {
             ));
         }
         doc.add_text(f.versions, &versions);
-        let (lo, hi) = match record.date.as_ref().map(|d| d.bounds()) {
-            Some((Some(lo), Some(hi))) => (
-                day_number(lo.year, lo.month, lo.day),
-                day_number(hi.year, hi.month, hi.day),
-            ),
-            _ => (i64::MAX, i64::MIN),
-        };
+        let (lo, hi) = record
+            .date
+            .as_ref()
+            .and_then(day_bounds)
+            .unwrap_or((i64::MAX, i64::MIN));
         doc.add_i64(f.date_lo, lo);
         doc.add_i64(f.date_hi, hi);
         if let Some(d) = &record.date {
@@ -928,7 +926,7 @@ impl Compiler<'_> {
     fn and(&mut self, parts: &[Node]) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // Beside something else that must match, a date range is checked
-        // on that clause's candidates only (see `date_filter`).
+        // on that clause's candidates only (see `date_test`).
         let narrowed = parts
             .iter()
             .any(|p| !matches!(p, Node::Date { .. } | Node::Not(_)));
@@ -1319,18 +1317,11 @@ mod tests {
                 .collect();
             index.stage(&records, &[]).unwrap();
             index.commit(1).unwrap();
-            let day = |d: &str, end: usize| {
-                let b = RecordDate::new(d, None).unwrap().bounds();
-                let v = [b.0, b.1][end].unwrap();
-                day_number(v.year, v.month, v.day)
-            };
-            let (lo, hi) = (from.map(|d| day(d, 0)), to.map(|d| day(d, 1)));
+            let days = |d: &str| day_bounds(&RecordDate::new(d, None).unwrap()).unwrap();
+            let (lo, hi) = (from.map(|d| days(d).0), to.map(|d| days(d).1));
             prop_assume!(lo.zip(hi).is_none_or(|(a, b)| a <= b));
             let within = |r: &Record| {
-                r.date.as_ref().is_some_and(|d| {
-                    let (a, b) = d.bounds();
-                    let a = a.map(|v| day_number(v.year, v.month, v.day)).unwrap();
-                    let b = b.map(|v| day_number(v.year, v.month, v.day)).unwrap();
+                r.date.as_ref().and_then(day_bounds).is_some_and(|(a, b)| {
                     lo.is_none_or(|lo| lo <= a) && hi.is_none_or(|hi| b <= hi)
                 })
             };

@@ -60,6 +60,18 @@ pub fn day_number(year: i64, month: u8, day: u8) -> i64 {
     year * 10_000 + month as i64 * 100 + day as i64
 }
 
+/// A date's first and last day as [`day_number`]s, `None` when either end
+/// is open or unknown.
+pub fn day_bounds(date: &RecordDate) -> Option<(i64, i64)> {
+    match date.bounds() {
+        (Some(lo), Some(hi)) => Some((
+            day_number(lo.year, lo.month, lo.day),
+            day_number(hi.year, hi.month, hi.day),
+        )),
+        _ => None,
+    }
+}
+
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -259,15 +271,8 @@ fn date_range(value: &str) -> Result<Node, QueryError> {
                 "date:{value}: {part:?} is not a date (write 1962, 1962-10, 1962-10-22, 196X, or a range 1961..1963)"
             ))
         })?;
-        match date.bounds() {
-            (Some(lo), Some(hi)) => Ok((
-                day_number(lo.year, lo.month, lo.day),
-                day_number(hi.year, hi.month, hi.day),
-            )),
-            _ => Err(QueryError(format!(
-                "date:{value}: {part:?} has no definite bounds"
-            ))),
-        }
+        day_bounds(&date)
+            .ok_or_else(|| QueryError(format!("date:{value}: {part:?} has no definite bounds")))
     };
     let (from, to) = match value.split_once("..") {
         Some((a, b)) => {

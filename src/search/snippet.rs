@@ -167,11 +167,14 @@ impl FieldTerms {
         self.terms.is_empty()
     }
 
+    /// Which query term an analysed token is, if any.
+    fn index_of(&self, token: &str) -> Option<usize> {
+        self.terms.binary_search_by(|t| t.as_str().cmp(token)).ok()
+    }
+
     /// Whether an analysed token is a query term.
     fn holds(&self, token: &str) -> bool {
-        self.terms
-            .binary_search_by(|t| t.as_str().cmp(token))
-            .is_ok()
+        self.index_of(token).is_some()
     }
 
     /// Whether a raw token could analyse to one of the terms: its first two
@@ -343,7 +346,6 @@ type Mark = (usize, usize, usize);
 /// merged where they overlap (a word and a word inside it).
 fn marks(window: &str, terms: &FieldTerms, analyzer: &mut TextAnalyzer) -> Vec<Mark> {
     let mut out: Vec<Mark> = Vec::new();
-    let term_index = |t: &str| terms.terms.binary_search_by(|x| x.as_str().cmp(t)).ok();
     let mut tokenizer = MultiScriptTokenizer::default();
     let mut stream = tokenizer.token_stream(window);
     let mut seen_until = 0;
@@ -363,14 +365,14 @@ fn marks(window: &str, terms: &FieldTerms, analyzer: &mut TextAnalyzer) -> Vec<M
             let mut run_stream = analyzer.token_stream(run);
             while run_stream.advance() {
                 let t = run_stream.token();
-                if let Some(i) = term_index(&t.text) {
+                if let Some(i) = terms.index_of(&t.text) {
                     push_mark(&mut out, (from + t.offset_from, from + t.offset_to, i));
                 }
             }
         } else if terms.could_match(&token.text) {
             let span = (from, token.offset_to);
             for analysed in analysis::terms(analyzer, &token.text) {
-                if let Some(i) = term_index(&analysed) {
+                if let Some(i) = terms.index_of(&analysed) {
                     push_mark(&mut out, (span.0, span.1, i));
                     break;
                 }
