@@ -155,20 +155,6 @@ impl Drop for Follower {
 /// index's (the next start must still serve the records).
 pub const FAULT_ENV: &str = "FONDS_FAULT";
 
-/// Today, `YYYY-MM-DD` (UTC): the day embargoes are judged on.
-pub fn today() -> String {
-    now_rfc3339()[..10].to_string()
-}
-
-/// The current time, RFC 3339 UTC to the second.
-pub fn now_rfc3339() -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::now_utc()
-        .format(format)
-        .expect("the format is valid")
-}
-
 impl Archive {
     /// Opens the archive in its data folder, creating it if need be.
     pub async fn open(config: &Config) -> Result<Archive, ArchiveError> {
@@ -410,7 +396,7 @@ impl Archive {
             options.base_change = Some(self.store.last_change().await?);
         }
         let discovery = import::discover(paths, options.format).map_err(ArchiveError::Rejected)?;
-        let imported_at = now_rfc3339();
+        let imported_at = crate::clock::now().to_string();
         let mut records = Vec::new();
         let mut errors = Vec::new();
         let mut bytes = 0;

@@ -3,6 +3,8 @@
 //! The crate is a library with a thin binary (`src/main.rs`). Each module owns
 //! one concern; see `ARCHITECTURE.md` for the code map and the invariants.
 //!
+//! - [`clock`]: the one source of "now"; typed instants and days.
+//! - [`html`]: HTML escaping for the markup built by hand.
 //! - [`model`]: the archival record and its parts (no I/O, no SQL, no HTTP).
 //! - [`import`]: parsers from files to records (Wilson Markdown, TEI, CSV
 //!   manifests, JSON Lines); they never write.
@@ -19,7 +21,9 @@
 pub mod archive;
 pub mod cite;
 pub mod cli;
+pub mod clock;
 pub mod export;
+pub mod html;
 pub mod import;
 pub mod model;
 pub mod oai;

@@ -182,5 +182,5 @@ fn write_text(text: &str, font: FontStyle, markup: Markup, out: &mut String) {
 }
 
 fn escape(text: &str) -> String {
-    crate::search::escape_html(text)
+    crate::html::escape(text)
 }

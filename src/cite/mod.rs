@@ -161,7 +161,7 @@ fn render(
     let citable = Citable::from_record(record, ctx.public_url.as_deref(), ctx.accessed);
     let escape = |text: String| match markup {
         Markup::Plain => text,
-        Markup::Html => crate::search::escape_html(&text),
+        Markup::Html => crate::html::escape(&text),
     };
     let csl = |which| csl::render(&csl_json::item(&citable), which, markup);
     Ok(match style {

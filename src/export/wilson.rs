@@ -7,6 +7,11 @@
 
 use crate::model::{Record, TextVersion, language_name};
 
+/// Prefix of `extra` keys that hold Wilson sections the model has no field
+/// for (`wilson:Notes`): the importer writes them, this renderer gives them
+/// back in place.
+pub const EXTRA_SECTION_PREFIX: &str = "wilson:";
+
 /// The record as a Wilson Markdown file.
 pub fn render(record: &Record) -> String {
     let layout = record.provenance.layout.clone().unwrap_or_default();
@@ -36,7 +41,7 @@ pub fn render(record: &Record) -> String {
         );
     }
     for (key, value) in &record.extra {
-        if let Some(name) = key.strip_prefix(crate::import::WILSON_SECTION_PREFIX) {
+        if let Some(name) = key.strip_prefix(EXTRA_SECTION_PREFIX) {
             section(&mut out, name, value);
         }
     }

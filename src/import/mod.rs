@@ -20,7 +20,7 @@ mod tei;
 mod wilson;
 mod xml;
 
-pub use wilson::EXTRA_SECTION_PREFIX as WILSON_SECTION_PREFIX;
+pub use crate::export::wilson::EXTRA_SECTION_PREFIX as WILSON_SECTION_PREFIX;
 
 use crate::model::{Provenance, Record};
 use sha2::{Digest, Sha256};

@@ -34,8 +34,7 @@ use crate::model::{
 /// kept verbatim in `extra` under `wilson:Name`.
 const KNOWN_SECTIONS: [&str; 4] = ["Citation", "Summary", "Original Language", "Contents"];
 
-/// Prefix of `extra` keys that hold sections the model has no field for.
-pub const EXTRA_SECTION_PREFIX: &str = "wilson:";
+pub use crate::export::wilson::EXTRA_SECTION_PREFIX;
 
 /// Parses one Wilson record file.
 pub fn parse(text: &str, info: &SourceInfo) -> Result<Record, ImportError> {

@@ -105,7 +105,7 @@ impl SearchRequest {
             offset: 0,
             sort: Sort::Relevance,
             public_only: true,
-            today: crate::archive::today(),
+            today: crate::clock::today().to_string(),
             facet_limit: 50,
             filters: Vec::new(),
         }
@@ -846,7 +846,7 @@ impl SearchIndex {
                 .unwrap_or_default();
             let opening: String = body.chars().take(240).collect();
             (
-                escape_html(&opening),
+                crate::html::escape(&opening),
                 Matched {
                     kind: "metadata".into(),
                     language: None,
@@ -862,22 +862,6 @@ impl SearchIndex {
             matched,
         }
     }
-}
-
-/// Escapes text for HTML.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Turns a parsed query into a tantivy query.

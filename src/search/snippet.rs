@@ -27,7 +27,7 @@
 //! from the whole run), so `市长` is not marked inside `南京市长江大桥`.
 
 use super::analysis::{self, MultiScriptTokenizer};
-use super::escape_html;
+use crate::html::escape as escape_html;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use tantivy::query::Query;
 use tantivy::schema::Field;

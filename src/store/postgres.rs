@@ -263,7 +263,7 @@ impl Store for PgStore {
 
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
         let ctx = "writing a batch";
-        let at = crate::archive::now_rfc3339();
+        let at = crate::clock::now().to_string();
         let mut tx = self.pool.begin().await.map_err(db_error(ctx))?;
         // Serialise writers for the whole transaction (see the module doc).
         sqlx::query("SELECT pg_advisory_xact_lock($1)")

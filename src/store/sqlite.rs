@@ -163,7 +163,7 @@ fn decode(id: &str, body: &str) -> StoreResult<Record> {
 }
 
 fn now() -> String {
-    crate::archive::now_rfc3339()
+    crate::clock::now().to_string()
 }
 
 #[async_trait]

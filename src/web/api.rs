@@ -8,7 +8,6 @@
 
 use super::pages::{MAX_OFFSET, parse_params, parse_sort};
 use super::{ApiError, Shared};
-use crate::archive::today;
 use crate::search::{FacetCount, SearchRequest, SearchResults};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -105,7 +104,7 @@ async fn get_record(
     Path(id): Path<String>,
 ) -> Result<Json<crate::model::Record>, ApiError> {
     let stored = state.archive.get(&id).await?;
-    if !stored.record.is_public(&today()) {
+    if !stored.record.is_public(&crate::clock::today().to_string()) {
         return Err(ApiError::not_found(format!("no record {id}")));
     }
     Ok(Json(stored.record))
@@ -132,7 +131,7 @@ async fn list_records(
     Query(params): Query<ListParams>,
 ) -> Result<Json<RecordPage>, ApiError> {
     let limit = params.limit.unwrap_or(100).clamp(1, 500);
-    let today = today();
+    let today = crate::clock::today().to_string();
     let mut after = params.after;
     let mut records = Vec::new();
     // Skip non-public records without returning short pages.

@@ -10,7 +10,7 @@ use super::views::{
     facet_views, path_segment, search_href,
 };
 use super::{AppState, Shared};
-use crate::archive::{ArchiveError, today};
+use crate::archive::ArchiveError;
 use crate::cite::{self, CiteContext, Style};
 use crate::model::Record;
 use crate::search::{FACETS, FacetCount, SearchRequest, SearchResults, Sort};
@@ -175,7 +175,7 @@ pub async fn home(State(state): State<Shared>) -> Response {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
-    let recent = match state.archive.recent(10, &today()).await {
+    let recent = match state.archive.recent(10, &crate::clock::today().to_string()).await {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
@@ -455,7 +455,7 @@ pub fn warm_citations() {
 /// `/records/{id}`: the whole record, its citation and its texts; with a
 /// suffix (`.bib`, `.ris`, `.csl.json`), its citation file.
 pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Response {
-    let today = today();
+    let today = crate::clock::today().to_string();
     let found = match state.archive.get(&id).await {
         Ok(s) => Some((s, None)),
         Err(ArchiveError::NotFound(_)) => {

@@ -10,4 +10,5 @@ mod import;
 mod nodes;
 mod oai;
 mod search;
+mod snapshot;
 mod web;
