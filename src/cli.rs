@@ -581,16 +581,7 @@ fn describe(r: &Record) -> String {
 fn describe_results(r: &SearchResults) -> String {
     let mut s = format!("{} records\n", r.total);
     for h in &r.hits {
-        let snippet = h
-            .snippet
-            .replace("<mark>", "[")
-            .replace("</mark>", "]")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&#x27;", "'")
-            .replace("&amp;", "&");
+        let snippet = h.snippet.marked(|out, s| out.push_str(s), "[", "]");
         s.push_str(&format!(
             "\n{}  {}  {}\n    ({}{}) {}\n",
             h.id,

@@ -38,61 +38,125 @@ use tantivy::tokenizer::{
     TokenFilter, TokenStream, Tokenizer, TokenizerManager,
 };
 
-/// Analyzer languages: a stemmer each for `en`, `de` and `ru`, Chinese
-/// word segmentation for `zh`, and `xx` for everything else (unstemmed,
-/// CJK as bigrams).
-pub const ANALYZERS: [&str; 5] = ["en", "de", "ru", "zh", "xx"];
+/// An analyzer: how the text of one group of languages becomes terms. A
+/// stemmer each for English, German and Russian, Chinese word segmentation
+/// for Chinese, and [`Analyzer::Xx`] for everything else (unstemmed, CJK as
+/// bigrams).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Analyzer {
+    /// English (stemmed).
+    En,
+    /// German (stemmed).
+    De,
+    /// Russian (stemmed).
+    Ru,
+    /// Chinese (words from the dictionary).
+    Zh,
+    /// Every other language, and the name fields (unstemmed, CJK bigrams).
+    Xx,
+}
 
-/// The analyzer name for a text's language code: its primary subtag
-/// decides, in any case (`en-US` → `en`, `zh-Hant` → `zh`). Chinese is `zh`
-/// and the ISO 639-2/3 codes `zho`, `chi` and `cmn` (Mandarin); Classical
-/// Chinese (`lzh`), Cantonese (`yue`), Korean and Japanese stay with `xx`,
-/// whose bigrams need no modern Mandarin dictionary.
-pub fn analyzer_for(language: &str) -> &'static str {
-    let primary = language.split(['-', '_']).next().unwrap_or_default();
-    let is = |code: &str| primary.eq_ignore_ascii_case(code);
-    if is("en") {
-        "en"
-    } else if is("de") {
-        "de"
-    } else if is("ru") {
-        "ru"
-    } else if is("zh") || is("zho") || is("chi") || is("cmn") {
-        "zh"
-    } else {
-        "xx"
+impl Analyzer {
+    /// Every analyzer, in the order of [`Analyzer::index`].
+    pub const ALL: [Analyzer; 5] = [
+        Analyzer::En,
+        Analyzer::De,
+        Analyzer::Ru,
+        Analyzer::Zh,
+        Analyzer::Xx,
+    ];
+
+    /// Its short name (`en`, `de`, `ru`, `zh`, `xx`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Analyzer::En => "en",
+            Analyzer::De => "de",
+            Analyzer::Ru => "ru",
+            Analyzer::Zh => "zh",
+            Analyzer::Xx => "xx",
+        }
+    }
+
+    /// Its place in [`Analyzer::ALL`] (for arrays with one entry each).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name it is registered under with an index (part of the on-disk
+    /// index format).
+    pub fn tokenizer_name(self) -> &'static str {
+        match self {
+            Analyzer::En => "fonds_en",
+            Analyzer::De => "fonds_de",
+            Analyzer::Ru => "fonds_ru",
+            Analyzer::Zh => "fonds_zh",
+            Analyzer::Xx => "fonds_xx",
+        }
+    }
+
+    /// The analyzer for a text's language code: its primary subtag decides,
+    /// in any case (`en-US` → `en`, `zh-Hant` → `zh`). Chinese is `zh` and
+    /// the ISO 639-2/3 codes `zho`, `chi` and `cmn` (Mandarin); Classical
+    /// Chinese (`lzh`), Cantonese (`yue`), Korean and Japanese stay with
+    /// `xx`, whose bigrams need no modern Mandarin dictionary.
+    pub fn for_language(language: &str) -> Analyzer {
+        let primary = language.split(['-', '_']).next().unwrap_or_default();
+        let is = |code: &str| primary.eq_ignore_ascii_case(code);
+        if is("en") {
+            Analyzer::En
+        } else if is("de") {
+            Analyzer::De
+        } else if is("ru") {
+            Analyzer::Ru
+        } else if is("zh") || is("zho") || is("chi") || is("cmn") {
+            Analyzer::Zh
+        } else {
+            Analyzer::Xx
+        }
+    }
+
+    /// Whether it indexes word pairs: every one but `zh`, whose words are
+    /// as many positions apart as they have characters.
+    pub fn has_pairs(self) -> bool {
+        self != Analyzer::Zh
+    }
+
+    /// Whether it cuts Han runs into bigrams (`xx`) rather than words.
+    pub fn han_bigrams(self) -> bool {
+        self == Analyzer::Xx
     }
 }
 
-/// The registered name of an analyzer.
-pub fn tokenizer_name(analyzer: &str) -> String {
-    format!("fonds_{analyzer}")
+impl std::fmt::Display for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Registers every analyzer (its indexing form) with an index's tokenizer
 /// manager.
 pub fn register(manager: &TokenizerManager) {
-    for analyzer in ANALYZERS {
-        manager.register(&tokenizer_name(analyzer), build(analyzer));
+    for analyzer in Analyzer::ALL {
+        manager.register(analyzer.tokenizer_name(), build(analyzer));
     }
 }
 
 /// Builds one analyzer as documents are indexed with it: the terms of
 /// [`build_words`] and their [word pairs](WordPairs).
-pub fn build(analyzer: &str) -> TextAnalyzer {
+pub fn build(analyzer: Analyzer) -> TextAnalyzer {
     build_with(analyzer, Form::Index)
 }
 
 /// Builds one analyzer as documents are indexed with it, without the word
 /// pairs: every term of a text with its place (what snippets look for).
-pub fn build_words(analyzer: &str) -> TextAnalyzer {
+pub fn build_words(analyzer: Analyzer) -> TextAnalyzer {
     build_with(analyzer, Form::Words)
 }
 
 /// Builds one analyzer as queries are analysed with it: Han runs are cut as
 /// in [`build`], without the sub-words of long words, and without pairs
 /// (the query compiler makes them, see [`pair`]).
-pub fn build_query(analyzer: &str) -> TextAnalyzer {
+pub fn build_query(analyzer: Analyzer) -> TextAnalyzer {
     build_with(analyzer, Form::Query)
 }
 
@@ -103,16 +167,10 @@ enum Form {
     Query,
 }
 
-/// Whether an analyzer indexes word pairs: every one but `zh`, whose words
-/// are as many positions apart as they have characters.
-pub fn has_pairs(analyzer: &str) -> bool {
-    analyzer != "zh"
-}
-
-fn build_with(analyzer: &str, form: Form) -> TextAnalyzer {
-    let han = match (analyzer, form) {
-        ("xx", _) => Han::Bigrams,
-        (_, Form::Query) => Han::QueryWords,
+fn build_with(analyzer: Analyzer, form: Form) -> TextAnalyzer {
+    let han = match form {
+        _ if analyzer.han_bigrams() => Han::Bigrams,
+        Form::Query => Han::QueryWords,
         _ => Han::Words,
     };
     let base = TextAnalyzer::builder(MultiScriptTokenizer { han })
@@ -121,12 +179,12 @@ fn build_with(analyzer: &str, form: Form) -> TextAnalyzer {
         .filter(CyrillicFold)
         .filter(AsciiFoldingFilter);
     let stemmer = match analyzer {
-        "en" => Some(Language::English),
-        "de" => Some(Language::German),
-        "ru" => Some(Language::Russian),
-        _ => None,
+        Analyzer::En => Some(Language::English),
+        Analyzer::De => Some(Language::German),
+        Analyzer::Ru => Some(Language::Russian),
+        Analyzer::Zh | Analyzer::Xx => None,
     };
-    let pairs = (form == Form::Index && has_pairs(analyzer)).then_some(WordPairs {
+    let pairs = (form == Form::Index && analyzer.has_pairs()).then_some(WordPairs {
         han: han == Han::Bigrams,
     });
     match (stemmer, pairs) {
@@ -672,33 +730,39 @@ pub fn positioned_terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, 
 mod tests {
     use super::*;
 
-    fn t(analyzer: &str, text: &str) -> Vec<String> {
+    fn t(analyzer: Analyzer, text: &str) -> Vec<String> {
         terms(&mut build_words(analyzer), text)
     }
 
     /// Terms as a query is analysed.
-    fn t_query(analyzer: &str, text: &str) -> Vec<String> {
+    fn t_query(analyzer: Analyzer, text: &str) -> Vec<String> {
         terms(&mut build_query(analyzer), text)
     }
 
     #[test]
     fn words_are_split_folded_and_stemmed() {
         assert_eq!(
-            t("en", "The Exchanges, Kim Il-sung!"),
+            t(Analyzer::En, "The Exchanges, Kim Il-sung!"),
             ["the", "exchang", "kim", "il", "sung"]
         );
-        assert_eq!(t("xx", "Café Déjà"), ["cafe", "deja"]);
-        assert_eq!(t("ru", "Хрущёв"), t("ru", "Хрущев"));
-        assert_eq!(t("de", "Häuser"), t("de", "Hauser"));
+        assert_eq!(t(Analyzer::Xx, "Café Déjà"), ["cafe", "deja"]);
+        assert_eq!(t(Analyzer::Ru, "Хрущёв"), t(Analyzer::Ru, "Хрущев"));
+        assert_eq!(t(Analyzer::De, "Häuser"), t(Analyzer::De, "Hauser"));
     }
 
     #[test]
     fn cjk_runs_become_bigrams() {
-        assert_eq!(t("xx", "김일성"), ["김일", "일성"]);
-        assert_eq!(t("xx", "學校에서 金"), ["學校", "校에", "에서", "金"]);
-        assert_eq!(t("xx", "Kim김일성Il"), ["kim", "김일", "일성", "il"]);
+        assert_eq!(t(Analyzer::Xx, "김일성"), ["김일", "일성"]);
+        assert_eq!(
+            t(Analyzer::Xx, "學校에서 金"),
+            ["學校", "校에", "에서", "金"]
+        );
+        assert_eq!(
+            t(Analyzer::Xx, "Kim김일성Il"),
+            ["kim", "김일", "일성", "il"]
+        );
         // Positions are consecutive, so a phrase of bigrams is a substring match.
-        let mut a = build_words("xx");
+        let mut a = build_words(Analyzer::Xx);
         let mut s = a.token_stream("가나다");
         let mut positions = Vec::new();
         while s.advance() {
@@ -710,7 +774,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let text = "ab 김일성";
-        let mut a = build_words("xx");
+        let mut a = build_words(Analyzer::Xx);
         let mut s = a.token_stream(text);
         let mut spans = Vec::new();
         while s.advance() {
@@ -721,7 +785,7 @@ mod tests {
     }
 
     /// Tokens of the index form: (position, text, the text they span).
-    fn indexed(analyzer: &str, text: &str) -> Vec<(usize, String, String)> {
+    fn indexed(analyzer: Analyzer, text: &str) -> Vec<(usize, String, String)> {
         let mut a = build(analyzer);
         let mut s = a.token_stream(text);
         let mut out = Vec::new();
@@ -737,7 +801,7 @@ mod tests {
     }
 
     /// The pairs the index form makes of a text.
-    fn pairs(analyzer: &str, text: &str) -> Vec<String> {
+    fn pairs(analyzer: Analyzer, text: &str) -> Vec<String> {
         indexed(analyzer, text)
             .into_iter()
             .filter(|t| t.1.contains(' '))
@@ -753,7 +817,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            indexed("en", "Free men, united."),
+            indexed(Analyzer::En, "Free men, united."),
             tokens(&[
                 (0, "free", "Free"),
                 (0, "free men", "Free men"),
@@ -763,7 +827,7 @@ mod tests {
             ])
         );
         assert_eq!(
-            indexed("xx", "ab 김일성"),
+            indexed(Analyzer::Xx, "ab 김일성"),
             tokens(&[
                 (0, "ab", "ab"),
                 (0, "ab 김일", "ab 김일"),
@@ -774,14 +838,17 @@ mod tests {
         );
         // Chinese words are not paired, neither in Chinese text nor in
         // Han runs of English text; the words around them still are.
-        assert!(pairs("zh", "我们签订停战协定").is_empty());
-        assert_eq!(pairs("en", "the 停战协定 was signed"), ["was sign"]);
+        assert!(pairs(Analyzer::Zh, "我们签订停战协定").is_empty());
+        assert_eq!(pairs(Analyzer::En, "the 停战协定 was signed"), ["was sign"]);
         // A word too long to index leaves a gap: no pair across it.
         let long = "x".repeat(61);
-        assert_eq!(pairs("en", &format!("one {long} two three")), ["two three"]);
+        assert_eq!(
+            pairs(Analyzer::En, &format!("one {long} two three")),
+            ["two three"]
+        );
         // Nor across two CJK runs: a position is skipped after each.
         assert_eq!(
-            pairs("xx", "학교 에서 학교에서"),
+            pairs(Analyzer::Xx, "학교 에서 학교에서"),
             ["학교 교에", "교에 에서"]
         );
         assert_eq!(pair("free", "men", false).as_deref(), Some("free men"));
@@ -790,7 +857,7 @@ mod tests {
     }
 
     /// `(position, term)` pairs an analyzer (index or query form) makes.
-    fn positioned(analyzer: &str, query: bool, text: &str) -> Vec<(usize, String)> {
+    fn positioned(analyzer: Analyzer, query: bool, text: &str) -> Vec<(usize, String)> {
         let mut a = if query {
             build_query(analyzer)
         } else {
@@ -806,10 +873,10 @@ mod tests {
     #[test]
     fn chinese_text_is_cut_into_words() {
         assert_eq!(
-            t("zh", "我们必须提高警惕。"),
+            t(Analyzer::Zh, "我们必须提高警惕。"),
             ["我们", "必须", "提高警惕", "提高", "警惕"]
         );
-        let query: Vec<String> = positioned("zh", true, CABLE)
+        let query: Vec<String> = positioned(Analyzer::Zh, true, CABLE)
             .into_iter()
             .map(|(_, t)| t)
             .collect();
@@ -827,7 +894,7 @@ mod tests {
         );
         // Indexed: the same words, and the words inside the long ones, each
         // at its character offset.
-        let index = positioned("zh", false, CABLE);
+        let index = positioned(Analyzer::Zh, false, CABLE);
         for (position, word) in [
             (0, "中国人民志愿军"),
             (0, "中国"),
@@ -855,7 +922,7 @@ mod tests {
     #[test]
     fn tokens_never_go_back() {
         let text = format!("{CABLE} Kim 金日成의 학교 中华人民共和国 かな漢字 Хрущёв");
-        for analyzer in ANALYZERS {
+        for analyzer in Analyzer::ALL {
             let mut a = build(analyzer);
             let mut stream = a.token_stream(&text);
             let mut last = (0, 0, 0);
@@ -876,7 +943,7 @@ mod tests {
     /// text's index terms at the same distances (what a phrase query needs).
     #[test]
     fn query_words_line_up_with_the_index() {
-        let index = positioned("zh", false, CABLE);
+        let index = positioned(Analyzer::Zh, false, CABLE);
         for query in [
             "人民志愿军",
             "停战",
@@ -885,7 +952,7 @@ mod tests {
             "朝鲜人民军",
         ] {
             let shift = CABLE[..CABLE.find(query).unwrap()].chars().count();
-            let terms = positioned("zh", true, query);
+            let terms = positioned(Analyzer::Zh, true, query);
             assert!(!terms.is_empty());
             for (position, term) in terms {
                 assert!(
@@ -902,10 +969,10 @@ mod tests {
         // Traditional characters are mostly not in jieba's dictionary.
         let text = "馬克思列寧主義";
         let chars: Vec<String> = text.chars().map(String::from).collect();
-        assert_eq!(t("zh", text), chars);
+        assert_eq!(t(Analyzer::Zh, text), chars);
         // A query of them is a phrase of characters, which lines up.
-        let index = positioned("zh", false, text);
-        let query = positioned("zh", true, "列寧主義");
+        let index = positioned(Analyzer::Zh, false, text);
+        let query = positioned(Analyzer::Zh, true, "列寧主義");
         assert_eq!(query.len(), 4);
         for (position, term) in query {
             assert!(index.contains(&(position + 3, term)));
@@ -916,26 +983,26 @@ mod tests {
     fn a_bigram_across_two_words_is_no_term() {
         // 南京市 | 长江大桥: 市长 ("mayor") spans the two words.
         let text = "南京市长江大桥正式通车";
-        assert!(t("xx", text).contains(&"市长".to_string()));
-        let zh = t("zh", text);
+        assert!(t(Analyzer::Xx, text).contains(&"市长".to_string()));
+        let zh = t(Analyzer::Zh, text);
         assert!(!zh.contains(&"市长".to_string()), "{zh:?}");
         for word in ["南京", "南京市", "长江", "长江大桥", "大桥", "通车"] {
             assert!(zh.contains(&word.to_string()), "{word} in {zh:?}");
         }
         // The query side cuts 市长 as the word it is: a term no position of
         // this text holds.
-        assert_eq!(t_query("zh", "市长"), ["市长"]);
+        assert_eq!(t_query(Analyzer::Zh, "市长"), ["市长"]);
     }
 
     #[test]
     fn han_runs_are_words_in_the_alphabetic_analyzers_too() {
         // A Chinese name quoted in English text, and Latin words in Chinese.
         assert_eq!(
-            t("en", "Talks with 周恩来 in Beijing"),
+            t(Analyzer::En, "Talks with 周恩来 in Beijing"),
             ["talk", "with", "周恩来", "恩来", "in", "beij"]
         );
         assert_eq!(
-            t_query("zh", "肯尼迪（Kennedy）总统"),
+            t_query(Analyzer::Zh, "肯尼迪（Kennedy）总统"),
             ["肯尼迪", "kennedy", "总统"]
         );
     }
@@ -943,13 +1010,16 @@ mod tests {
     #[test]
     fn korean_keeps_its_bigrams() {
         // Hanja and hangul in the analyzer of Korean text: bigrams, as before.
-        assert_eq!(t("xx", "金日成의 학교"), ["金日", "日成", "成의", "학교"]);
+        assert_eq!(
+            t(Analyzer::Xx, "金日成의 학교"),
+            ["金日", "日成", "成의", "학교"]
+        );
         // Hangul needs no dictionary in any analyzer.
-        for analyzer in ANALYZERS {
+        for analyzer in Analyzer::ALL {
             assert_eq!(t(analyzer, "김일성"), ["김일", "일성"], "{analyzer}");
         }
         // Hangul next to Han characters keeps its bigrams in a Chinese run.
-        assert_eq!(t("zh", "朝鲜의 학교"), ["朝鲜", "의", "학교"]);
+        assert_eq!(t(Analyzer::Zh, "朝鲜의 학교"), ["朝鲜", "의", "학교"]);
     }
 
     #[test]
@@ -970,7 +1040,7 @@ mod tests {
             ("ja", "xx"),
             ("", "xx"),
         ] {
-            assert_eq!(analyzer_for(code), analyzer, "{code}");
+            assert_eq!(Analyzer::for_language(code).name(), analyzer, "{code}");
         }
     }
 }

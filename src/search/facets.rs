@@ -132,8 +132,7 @@ pub struct GenerationFacets {
 impl GenerationFacets {
     fn build(dims: usize, segments: HashMap<SegmentId, Arc<SegmentFacets>>) -> GenerationFacets {
         let mut values = Vec::with_capacity(dims);
-        let mut maps: HashMap<SegmentId, Vec<Vec<u32>>> =
-            segments.keys().map(|id| (*id, Vec::new())).collect();
+        let mut maps: HashMap<SegmentId, Vec<Vec<u32>>> = HashMap::with_capacity(segments.len());
         for dim in 0..dims {
             let mut all: Vec<&str> = segments
                 .values()
@@ -149,7 +148,7 @@ impl GenerationFacets {
                         .map(|v| all.binary_search(&v.as_str()).unwrap_or(0) as u32)
                         .collect()
                 });
-                maps.get_mut(id).expect("every segment has maps").push(map);
+                maps.entry(*id).or_default().push(map);
             }
             values.push(all.into_iter().map(str::to_string).collect());
         }

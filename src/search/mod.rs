@@ -1,12 +1,18 @@
 //! Full-text search: an embedded tantivy index beside the store.
 //!
-//! One index document per record. Text versions go into fields by analyzer
-//! language (see [`analysis`]), so each language is stemmed its own way; a
-//! stored map says which value is which version, so a hit can say which
-//! version matched. Names go into their own boosted fields, widened
-//! with every form the [`names::NameAuthority`] and the record itself know.
-//! Facets (year, decade, language, type, creator, collection, repository)
-//! are one hierarchical facet field, counted exactly over all matches.
+//! One index document per record ([`document`]). Text versions go into
+//! fields by analyzer language (see [`analysis`]), so each language is
+//! stemmed its own way; a stored map says which value is which version, so
+//! a hit can say which version matched. Names go into their own boosted
+//! fields, widened with every form the [`names::NameAuthority`] and the
+//! record itself know. Facets ([`Facet`]: year, decade, language, type,
+//! creator, collection, repository) have a field each, counted exactly over
+//! all matches.
+//!
+//! This module holds [`SearchIndex`]: opening, staging, committing, the
+//! writer, merging, and running a search. The schema is in [`schema`],
+//! documents in [`document`], query compilation in [`compile`], requests
+//! and answers in [`results`].
 //!
 //! Invariants:
 //! - The index records, in its commit payload, the last store change it has
@@ -14,33 +20,38 @@
 //!   every start, so a crash between store and index commits loses nothing.
 //! - The index format has a version ([`INDEX_FORMAT`]); an index of another
 //!   version is rebuilt from the store, never read.
-//! - Snippets are HTML: `<mark>` around matches, everything else escaped.
+//! - Snippets are plain text with the byte ranges of their matches; the
+//!   edges (web pages, terminal, JSON) choose the markup and escape.
 //! - Public searches never see records that are not public.
+//! - This process holds the index's writer from its first write to its end,
+//!   or never (another process holds it).
 
 pub mod analysis;
+mod compile;
 mod directory;
+mod document;
 mod facets;
 mod filter;
 pub mod names;
 pub mod query;
+mod results;
+mod schema;
 mod snippet;
 
-use crate::model::{Record, TextKind, Visibility};
+pub use document::facet_values;
+pub use results::{FacetCount, Hit, Matched, SearchRequest, SearchResults, Snippet, Sort};
+pub use schema::Facet;
+
+use crate::model::Record;
+use analysis::Analyzer;
+use compile::Compiler;
 use names::NameAuthority;
-use query::{Node, QueryError, QueryField, day_bounds, day_number};
-use std::collections::BTreeMap;
-use std::ops::Bound;
+use query::QueryError;
+use schema::Fields;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
-};
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
-};
+use tantivy::query::{BooleanQuery, EmptyQuery, Occur};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -62,243 +73,6 @@ pub enum SearchError {
     Io(#[from] std::io::Error),
 }
 
-/// Result order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Sort {
-    /// Best match first.
-    #[default]
-    Relevance,
-    /// Oldest first.
-    Date,
-    /// Newest first.
-    DateDesc,
-}
-
-/// A search.
-#[derive(Debug, Clone)]
-pub struct SearchRequest {
-    /// The query, in the language of [`query`].
-    pub query: String,
-    /// Hits to return.
-    pub limit: usize,
-    /// Hits to skip.
-    pub offset: usize,
-    /// Order.
-    pub sort: Sort,
-    /// Only records the public may see (as of `today`).
-    pub public_only: bool,
-    /// Today, `YYYY-MM-DD`, for embargoes.
-    pub today: String,
-    /// Values listed per facet.
-    pub facet_limit: usize,
-    /// Facet values every hit must have: (dimension from [`FACETS`], value).
-    /// They narrow exactly as the facet counts count.
-    pub filters: Vec<(String, String)>,
-}
-
-impl SearchRequest {
-    /// A relevance search for the first `limit` hits, public records only.
-    pub fn new(query: &str, limit: usize) -> SearchRequest {
-        SearchRequest {
-            query: query.to_string(),
-            limit,
-            offset: 0,
-            sort: Sort::Relevance,
-            public_only: true,
-            today: crate::clock::today().to_string(),
-            facet_limit: 50,
-            filters: Vec::new(),
-        }
-    }
-}
-
-/// Which version of a record a hit matched in.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct Matched {
-    /// `original`, `transcription`, `translation`, or `metadata` (title,
-    /// names, summary).
-    pub kind: String,
-    /// The version's language, for text versions.
-    pub language: Option<String>,
-}
-
-/// One hit.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct Hit {
-    /// Record identifier.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// EDTF date, if any.
-    pub date: Option<String>,
-    /// Relevance score (0 when sorted by date).
-    pub score: f32,
-    /// HTML: `<mark>` around matches, the rest escaped.
-    pub snippet: String,
-    /// Where it matched.
-    pub matched: Matched,
-}
-
-/// A facet value and how many matching records have it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct FacetCount {
-    /// The value.
-    pub value: String,
-    /// Exact number of matching records.
-    pub count: u64,
-}
-
-/// What a search found.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct SearchResults {
-    /// Exact number of matching records.
-    pub total: usize,
-    /// The requested page of hits.
-    pub hits: Vec<Hit>,
-    /// Facet dimension → values with counts.
-    pub facets: BTreeMap<String, Vec<FacetCount>>,
-}
-
-/// Facet dimensions, in display order.
-pub const FACETS: [&str; 7] = [
-    "year",
-    "decade",
-    "language",
-    "type",
-    "creator",
-    "collection",
-    "repository",
-];
-
-/// The decade facet value of a year (`1948` → `1940`).
-fn decade(year: i64) -> String {
-    format!("{:04}", year.div_euclid(10) * 10)
-}
-
-/// The facet dimensions counted from the index; the decade is summed from
-/// the years (a record's decade is its year's), which saves a column read
-/// per match.
-fn counted_facets() -> impl Iterator<Item = &'static str> {
-    FACETS.into_iter().filter(|d| *d != "decade")
-}
-
-/// The facet values of a record: what the index counts, and what a test
-/// counts over the store. A record counts in the year (and decade) its date
-/// starts in.
-pub fn facet_values(record: &Record) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    if let Some((Some(lo), _)) = record.date.as_ref().map(|d| d.bounds()) {
-        out.push(("year", format!("{:04}", lo.year)));
-        out.push(("decade", decade(lo.year)));
-    }
-    if let Some(l) = &record.original_language {
-        out.push(("language", l.clone()));
-    }
-    if let Some(t) = &record.doc_type {
-        out.push(("type", t.clone()));
-    }
-    for c in &record.creators {
-        out.push(("creator", c.name.clone()));
-    }
-    for c in &record.collections {
-        out.push(("collection", c.clone()));
-    }
-    let repository = record
-        .archival_reference
-        .as_ref()
-        .and_then(|a| a.repository.clone())
-        .or_else(|| record.holding_archive.clone());
-    if let Some(r) = repository {
-        out.push(("repository", r));
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Body fields: (name, analyzer). Every text version goes into the field
-/// of its language's analyzer, in record order; the stored `versions` field
-/// says which value is which version.
-const BODY_FIELDS: [(&str, &str); 5] = [
-    ("body_en", "en"),
-    ("body_de", "de"),
-    ("body_ru", "ru"),
-    ("body_zh", "zh"),
-    ("body_xx", "xx"),
-];
-
-#[derive(Clone)]
-struct Fields {
-    id: Field,
-    title: Field,
-    meta: Field,
-    names: Field,
-    creator: Field,
-    doc_type: Field,
-    language: Field,
-    collection: Field,
-    repository: Field,
-    bodies: Vec<Field>,
-    versions: Field,
-    date_lo: Field,
-    date_hi: Field,
-    edtf: Field,
-    facets: Vec<Field>,
-    visibility: Field,
-    embargo: Field,
-}
-
-fn text(analyzer: &str, stored: bool) -> TextOptions {
-    let indexing = TextFieldIndexing::default()
-        .set_tokenizer(&analysis::tokenizer_name(analyzer))
-        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-    let options = TextOptions::default().set_indexing_options(indexing);
-    if stored {
-        options.set_stored()
-    } else {
-        options
-    }
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", text("en", true)),
-        meta: b.add_text_field("meta", text("en", false)),
-        names: b.add_text_field("names", text("xx", false)),
-        creator: b.add_text_field("creator", text("xx", false)),
-        doc_type: b.add_text_field("type", text("xx", false)),
-        language: b.add_text_field("language", STRING),
-        collection: b.add_text_field("collection", text("xx", false)),
-        repository: b.add_text_field("repository", text("xx", false)),
-        bodies: BODY_FIELDS
-            .iter()
-            .map(|(name, analyzer)| b.add_text_field(name, text(analyzer, true)))
-            .collect(),
-        versions: b.add_text_field("versions", STORED),
-        date_lo: b.add_i64_field("date_lo", INDEXED | FAST),
-        date_hi: b.add_i64_field("date_hi", INDEXED | FAST),
-        edtf: b.add_text_field("edtf", STORED),
-        // Every dimension filters through its field; the counted ones are
-        // also columns (see `counted_facets`).
-        facets: FACETS
-            .iter()
-            .map(|dim| {
-                let options = if *dim == "decade" {
-                    STRING
-                } else {
-                    STRING | FAST
-                };
-                b.add_text_field(&format!("facet_{dim}"), options)
-            })
-            .collect(),
-        visibility: b.add_text_field("visibility", STRING),
-        embargo: b.add_i64_field("embargo", INDEXED | FAST),
-    };
-    (b.build(), fields)
-}
-
 /// The embedded search index.
 pub struct SearchIndex {
     index: Index,
@@ -308,11 +82,12 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     authority: NameAuthority,
-    /// Built once, as documents are analysed (for snippets).
-    analyzers: Vec<(&'static str, TextAnalyzer)>,
+    /// Built once, as documents are analysed (for snippets), by
+    /// [`Analyzer::index`].
+    analyzers: [TextAnalyzer; Analyzer::ALL.len()],
     /// Built once, as queries are analysed; each search's query compiler
     /// gets a copy.
-    query_analyzers: Vec<(&'static str, TextAnalyzer)>,
+    query_analyzers: [TextAnalyzer; Analyzer::ALL.len()],
 }
 
 const FORMAT_FILE: &str = "fonds-index-format";
@@ -344,7 +119,7 @@ impl SearchIndex {
             std::fs::write(&tmp, INDEX_FORMAT.to_string())?;
             std::fs::rename(&tmp, &format_file)?;
         }
-        let (schema, fields) = schema();
+        let (schema, fields) = schema::schema();
         let directory = directory::IndexDirectory::open(dir)?;
         let settings = tantivy::IndexSettings {
             // Not compressed: a hit's text is read for its snippet without
@@ -359,8 +134,8 @@ impl SearchIndex {
             .open_or_create(directory)?;
         analysis::register(index.tokenizers());
         let facets = Arc::new(facets::FacetCache::new(
-            counted_facets().map(|d| format!("facet_{d}")).collect(),
-            ["date_lo".into(), "date_hi".into()],
+            Facet::counted_columns(),
+            schema::DATE_COLUMNS.map(String::from),
         ));
         let warmer: Arc<dyn tantivy::Warmer> = facets.clone();
         let reader = index
@@ -378,14 +153,8 @@ impl SearchIndex {
             writer: Mutex::new(None),
             fields,
             authority,
-            analyzers: analysis::ANALYZERS
-                .iter()
-                .map(|a| (*a, analysis::build_words(a)))
-                .collect(),
-            query_analyzers: analysis::ANALYZERS
-                .iter()
-                .map(|a| (*a, analysis::build_query(a)))
-                .collect(),
+            analyzers: Analyzer::ALL.map(analysis::build_words),
+            query_analyzers: Analyzer::ALL.map(analysis::build_query),
         })
     }
 
@@ -406,37 +175,48 @@ impl SearchIndex {
         records: impl IntoIterator<Item = &'r Record>,
         deleted: &[String],
     ) -> Result<(), SearchError> {
-        let mut guard = self.writer()?;
-        let writer = guard.as_mut().expect("the writer is open");
-        for id in deleted {
-            writer.delete_term(Term::from_field_text(self.fields.id, id));
-        }
-        for record in records {
-            writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
-            writer.add_document(self.document(record))?;
-        }
-        Ok(())
+        self.with_writer(|writer| {
+            for id in deleted {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+            for record in records {
+                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                writer.add_document(document::document(&self.fields, &self.authority, record))?;
+            }
+            Ok(())
+        })
     }
 
     /// Commits what was staged, recording `last_change` as applied, and
     /// makes it visible to searches.
     pub fn commit(&self, last_change: u64) -> Result<(), SearchError> {
-        let mut guard = self.writer()?;
-        let writer = guard.as_mut().expect("the writer is open");
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&format!("change:{last_change}"));
-        commit.commit()?;
+        self.with_writer(|writer| {
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&format!("change:{last_change}"));
+            commit.commit()?;
+            Ok(())
+        })?;
         self.reader.reload()?;
         Ok(())
     }
 
-    /// The writer, opened on first use.
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>, SearchError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.new_writer()?);
-        }
-        Ok(guard)
+    /// The writer slot, locked (a writer that panicked left nothing half
+    /// done that a lock could protect: tantivy rolls back uncommitted work).
+    fn writer_slot(&self) -> std::sync::MutexGuard<'_, Option<IndexWriter>> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` with the writer, opened on first use.
+    fn with_writer<T>(
+        &self,
+        work: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut slot = self.writer_slot();
+        let writer = match &mut *slot {
+            Some(writer) => writer,
+            empty => empty.insert(self.new_writer()?),
+        };
+        work(writer)
     }
 
     /// A writer: two indexing threads sharing 1 GB (fewer, larger segments
@@ -450,8 +230,8 @@ impl SearchIndex {
     /// process indexes, this one only reads. Once taken, the writer is kept
     /// for the life of this index.
     pub fn try_writer(&self) -> Result<bool, SearchError> {
-        match self.writer() {
-            Ok(_) => Ok(true),
+        match self.with_writer(|_| Ok(())) {
+            Ok(()) => Ok(true),
             Err(SearchError::Index(tantivy::TantivyError::LockFailure(
                 tantivy::directory::error::LockError::LockBusy,
                 _,
@@ -466,10 +246,7 @@ impl SearchIndex {
 
     /// Drops every document (for a rebuild); records change 0 as applied.
     pub fn clear(&self) -> Result<(), SearchError> {
-        self.writer()?
-            .as_mut()
-            .expect("the writer is open")
-            .delete_all_documents()?;
+        self.with_writer(|writer| Ok(writer.delete_all_documents()?))?;
         self.commit(0)
     }
 
@@ -479,15 +256,13 @@ impl SearchIndex {
     /// at a million records); imports leave it to tantivy's merge policy,
     /// which merges in the background as segments pile up.
     pub fn optimize(&self) -> Result<(), SearchError> {
-        let mut guard = self.writer()?;
+        let mut slot = self.writer_slot();
         // Background merges first: the segments they work on change under
         // any merge started beside them.
-        guard
-            .take()
-            .expect("the writer is open")
-            .wait_merging_threads()?;
-        *guard = Some(self.new_writer()?);
-        let writer = guard.as_mut().expect("the writer is open");
+        if let Some(writer) = slot.take() {
+            writer.wait_merging_threads()?;
+        }
+        let writer = slot.insert(self.new_writer()?);
         let ids = self.index.searchable_segment_ids()?;
         if ids.len() > 1 {
             writer.merge(&ids).wait()?;
@@ -517,118 +292,6 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    fn document(&self, record: &Record) -> TantivyDocument {
-        let f = &self.fields;
-        let mut doc = TantivyDocument::default();
-        doc.add_text(f.id, &record.id);
-        doc.add_text(f.title, &record.title);
-        for t in &record.alternative_titles {
-            doc.add_text(f.title, &t.text);
-        }
-        let meta = [
-            record.summary.as_deref(),
-            record.doc_type.as_deref(),
-            record.holding_archive.as_deref(),
-            record
-                .archival_reference
-                .as_ref()
-                .map(|a| a.verbatim.as_str()),
-            record.edition.as_ref().map(|e| e.title.as_str()),
-        ];
-        for m in meta.into_iter().flatten() {
-            doc.add_text(f.meta, m);
-        }
-        for c in record.collections.iter().chain(&record.subjects) {
-            doc.add_text(f.meta, c);
-            doc.add_text(f.collection, c);
-        }
-        let mut names = names::record_name_forms(record);
-        let widened: Vec<String> = names
-            .iter()
-            .filter_map(|n| self.authority.forms_of(n))
-            .flatten()
-            .cloned()
-            .collect();
-        names.extend(widened);
-        names.sort();
-        names.dedup();
-        for n in &names {
-            doc.add_text(f.names, n);
-        }
-        for c in &record.creators {
-            doc.add_text(f.creator, &c.name);
-            for form in c.authority.iter().chain(&c.variants) {
-                doc.add_text(f.creator, form);
-            }
-            for form in self.authority.forms_of(&c.name).into_iter().flatten() {
-                doc.add_text(f.creator, form);
-            }
-        }
-        if let Some(t) = &record.doc_type {
-            doc.add_text(f.doc_type, t);
-        }
-        if let Some(l) = &record.original_language {
-            doc.add_text(f.language, l.to_lowercase());
-        }
-        if let Some(a) = &record.archival_reference
-            && let Some(r) = &a.repository
-        {
-            doc.add_text(f.repository, r);
-        }
-        if let Some(h) = &record.holding_archive {
-            doc.add_text(f.repository, h);
-        }
-        let mut versions = String::new();
-        for version in &record.texts {
-            let analyzer = analysis::analyzer_for(&version.language);
-            let slot = BODY_FIELDS
-                .iter()
-                .position(|(_, a)| *a == analyzer)
-                .expect("every analyzer has a field");
-            doc.add_text(f.bodies[slot], &version.body);
-            let kind = match version.kind {
-                TextKind::Original => "original",
-                TextKind::Transcription => "transcription",
-                TextKind::Translation => "translation",
-            };
-            versions.push_str(&format!(
-                "{}\t{kind}\t{}\n",
-                BODY_FIELDS[slot].0, version.language
-            ));
-        }
-        doc.add_text(f.versions, &versions);
-        let (lo, hi) = record
-            .date
-            .as_ref()
-            .and_then(day_bounds)
-            .unwrap_or((i64::MAX, i64::MIN));
-        doc.add_i64(f.date_lo, lo);
-        doc.add_i64(f.date_hi, hi);
-        if let Some(d) = &record.date {
-            doc.add_text(f.edtf, &d.edtf);
-        }
-        for (dim, value) in facet_values(record) {
-            let slot = FACETS
-                .iter()
-                .position(|d| *d == dim)
-                .expect("every facet dimension has a field");
-            doc.add_text(f.facets[slot], &value);
-        }
-        let (visibility, embargo) = match &record.visibility {
-            Visibility::Published => ("published", i64::MIN),
-            Visibility::Draft => ("draft", i64::MAX),
-            Visibility::Embargoed { until } => (
-                "embargoed",
-                crate::model::DateValue::parse_day(until)
-                    .map(|d| day_number(d.year, d.month, d.day))
-                    .unwrap_or(i64::MAX),
-            ),
-        };
-        doc.add_text(f.visibility, visibility);
-        doc.add_i64(f.embargo, embargo);
-        doc
-    }
-
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&request.query)?;
@@ -638,29 +301,16 @@ impl SearchIndex {
             facets: &self.facets,
             analyzers: self.query_analyzers.clone(),
         };
-        let mut query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
-        if !request.filters.is_empty() {
-            let mut clauses = vec![(Occur::Must, query)];
-            for (dim, value) in &request.filters {
-                let slot = FACETS.iter().position(|d| d == dim).ok_or_else(|| {
-                    SearchError::BadQuery(QueryError(format!(
-                        "{dim:?} is not a facet (facets: {})",
-                        FACETS.join(", ")
-                    )))
-                })?;
-                let term = Term::from_field_text(self.fields.facets[slot], value);
-                clauses.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                ));
-            }
-            query = Box::new(BooleanQuery::new(clauses));
-        }
+        let query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
+        let mut query = compile::with_filters(&self.fields, query, &request.filters);
         let searcher = self.reader.searcher();
         if request.public_only && self.holds_non_public(&searcher)? {
             query = Box::new(BooleanQuery::new(vec![
                 (Occur::Must, query),
-                (Occur::MustNot, self.not_public(&request.today)),
+                (
+                    Occur::MustNot,
+                    compile::not_public(&self.fields, &request.today),
+                ),
             ]));
         }
         let facets = self.facets.counter(&searcher)?;
@@ -680,7 +330,7 @@ impl SearchIndex {
                     let (docs, total, facets) = searcher.search(
                         &*query,
                         &(
-                            top.order_by_fast_field::<i64>("date_lo", order),
+                            top.order_by_fast_field::<i64>(schema::DATE_COLUMNS[0], order),
                             Count,
                             facets,
                         ),
@@ -697,52 +347,18 @@ impl SearchIndex {
             .skip(request.offset)
             .take(request.limit)
             .collect();
-        let analyzers = BODY_FIELDS
-            .iter()
-            .map(|(_, a)| {
-                self.analyzers
-                    .iter()
-                    .find(|(name, _)| name == a)
-                    .expect("every analyzer is built")
-                    .1
-                    .clone()
-            })
-            .collect();
-        let mut snippets = snippet::Snippets::new(&*query, &self.fields.bodies, analyzers);
+        let mut snippets =
+            snippet::Snippets::new(&*query, self.fields.bodies(), self.analyzers.to_vec());
         let mut hits = Vec::new();
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, &mut snippets));
+            hits.push(results::hit(&self.fields, &doc, score, &mut snippets));
         }
-        let mut counted: std::collections::HashMap<&str, _> =
-            counted_facets().zip(facet_counts).collect();
-        let mut decades: std::collections::HashMap<String, u64> = Default::default();
-        for (year, count) in counted.get("year").into_iter().flatten() {
-            if let Ok(year) = year.parse::<i64>() {
-                *decades.entry(decade(year)).or_default() += count;
-            }
-        }
-        counted.insert("decade", decades);
-        let mut facets_out = BTreeMap::new();
-        for dim in FACETS.iter() {
-            let mut values: Vec<FacetCount> = counted
-                .remove(dim)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(value, count)| FacetCount { value, count })
-                .collect();
-            if *dim == "year" || *dim == "decade" {
-                values.sort_by(|a, b| a.value.cmp(&b.value));
-            } else {
-                values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-                values.truncate(request.facet_limit);
-            }
-            facets_out.insert(dim.to_string(), values);
-        }
+        let facets = results::facet_counts(facet_counts, request.facet_limit);
         Ok(SearchResults {
             total,
             hits,
-            facets: facets_out,
+            facets,
         })
     }
 
@@ -757,411 +373,14 @@ impl SearchIndex {
         }
         Ok(false)
     }
-
-    /// Records the public may not see on `today`: drafts, and embargoes not
-    /// yet over. Used as an exclusion, so only those few records are read.
-    fn not_public(&self, today: &str) -> Box<dyn Query> {
-        let f = &self.fields;
-        let today = crate::model::DateValue::parse_day(today)
-            .map(|d| day_number(d.year, d.month, d.day))
-            .unwrap_or(0);
-        let draft = TermQuery::new(
-            Term::from_field_text(f.visibility, "draft"),
-            IndexRecordOption::Basic,
-        );
-        let embargoed = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.visibility, "embargoed"),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Excluded(Term::from_field_i64(f.embargo, today)),
-                    Bound::Unbounded,
-                )),
-            ),
-        ]);
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Should, Box::new(draft) as Box<dyn Query>),
-            (Occur::Should, Box::new(embargoed)),
-        ]))
-    }
-
-    fn hit(&self, doc: &TantivyDocument, score: f32, snippets: &mut snippet::Snippets) -> Hit {
-        let f = &self.fields;
-        let first = |field: Field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let versions: Vec<(String, String, String)> = first(f.versions)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| {
-                let mut parts = l.split('\t');
-                Some((
-                    parts.next()?.to_string(),
-                    parts.next()?.to_string(),
-                    parts.next()?.to_string(),
-                ))
-            })
-            .collect();
-        // The n-th version stored in a field is its n-th value.
-        let mut seen = [0usize; BODY_FIELDS.len()];
-        let mut snippet = None;
-        for (field_name, kind, language) in &versions {
-            let Some(slot) = BODY_FIELDS.iter().position(|(n, _)| n == field_name) else {
-                continue;
-            };
-            let nth = seen[slot];
-            seen[slot] += 1;
-            let Some(value) = doc
-                .get_all(f.bodies[slot])
-                .nth(nth)
-                .and_then(|v| v.as_str())
-            else {
-                continue;
-            };
-            if let Some(html) = snippets.make(slot, value) {
-                snippet = Some((
-                    html,
-                    Matched {
-                        kind: kind.clone(),
-                        language: Some(language.clone()),
-                    },
-                ));
-                break;
-            }
-        }
-        let title = first(f.title).unwrap_or_default();
-        let (snippet, matched) = snippet.unwrap_or_else(|| {
-            let body = versions
-                .first()
-                .and_then(|(name, _, _)| BODY_FIELDS.iter().position(|(n, _)| n == name))
-                .and_then(|slot| first(f.bodies[slot]))
-                .unwrap_or_default();
-            let opening: String = body.chars().take(240).collect();
-            (
-                crate::html::escape(&opening),
-                Matched {
-                    kind: "metadata".into(),
-                    language: None,
-                },
-            )
-        });
-        Hit {
-            id: first(f.id).unwrap_or_default(),
-            title,
-            date: first(f.edtf),
-            score,
-            snippet,
-            matched,
-        }
-    }
-}
-
-/// Turns a parsed query into a tantivy query.
-struct Compiler<'a> {
-    fields: &'a Fields,
-    authority: &'a NameAuthority,
-    /// Where date ranges read records' bounds from.
-    facets: &'a Arc<facets::FacetCache>,
-    analyzers: Vec<(&'static str, TextAnalyzer)>,
-}
-
-impl Compiler<'_> {
-    /// `None` for a node that can match nothing it could be asked about
-    /// (a word of punctuation only): it is left out of its group.
-    fn node(&mut self, node: &Node) -> Option<Box<dyn Query>> {
-        match node {
-            Node::All => Some(Box::new(AllQuery)),
-            Node::Text {
-                field,
-                text,
-                phrase,
-            } => self.text(*field, text, *phrase),
-            Node::Date { from, to } => Some(self.date(*from, *to)),
-            Node::Not(inner) => {
-                let inner = self.node(inner)?;
-                Some(Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                    (Occur::MustNot, inner),
-                ])))
-            }
-            Node::Or(parts) => {
-                let clauses: Vec<(Occur, Box<dyn Query>)> = parts
-                    .iter()
-                    .filter_map(|p| self.node(p))
-                    .map(|q| (Occur::Should, q))
-                    .collect();
-                (!clauses.is_empty())
-                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-            }
-            Node::And(parts) => self.and(parts),
-        }
-    }
-
-    /// A conjunction, with runs of plain words that spell a known name
-    /// widened to every form of that name.
-    fn and(&mut self, parts: &[Node]) -> Option<Box<dyn Query>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Beside something else that must match, a date range is checked
-        // on that clause's candidates only (see `date_test`).
-        let narrowed = parts
-            .iter()
-            .any(|p| !matches!(p, Node::Date { .. } | Node::Not(_)));
-        // The intersection of those ranges.
-        let mut within = (i64::MIN, i64::MAX);
-        let mut i = 0;
-        while i < parts.len() {
-            if let Some((len, forms)) = self.name_run(&parts[i..]) {
-                clauses.push((Occur::Must, self.name(&forms)));
-                i += len;
-                continue;
-            }
-            match &parts[i] {
-                Node::Date { from, to } if narrowed => {
-                    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-                    within = (within.0.max(from), within.1.min(to));
-                }
-                Node::Not(inner) => {
-                    if let Some(q) = self.node(inner) {
-                        clauses.push((Occur::MustNot, q));
-                    }
-                }
-                other => {
-                    if let Some(q) = self.node(other) {
-                        clauses.push((Occur::Must, q));
-                    }
-                }
-            }
-            i += 1;
-        }
-        let filtered = within != (i64::MIN, i64::MAX);
-        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-            if clauses.is_empty() && !filtered {
-                return None;
-            }
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        let query: Box<dyn Query> = if clauses.len() == 1 && clauses[0].0 == Occur::Must {
-            clauses.pop().expect("one clause").1
-        } else {
-            Box::new(BooleanQuery::new(clauses))
-        };
-        if !filtered {
-            return Some(query);
-        }
-        Some(Box::new(filter::Filtered::new(
-            query,
-            self.date_test(within.0, within.1),
-        )))
-    }
-
-    /// The longest run of plain words at the start of `parts` that is a
-    /// known name form, with that person's forms.
-    fn name_run(&self, parts: &[Node]) -> Option<(usize, Vec<String>)> {
-        let max = self.authority.longest_form().min(parts.len());
-        for len in (1..=max).rev() {
-            let mut words = Vec::new();
-            for p in &parts[..len] {
-                match p {
-                    Node::Text {
-                        field: None, text, ..
-                    } => words.push(text.as_str()),
-                    _ => break,
-                }
-            }
-            if words.len() != len {
-                continue;
-            }
-            if let Some(forms) = self.authority.forms_of(&words.join(" ")) {
-                let mut forms = forms.to_vec();
-                forms.push(words.join(" "));
-                return Some((len, forms));
-            }
-        }
-        None
-    }
-
-    /// Any form of a name, as a phrase, anywhere (names count most).
-    fn name(&mut self, forms: &[String]) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = forms
-            .iter()
-            .filter_map(|form| self.plain_text(form))
-            .map(|q| (Occur::Should, q))
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    fn text(
-        &mut self,
-        field: Option<QueryField>,
-        text: &str,
-        phrase: bool,
-    ) -> Option<Box<dyn Query>> {
-        let f = self.fields;
-        if field.is_none()
-            && phrase
-            && let Some(forms) = self.authority.forms_of(text)
-            && forms.len() > 1
-        {
-            // A quoted name: still every form of it.
-            return Some(self.name(forms));
-        }
-        let targets: Vec<(Field, &str, f32)> = match field {
-            None => {
-                let mut t = vec![
-                    (f.title, "en", 2.0),
-                    (f.meta, "en", 1.0),
-                    (f.names, "xx", 3.0),
-                ];
-                for (slot, (_, analyzer)) in BODY_FIELDS.iter().enumerate() {
-                    t.push((f.bodies[slot], analyzer, 1.0));
-                }
-                t
-            }
-            Some(QueryField::Title) => vec![(f.title, "en", 1.0)],
-            Some(QueryField::Creator) => vec![(f.creator, "xx", 1.0)],
-            Some(QueryField::Type) => vec![(f.doc_type, "xx", 1.0)],
-            Some(QueryField::Collection) => vec![(f.collection, "xx", 1.0)],
-            Some(QueryField::Repository) => vec![(f.repository, "xx", 1.0)],
-            Some(QueryField::Language) => {
-                return Some(Box::new(TermQuery::new(
-                    Term::from_field_text(f.language, &text.trim().to_lowercase()),
-                    IndexRecordOption::Basic,
-                )));
-            }
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, analyzer, boost) in targets {
-            if let Some(q) = self.field_query(field, analyzer, text) {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-            }
-        }
-        // Cyrillic also as Latin transliteration ("Хрущев" → Khrushchev).
-        if field.is_none()
-            && let Some(latin) = names::cyrillic_to_latin(text)
-        {
-            for (slot, (_, analyzer)) in BODY_FIELDS.iter().enumerate() {
-                if let Some(q) = self.field_query(f.bodies[slot], analyzer, &latin) {
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
-                }
-            }
-            if let Some(q) = self.field_query(f.title, "en", &latin) {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
-            }
-        }
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-    }
-
-    /// A form of a name, without widening it again.
-    fn plain_text(&mut self, text: &str) -> Option<Box<dyn Query>> {
-        self.text(None, text, false)
-    }
-
-    /// A term, or a phrase when the text analyses to several terms (at the
-    /// offsets the analyzer gives them: Chinese words are as many positions
-    /// apart as they have characters). Adjacent terms are looked up as their
-    /// indexed pairs: one pair for two words, a phrase of pairs for more.
-    fn field_query(&mut self, field: Field, analyzer: &str, text: &str) -> Option<Box<dyn Query>> {
-        let a = &mut self
-            .analyzers
-            .iter_mut()
-            .find(|(name, _)| *name == analyzer)
-            .expect("every analyzer is built")
-            .1;
-        let terms = analysis::positioned_terms(a, text);
-        let first = terms.first()?.0;
-        if terms.len() == 1 {
-            let term = Term::from_field_text(field, &terms[0].1);
-            return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
-        }
-        // Adjacent terms are found through their pairs (see
-        // `analysis::WordPairs`): two words are one term, a longer phrase is
-        // the phrase of its pairs, and a term next to no other (across a
-        // gap, or a Chinese word) stays itself.
-        let han = analyzer == "xx";
-        let paired: Vec<Option<String>> = terms
-            .windows(2)
-            .map(|w| {
-                let ((p, a), (q, b)) = (&w[0], &w[1]);
-                if analysis::has_pairs(analyzer) && *q == p + 1 {
-                    analysis::pair(a, b, han)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut parts: Vec<(usize, Term)> = Vec::new();
-        for (i, (position, term)) in terms.iter().enumerate() {
-            if let Some(Some(pair)) = paired.get(i) {
-                parts.push((position - first, Term::from_field_text(field, pair)));
-            }
-            let covered =
-                paired.get(i).is_some_and(Option::is_some) || (i > 0 && paired[i - 1].is_some());
-            if !covered {
-                parts.push((position - first, Term::from_field_text(field, term)));
-            }
-        }
-        if parts.len() == 1 {
-            let (_, term) = parts.pop().expect("one part");
-            return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
-        }
-        Some(Box::new(PhraseQuery::new_with_offset(parts)))
-    }
-
-    /// Records whose whole date range lies within `[from, to]`: a document
-    /// dated 1960–1963 is not "a 1962 document", nor is one dated "194X" a
-    /// 1945 one. An open end still asks for a date: undated records hold
-    /// `(i64::MAX, i64::MIN)`, which pass a one-sided test on either bound,
-    /// so an open range tests both (`lo` and `hi` of a dated record lie
-    /// within the range exactly when the record does).
-    fn date(&self, from: Option<i64>, to: Option<i64>) -> Box<dyn Query> {
-        let f = self.fields;
-        let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-        let range = |field: Field, lo: i64, hi: i64| -> (Occur, Box<dyn Query>) {
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(field, lo)),
-                    Bound::Included(Term::from_field_i64(field, hi)),
-                )),
-            )
-        };
-        Box::new(BooleanQuery::new(vec![
-            range(f.date_lo, from, to),
-            range(f.date_hi, from, to),
-        ]))
-    }
-
-    /// The same condition as [`Compiler::date`], as a test of each
-    /// candidate's two bounds (from the arrays [`facets::FacetCache`] holds
-    /// in memory for every segment) rather than two range scans: beside a
-    /// word, only the word's matches are looked at, which at a million
-    /// records is several times cheaper than intersecting it with two
-    /// ranges that each cover most of the archive.
-    fn date_test(&self, from: i64, to: i64) -> Arc<filter::SegmentTest> {
-        let cache = Arc::clone(self.facets);
-        Arc::new(move |segment: &tantivy::SegmentReader| {
-            let arrays = cache.segment(segment)?;
-            Ok(
-                Box::new(move |doc: tantivy::DocId| arrays.date_within(doc, from, to))
-                    as Box<dyn Fn(tantivy::DocId) -> bool + Send>,
-            )
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Provenance, RecordDate, TextVersion};
+    use crate::model::{Provenance, RecordDate, TextKind, TextVersion, Visibility};
     use proptest::prelude::*;
+    use query::day_bounds;
 
     fn record(id: usize, language: &str, body: &str) -> Record {
         let provenance = Provenance {
@@ -1187,7 +406,7 @@ mod tests {
 
     /// The records whose body holds `phrase`'s words in a row, as an
     /// analyzer without pairs sees them: the meaning pairs must keep.
-    fn brute_force(records: &[Record], analyzer: &str, phrase: &str) -> Vec<String> {
+    fn brute_force(records: &[Record], analyzer: Analyzer, phrase: &str) -> Vec<String> {
         let mut a = analysis::build_words(analyzer);
         let mut q = analysis::build_query(analyzer);
         let wanted = analysis::positioned_terms(&mut q, phrase);
@@ -1275,6 +494,136 @@ mod tests {
         Some("1963"),
     ];
 
+    /// A small index of every analyzer's languages, names with several
+    /// forms, dates, facets, and records the public may not see.
+    fn small_index(dir: &Path) -> SearchIndex {
+        let mut authority = NameAuthority::default();
+        authority.add_group(vec![
+            "Kim Il Sung".into(),
+            "김일성".into(),
+            "Ким Ир Сен".into(),
+            "金日成".into(),
+        ]);
+        let index = SearchIndex::open(dir, authority).unwrap();
+        let texts = [
+            (
+                "en",
+                "Free men of the union: Kim Il Sung met <b>Khrushchev</b> & Müller.",
+            ),
+            ("ko", "김일성 학교에서 것이다. 金日成의 학교"),
+            ("zh", "南京市长江大桥正式通车。我们在板门店签订停战协定。"),
+            ("ru", "Товарищ Хрущёв и Ким Ир Сен."),
+            ("de", "Die Häuser von Müller, 1962."),
+            ("", ""),
+        ];
+        let dates = [Some("1962-10-22"), Some("194X"), None, Some("1960/1963")];
+        let records: Vec<Record> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, (language, body))| {
+                let mut r = record(i, language, body);
+                r.date = dates[i % dates.len()].map(|d| RecordDate::new(d, None).unwrap());
+                r.original_language = Some(language.to_string()).filter(|l| !l.is_empty());
+                r.doc_type = Some("letter".into());
+                r.collections.push(format!("Collection {}", i % 2));
+                r.visibility = match i {
+                    4 => Visibility::Draft,
+                    5 => Visibility::Embargoed {
+                        until: "2999-01-01".into(),
+                    },
+                    _ => Visibility::Published,
+                };
+                r
+            })
+            .collect();
+        index.stage(&records, &[]).unwrap();
+        index.commit(1).unwrap();
+        index
+    }
+
+    /// Searches of any query, order, page and filters: an answer or a
+    /// refused query, never a panic or an index error; every snippet's
+    /// marks lie in its text, in order, on character boundaries.
+    #[test]
+    fn searching_never_panics() {
+        use proptest::test_runner::{Config, TestRunner};
+        let dir = tempfile::tempdir().unwrap();
+        let index = small_index(dir.path());
+        // The index answers, with marked snippets, and hides what is not
+        // public.
+        let found = index.search(&SearchRequest::new("Khrushchev", 10)).unwrap();
+        assert!(found.hits.iter().any(|h| !h.snippet.marks.is_empty()));
+        assert_eq!(index.search(&SearchRequest::new("*", 10)).unwrap().total, 4);
+        let values = [
+            "1962",
+            "1940",
+            "en",
+            "ko",
+            "letter",
+            "Collection 1",
+            "",
+            "x",
+        ];
+        let requests = (
+            query::strategies::queries(),
+            prop::sample::select(&[Sort::Relevance, Sort::Date, Sort::DateDesc][..]),
+            any::<bool>(),
+            (0usize..8, 0usize..8, 0usize..3),
+            prop::collection::vec(
+                (
+                    prop::sample::select(&Facet::ALL[..]),
+                    prop::sample::select(values.to_vec()),
+                ),
+                0..3,
+            ),
+            prop::sample::select(&["2020-01-01", "3000-01-01", "not a day"][..]),
+        );
+        let mut runner = TestRunner::new(Config {
+            cases: 400,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(
+                &requests,
+                |(query, sort, public_only, (offset, limit, facet_limit), filters, today)| {
+                    let request = SearchRequest {
+                        query: query.clone(),
+                        limit,
+                        offset,
+                        sort,
+                        public_only,
+                        today: today.to_string(),
+                        facet_limit,
+                        filters: filters
+                            .into_iter()
+                            .map(|(f, v)| (f, v.to_string()))
+                            .collect(),
+                    };
+                    match index.search(&request) {
+                        Ok(results) => {
+                            prop_assert!(results.hits.len() <= limit);
+                            for hit in &results.hits {
+                                let Snippet { text, marks } = &hit.snippet;
+                                let mut at = 0;
+                                for m in marks {
+                                    prop_assert!(at <= m.start && m.start < m.end, "{query:?}");
+                                    prop_assert!(m.end <= text.len(), "{query:?}");
+                                    prop_assert!(text.is_char_boundary(m.start), "{query:?}");
+                                    prop_assert!(text.is_char_boundary(m.end), "{query:?}");
+                                    at = m.end;
+                                }
+                            }
+                        }
+                        Err(SearchError::BadQuery(_)) => {}
+                        Err(e) => prop_assert!(false, "{query:?}: {e}"),
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -1344,7 +693,7 @@ mod tests {
             index.commit(1).unwrap();
             let (en_records, ko_records) = records.split_at(en.len());
             for (subset, analyzer, phrase) in
-                [(en_records, "en", &en_phrase), (ko_records, "xx", &ko_phrase)]
+                [(en_records, Analyzer::En, &en_phrase), (ko_records, Analyzer::Xx, &ko_phrase)]
             {
                 let phrase = phrase.replace(',', " ");
                 let phrase = phrase.trim();

@@ -322,10 +322,9 @@ impl Parser {
             self.at += 1;
             alternatives.push(self.and(depth)?);
         }
-        Ok(if alternatives.len() == 1 {
-            alternatives.pop().expect("one alternative")
-        } else {
-            Node::Or(alternatives)
+        Ok(match <[_; 1]>::try_from(alternatives) {
+            Ok([only]) => only,
+            Err(alternatives) => Node::Or(alternatives),
         })
     }
 
@@ -341,13 +340,15 @@ impl Parser {
                 _ => parts.push(self.unary(depth)?),
             }
         }
-        match parts.len() {
-            0 => Err(QueryError(
+        if parts.is_empty() {
+            return Err(QueryError(
                 "an operator (AND, OR, NOT) or parenthesis has nothing beside it".into(),
-            )),
-            1 => Ok(parts.pop().expect("one part")),
-            _ => Ok(Node::And(parts)),
+            ));
         }
+        Ok(match <[_; 1]>::try_from(parts) {
+            Ok([only]) => only,
+            Err(parts) => Node::And(parts),
+        })
     }
 
     fn unary(&mut self, depth: usize) -> Result<Node, QueryError> {
@@ -380,6 +381,98 @@ impl Parser {
             }
             _ => Err(QueryError("unexpected operator".into())),
         }
+    }
+}
+
+/// Queries for property tests: arbitrary text, and strings made of the
+/// query language's own pieces (quotes, parentheses, operators, fields,
+/// dates, `*`) in any order, with or without spaces between them.
+#[cfg(test)]
+pub(crate) mod strategies {
+    use proptest::prelude::*;
+
+    /// Pieces of the query language, and of the texts it is asked about.
+    const PIECES: &[&str] = &[
+        "\"",
+        "“",
+        "”",
+        "(",
+        ")",
+        "AND",
+        "OR",
+        "NOT",
+        "&&",
+        "||",
+        "-",
+        "--",
+        "*",
+        ":",
+        "..",
+        "title:",
+        "creator:",
+        "author:",
+        "type:",
+        "language:",
+        "lang:",
+        "collection:",
+        "repository:",
+        "archive:",
+        "date:",
+        "year:",
+        "colour:",
+        "DATE:",
+        "1962",
+        "194X",
+        "1948-09",
+        "1948-09-22",
+        "1961..1963",
+        "..1950",
+        "1950..",
+        "1963..1961",
+        "1962-13",
+        "-0001",
+        "99999",
+        "Kim",
+        "Il",
+        "Sung",
+        "free",
+        "men",
+        "the",
+        "김일성",
+        "학교에서",
+        "停战协定",
+        "南京市长江大桥",
+        "金日成",
+        "Хрущёв",
+        "Müller",
+        "ru",
+        "en",
+        ",",
+        ".",
+        "'",
+        "\u{0}",
+        "\u{301}",
+        "🙂",
+        "\u{200b}",
+        "ǅ",
+        "ß",
+    ];
+
+    /// A string of the language's pieces.
+    pub fn pieces() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (
+                prop::sample::select(PIECES),
+                prop::sample::select(&[" ", "", "", "  ", "\t", "\n"][..]),
+            ),
+            0..80,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
+    }
+
+    /// Any text, or a string of the language's pieces.
+    pub fn queries() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "\\PC{0,80}", pieces()]
     }
 }
 
@@ -469,5 +562,18 @@ mod tests {
         assert!(err(&"a ".repeat(100)).contains("at most 64"));
         assert!(err("OR").contains("nothing beside"));
         assert!(err("   ").contains("empty"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Parsing never panics: any text is a query or a refusal in words.
+        #[test]
+        fn parsing_never_panics(query in super::strategies::queries()) {
+            match parse(&query) {
+                Ok(_) => {}
+                Err(e) => proptest::prop_assert!(!e.0.is_empty()),
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Snippets without analysing whole documents.
 //!
 //! A hit's snippet is a fragment of about [`FRAGMENT`] characters of one of
-//! its text versions around a match, with `<mark>` around every token whose
-//! analysed form is a query term, everything else escaped. Analysing the
+//! its text versions around a match, with the byte range of every token
+//! whose analysed form is a query term (a [`Snippet`]: plain text, marked
+//! by each edge as it likes). Analysing the
 //! whole 10 KB text (stemmer included) to find that place would be most of
 //! a search's time, so the first match is found cheaply:
 //!
@@ -26,8 +27,8 @@
 //! index would not make; a CJK run is analysed whole (Chinese words are cut
 //! from the whole run), so `市长` is not marked inside `南京市长江大桥`.
 
-use super::analysis::{self, MultiScriptTokenizer};
-use crate::html::escape as escape_html;
+use super::analysis::{self, Analyzer, MultiScriptTokenizer};
+use super::results::Snippet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use tantivy::query::Query;
 use tantivy::schema::Field;
@@ -44,15 +45,16 @@ const LEAD: usize = 60;
 const BEFORE: usize = LEAD + 20;
 const AFTER: usize = FRAGMENT + 60;
 
-/// Snippet makers for a search's text fields.
+/// Snippet makers for a search's text fields, one per [`Analyzer`].
 pub struct Snippets {
     terms: Vec<FieldTerms>,
     analyzers: Vec<TextAnalyzer>,
 }
 
 impl Snippets {
-    /// For `query` over `fields`, each analysed by the analyzer at the same
-    /// position in `analyzers`.
+    /// For `query` over `fields` (the body fields, in the order of
+    /// [`Analyzer::ALL`]), each analysed by the analyzer at the same
+    /// position in `analyzers` (their words form).
     pub fn new(query: &dyn Query, fields: &[Field], analyzers: Vec<TextAnalyzer>) -> Snippets {
         let mut terms = vec![Vec::new(); fields.len()];
         query.query_terms(&mut |term, _| {
@@ -69,11 +71,11 @@ impl Snippets {
         }
     }
 
-    /// The HTML snippet of `text` (field `slot`) around a match, or `None`
-    /// when the text holds no query term.
-    pub fn make(&mut self, slot: usize, text: &str) -> Option<String> {
-        let terms = &self.terms[slot];
-        let analyzer = &mut self.analyzers[slot];
+    /// The snippet of `text` (of `analyzer`'s body field) around a match,
+    /// or `None` when the text holds no query term.
+    pub fn make(&mut self, analyzer: Analyzer, text: &str) -> Option<Snippet> {
+        let terms = &self.terms[analyzer.index()];
+        let analyzer = &mut self.analyzers[analyzer.index()];
         let window = window(text, terms, analyzer)?;
         let marks = marks(window, terms, analyzer);
         fragment(window, &marks)
@@ -392,11 +394,11 @@ fn push_mark(marks: &mut Vec<Mark>, mark: Mark) {
     marks.push(mark);
 }
 
-/// The best fragment of `window` with its marks as HTML, or `None` without
-/// a mark. Candidates start [`LEAD`] characters before each of the first
-/// marks (at a word's start); the one marking most distinct terms wins,
-/// the earliest among equals.
-fn fragment(window: &str, marks: &[Mark]) -> Option<String> {
+/// The best fragment of `window` with its marks, or `None` without a mark.
+/// Candidates start [`LEAD`] characters before each of the first marks (at
+/// a word's start); the one marking most distinct terms wins, the earliest
+/// among equals. White space around the marks is trimmed at both ends.
+fn fragment(window: &str, marks: &[Mark]) -> Option<Snippet> {
     if marks.is_empty() {
         return None;
     }
@@ -416,21 +418,20 @@ fn fragment(window: &str, marks: &[Mark]) -> Option<String> {
         }
     }
     let (_, start, end) = best?;
-    let mut html = String::with_capacity(end - start + 32);
-    let mut at = start;
-    for &(a, b, _) in marks {
-        if a < start || a >= end {
-            continue;
-        }
-        let b = b.min(end);
-        html.push_str(&escape_html(&window[at..a]));
-        html.push_str("<mark>");
-        html.push_str(&escape_html(&window[a..b]));
-        html.push_str("</mark>");
-        at = b;
-    }
-    html.push_str(&escape_html(&window[at..end]));
-    Some(html.trim().to_string())
+    let shown: Vec<(usize, usize)> = marks
+        .iter()
+        .filter(|(a, _, _)| *a >= start && *a < end)
+        .map(|&(a, b, _)| (a, b.min(end)))
+        .collect();
+    // Trimmed outside the marks only: before the first, after the last.
+    let lead = shown.first().map_or(end, |m| m.0);
+    let start = lead - window[start..lead].trim_start().len();
+    let tail = shown.last().map_or(start, |m| m.1);
+    let end = tail + window[tail..end].trim_end().len();
+    Some(Snippet {
+        text: window[start..end].to_string(),
+        marks: shown.iter().map(|&(a, b)| a - start..b - start).collect(),
+    })
 }
 
 /// Where a fragment showing the mark at byte `mark` starts: about [`LEAD`]
@@ -467,7 +468,7 @@ mod tests {
     use super::*;
 
     /// The terms a query of `words` has in a field of `analyzer`.
-    fn terms(analyzer: &str, words: &[&str]) -> FieldTerms {
+    fn terms(analyzer: Analyzer, words: &[&str]) -> FieldTerms {
         let mut a = analysis::build_query(analyzer);
         FieldTerms::new(
             words
@@ -484,19 +485,26 @@ mod tests {
             "filler ".repeat(200),
             "tail ".repeat(200)
         );
-        let mut en = analysis::build_words("en");
-        let w = window(&text, &terms("en", &["liberator"]), &mut en).unwrap();
+        let mut en = analysis::build_words(Analyzer::En);
+        let w = window(&text, &terms(Analyzer::En, &["liberator"]), &mut en).unwrap();
         assert!(w.contains("liberation"));
         assert!(w.len() < 1000);
-        assert!(window("nothing here", &terms("en", &["liberator"]), &mut en).is_none());
+        assert!(
+            window(
+                "nothing here",
+                &terms(Analyzer::En, &["liberator"]),
+                &mut en
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn cjk_bigrams_are_found() {
-        let mut xx = analysis::build_words("xx");
+        let mut xx = analysis::build_words(Analyzer::Xx);
         let w = window(
             "양주군에 사는 김일성이라는 남자",
-            &terms("xx", &["김일성"]),
+            &terms(Analyzer::Xx, &["김일성"]),
             &mut xx,
         )
         .unwrap();
@@ -505,35 +513,35 @@ mod tests {
 
     #[test]
     fn a_late_match_is_found_from_its_opening_letters_and_an_early_one_still_wins() {
-        let mut en = analysis::build_words("en");
+        let mut en = analysis::build_words(Analyzer::En);
         let late = format!(
             "{} Signed, N. Khrushchev",
             "Peace and friendship. ".repeat(300)
         );
-        let w = window(&late, &terms("en", &["khrushchev"]), &mut en).unwrap();
+        let w = window(&late, &terms(Analyzer::En, &["khrushchev"]), &mut en).unwrap();
         assert!(w.contains("Khrushchev"), "{w}");
         // Opening letters inside another word are no match: the scan goes on.
         let inside = format!("{} the treaties were signed", "Treatment of ".repeat(50));
-        let w = window(&inside, &terms("en", &["treati"]), &mut en).unwrap();
+        let w = window(&inside, &terms(Analyzer::En, &["treati"]), &mut en).unwrap();
         assert!(w.contains("treaties"), "{w}");
         // A match the probe cannot see (an accent folded by the analyzer)
         // is still found by the scan from the start.
         let accented = format!("Müller wrote. {}", "Nothing here. ".repeat(100));
-        let w = window(&accented, &terms("en", &["muller"]), &mut en).unwrap();
+        let w = window(&accented, &terms(Analyzer::En, &["muller"]), &mut en).unwrap();
         assert!(w.starts_with("Müller"), "{w}");
     }
 
     #[test]
     fn windows_end_on_character_boundaries() {
         let text = "가".repeat(400) + " match " + &"나".repeat(400);
-        let mut en = analysis::build_words("en");
-        let w = window(&text, &terms("en", &["match"]), &mut en).unwrap();
+        let mut en = analysis::build_words(Analyzer::En);
+        let w = window(&text, &terms(Analyzer::En, &["match"]), &mut en).unwrap();
         assert!(w.contains("match"));
     }
 
     #[test]
     fn chinese_words_are_found_as_the_index_cut_them() {
-        let mut zh = analysis::build_words("zh");
+        let mut zh = analysis::build_words(Analyzer::Zh);
         let text = format!(
             "{}南京市长江大桥正式通车。我们在板门店签订停战协定，会谈结束了。",
             "开头。".repeat(200)
@@ -541,29 +549,34 @@ mod tests {
         // A word, a word inside a longer one, a one-character word at the
         // end of its run.
         for word in ["停战协定", "长江", "了"] {
-            let w = window(&text, &terms("zh", &[word]), &mut zh).unwrap();
+            let w = window(&text, &terms(Analyzer::Zh, &[word]), &mut zh).unwrap();
             assert!(w.contains(word), "{word}");
         }
         // 市长 is in the text, but only across two words: no match.
-        assert!(window(&text, &terms("zh", &["市长"]), &mut zh).is_none());
+        assert!(window(&text, &terms(Analyzer::Zh, &["市长"]), &mut zh).is_none());
     }
 
     #[test]
     fn a_word_inside_a_word_marks_the_whole_word() {
-        let mut zh = analysis::build_words("zh");
+        let mut zh = analysis::build_words(Analyzer::Zh);
         for term in ["中国人民志愿军", "人民", "志愿"] {
             let terms = FieldTerms::new(vec![term.to_string()]);
             let text = "我们的中国人民志愿军";
             let marks = marks(text, &terms, &mut zh);
             assert_eq!(
-                fragment(text, &marks).unwrap(),
+                html(&fragment(text, &marks).unwrap()),
                 "我们的<mark>中国人民志愿军</mark>",
                 "{term}"
             );
         }
     }
 
-    fn snippet(analyzer: &str, words: &[&str], text: &str) -> Option<String> {
+    /// A snippet as the web pages show it.
+    fn html(snippet: &Snippet) -> String {
+        snippet.marked(crate::html::escape_into, "<mark>", "</mark>")
+    }
+
+    fn fragment_of(analyzer: Analyzer, words: &[&str], text: &str) -> Option<Snippet> {
         let mut a = analysis::build_words(analyzer);
         let terms = terms(analyzer, words);
         let window = window(text, &terms, &mut a)?;
@@ -571,19 +584,31 @@ mod tests {
         fragment(window, &marks)
     }
 
+    fn snippet(analyzer: Analyzer, words: &[&str], text: &str) -> Option<String> {
+        fragment_of(analyzer, words, text).map(|s| html(&s))
+    }
+
     #[test]
-    fn every_match_in_the_fragment_is_marked_and_the_rest_escaped() {
-        let html = snippet(
-            "en",
-            &["treaty"],
-            "<b>Treaties</b> & notes: the treaty was signed; treatment followed.",
-        )
-        .unwrap();
+    fn every_match_in_the_fragment_is_marked_in_plain_text() {
+        let text = "<b>Treaties</b> & notes: the treaty was signed; treatment followed.";
+        let snippet = fragment_of(Analyzer::En, &["treaty"], text).unwrap();
+        assert_eq!(snippet.text, text);
+        let marked: Vec<&str> = snippet.marks.iter().map(|m| &text[m.clone()]).collect();
+        assert_eq!(marked, ["Treaties", "treaty"]);
+        // The web pages escape the rest.
         assert_eq!(
-            html,
+            html(&snippet),
             "&lt;b&gt;<mark>Treaties</mark>&lt;/b&gt; &amp; notes: the <mark>treaty</mark> \
              was signed; treatment followed."
         );
+    }
+
+    #[test]
+    fn white_space_is_trimmed_outside_the_marks() {
+        let text = "  \n cuba libre  \n";
+        let snippet = fragment(text, &[(4, 8, 0)]).unwrap();
+        assert_eq!(snippet.text, "cuba libre");
+        assert_eq!(snippet.marks, [std::ops::Range { start: 0, end: 4 }]);
     }
 
     #[test]
@@ -593,7 +618,7 @@ mod tests {
             "Nothing of note happened that day. ".repeat(4),
             "More filler text follows here. ".repeat(30)
         );
-        let html = snippet("en", &["cuba", "khrushchev"], &text).unwrap();
+        let html = snippet(Analyzer::En, &["cuba", "khrushchev"], &text).unwrap();
         assert!(html.contains("<mark>Khrushchev</mark>"), "{html}");
         assert!(html.contains("<mark>Cuba</mark>"), "{html}");
         let shown: String = html.replace("<mark>", "").replace("</mark>", "");
@@ -604,16 +629,16 @@ mod tests {
     #[test]
     fn stems_that_change_the_last_letter_are_found() {
         // "cry" stems to `cri`: the probe is `cr`.
-        let html = snippet("en", &["cries"], "They heard a cry in the night.").unwrap();
+        let html = snippet(Analyzer::En, &["cries"], "They heard a cry in the night.").unwrap();
         assert!(html.contains("<mark>cry</mark>"), "{html}");
         // Cyrillic in capitals and with ё.
-        let html = snippet("ru", &["хрущев"], "Товарищ ХРУЩЕВ и Хрущёв.").unwrap();
+        let html = snippet(Analyzer::Ru, &["хрущев"], "Товарищ ХРУЩЕВ и Хрущёв.").unwrap();
         assert_eq!(html.matches("<mark>").count(), 2, "{html}");
     }
 
     #[test]
     fn a_text_without_a_term_has_no_snippet() {
-        assert!(snippet("en", &["cuba"], &"Nothing here. ".repeat(100)).is_none());
-        assert!(snippet("xx", &["김일성"], &"평양 ".repeat(100)).is_none());
+        assert!(snippet(Analyzer::En, &["cuba"], &"Nothing here. ".repeat(100)).is_none());
+        assert!(snippet(Analyzer::Xx, &["김일성"], &"평양 ".repeat(100)).is_none());
     }
 }

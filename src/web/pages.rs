@@ -13,7 +13,7 @@ use super::{AppState, Shared};
 use crate::archive::ArchiveError;
 use crate::cite::{self, CiteContext, Style};
 use crate::model::Record;
-use crate::search::{FACETS, FacetCount, SearchRequest, SearchResults, Sort};
+use crate::search::{Facet, FacetCount, SearchRequest, SearchResults, Sort};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -175,7 +175,11 @@ pub async fn home(State(state): State<Shared>) -> Response {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
-    let recent = match state.archive.recent(10, &crate::clock::today().to_string()).await {
+    let recent = match state
+        .archive
+        .recent(10, &crate::clock::today().to_string())
+        .await
+    {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
@@ -257,13 +261,14 @@ pub fn parse_params(pairs: &[(String, String)]) -> SearchParams {
             "page" => p.page = value.parse().unwrap_or(1).max(1),
             "from" => p.from = value.trim().to_string(),
             "to" => p.to = value.trim().to_string(),
-            dim if FACETS.contains(&dim)
-                && !value.is_empty()
-                && !p.filters.iter().any(|(d, v)| d == dim && v == value) =>
-            {
-                p.filters.push((dim.to_string(), value.clone()));
+            dim => {
+                if let Some(dim) = Facet::from_name(dim)
+                    && !value.is_empty()
+                    && !p.filters.iter().any(|(d, v)| *d == dim && v == value)
+                {
+                    p.filters.push((dim, value.clone()));
+                }
             }
-            _ => {}
         }
     }
     p
@@ -300,10 +305,10 @@ pub async fn search(
             .map(|(d, v)| ActiveFilter {
                 label: format!(
                     "{}: {}",
-                    super::views::facet_label(d),
-                    facet_value_label(d, v)
+                    super::views::facet_label(*d),
+                    facet_value_label(d.name(), v)
                 ),
-                href: params.href_without(d, v),
+                href: params.href_without(*d, v),
             })
             .collect(),
         sorts: [

@@ -2,12 +2,13 @@
 //! results, so that templates only lay it out.
 //!
 //! Invariants: values here are plain text (the templates escape them); the
-//! only HTML is [`HitView::snippet`], which the search module builds from
-//! escaped text and `<mark>`. Links built from data are relative to the site
-//! or checked to be `http(s)` before they become an `href`.
+//! only HTML is [`HitView::snippet`], built by [`snippet_html`] from the
+//! search module's plain text and match ranges: escaped text and `<mark>`.
+//! Links built from data are relative to the site or checked to be
+//! `http(s)` before they become an `href`.
 
 use crate::model::{Agent, ArchivalReference, Record, TextKind, TextVersion, language_name};
-use crate::search::{FacetCount, Hit, SearchResults};
+use crate::search::{Facet, FacetCount, Hit, SearchResults, Snippet};
 
 /// One line of a description list.
 #[derive(Debug, Clone)]
@@ -420,16 +421,15 @@ fn layout(texts: &[TextVersion]) -> (TextLayout, Vec<VersionView>) {
 }
 
 /// A facet dimension's name for people.
-pub fn facet_label(dim: &str) -> &'static str {
-    match dim {
-        "year" => "Year",
-        "decade" => "Decade",
-        "language" => "Original language",
-        "type" => "Type",
-        "creator" => "Creator",
-        "collection" => "Collection",
-        "repository" => "Repository",
-        _ => "Other",
+pub fn facet_label(facet: Facet) -> &'static str {
+    match facet {
+        Facet::Year => "Year",
+        Facet::Decade => "Decade",
+        Facet::Language => "Original language",
+        Facet::Type => "Type",
+        Facet::Creator => "Creator",
+        Facet::Collection => "Collection",
+        Facet::Repository => "Repository",
     }
 }
 
@@ -453,7 +453,7 @@ pub struct HitView {
     pub title: String,
     /// Date (EDTF).
     pub date: Option<String>,
-    /// HTML: `<mark>` around matches, the rest escaped (by the search module).
+    /// HTML: `<mark>` around matches, the rest escaped ([`snippet_html`]).
     pub snippet: String,
     /// "Matched in the translation (English)".
     pub matched: String,
@@ -472,10 +472,16 @@ impl HitView {
             href: format!("/records/{}", path_segment(&h.id)),
             title: h.title.clone(),
             date: h.date.clone(),
-            snippet: h.snippet.clone(),
+            snippet: snippet_html(&h.snippet),
             matched,
         }
     }
+}
+
+/// A snippet as HTML: its text escaped, `<mark>` around every match (the
+/// only HTML a search page inserts unescaped).
+pub fn snippet_html(snippet: &Snippet) -> String {
+    snippet.marked(crate::html::escape_into, "<mark>", "</mark>")
 }
 
 /// Percent-encodes an identifier for use as one path segment.
@@ -531,7 +537,7 @@ pub struct SearchParams {
     /// Latest date (EDTF), if given.
     pub to: String,
     /// Facet filters (dimension, value).
-    pub filters: Vec<(String, String)>,
+    pub filters: Vec<(Facet, String)>,
 }
 
 impl SearchParams {
@@ -539,7 +545,7 @@ impl SearchParams {
     pub fn pairs(&self) -> Vec<(&str, &str)> {
         let mut out: Vec<(&str, &str)> = vec![("q", &self.q)];
         for (k, v) in &self.filters {
-            out.push((k, v));
+            out.push((k.name(), v));
         }
         if !self.from.is_empty() {
             out.push(("from", &self.from));
@@ -564,16 +570,16 @@ impl SearchParams {
     }
 
     /// The URL with one more filter (page reset).
-    pub fn href_with(&self, dim: &str, value: &str) -> String {
+    pub fn href_with(&self, dim: Facet, value: &str) -> String {
         let mut next = self.clone();
-        next.filters.push((dim.to_string(), value.to_string()));
+        next.filters.push((dim, value.to_string()));
         next.href_page(1)
     }
 
     /// The URL without one filter (page reset).
-    pub fn href_without(&self, dim: &str, value: &str) -> String {
+    pub fn href_without(&self, dim: Facet, value: &str) -> String {
         let mut next = self.clone();
-        next.filters.retain(|(d, v)| !(d == dim && v == value));
+        next.filters.retain(|(d, v)| !(*d == dim && v == value));
         next.href_page(1)
     }
 
@@ -602,10 +608,10 @@ impl SearchParams {
 
 /// Facet views for results, with links relative to `params`.
 pub fn facet_views(results: &SearchResults, params: &SearchParams) -> Vec<FacetView> {
-    crate::search::FACETS
-        .iter()
+    Facet::ALL
+        .into_iter()
         .filter_map(|dim| {
-            let values: &Vec<FacetCount> = results.facets.get(*dim)?;
+            let values: &Vec<FacetCount> = results.facets.get(dim.name())?;
             if values.is_empty() {
                 return None;
             }
@@ -615,9 +621,9 @@ pub fn facet_views(results: &SearchResults, params: &SearchParams) -> Vec<FacetV
                     let active = params
                         .filters
                         .iter()
-                        .any(|(d, value)| d == dim && *value == v.value);
+                        .any(|(d, value)| *d == dim && *value == v.value);
                     FacetLink {
-                        label: facet_value_label(dim, &v.value),
+                        label: facet_value_label(dim.name(), &v.value),
                         count: v.count,
                         href: if active {
                             params.href_without(dim, &v.value)
@@ -629,7 +635,7 @@ pub fn facet_views(results: &SearchResults, params: &SearchParams) -> Vec<FacetV
                 })
                 .collect();
             Some(FacetView {
-                dim: dim.to_string(),
+                dim: dim.name().to_string(),
                 label: facet_label(dim).to_string(),
                 values,
             })
@@ -672,15 +678,15 @@ mod tests {
             page: 3,
             from: "1948".into(),
             to: String::new(),
-            filters: vec![("language".into(), "ru".into())],
+            filters: vec![(Facet::Language, "ru".into())],
         };
-        let narrowed = params.href_with("year", "1948");
+        let narrowed = params.href_with(Facet::Year, "1948");
         assert_eq!(
             narrowed,
             "/search?q=Kim+Il+Sung&language=ru&year=1948&from=1948&sort=date"
         );
         assert_eq!(
-            params.href_without("language", "ru"),
+            params.href_without(Facet::Language, "ru"),
             "/search?q=Kim+Il+Sung&from=1948&sort=date"
         );
         assert_eq!(params.effective_query(), "(Kim Il Sung) date:1948..");
