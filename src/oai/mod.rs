@@ -51,6 +51,7 @@ pub mod token;
 pub mod xml;
 
 use crate::archive::Archive;
+use crate::clock::Timestamp;
 use crate::store::{Publication, PublicationQuery, StoreError};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use request::{ErrorCode, ProtocolError, Request, Verb};
@@ -235,6 +236,11 @@ pub fn datestamp(instant: time::OffsetDateTime) -> String {
         .expect("the format is valid")
 }
 
+/// An instant as the store takes it (UTC, seconds).
+pub fn instant(instant: time::OffsetDateTime) -> Timestamp {
+    Timestamp::from_unix(instant.unix_timestamp())
+}
+
 /// An OAI-PMH response document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OaiResponse {
@@ -283,11 +289,12 @@ pub async fn respond(
     params: &[(String, String)],
     now: time::OffsetDateTime,
 ) -> Result<OaiResponse, OaiError> {
+    let at = instant(now);
     let now = datestamp(now);
     let xml = match request::parse(params) {
         Err(error) => render(config, &now, &[], Err(error)),
         Ok(request) => {
-            let answer = answer(archive, config, &request, &now).await?;
+            let answer = answer(archive, config, &request, at).await?;
             let echo: Vec<(&str, &str)> = match &answer {
                 // The protocol forbids echoing the arguments of a request
                 // that broke its rules.
@@ -310,14 +317,14 @@ async fn answer(
     archive: &Archive,
     config: &OaiConfig,
     request: &Request,
-    now: &str,
+    now: Timestamp,
 ) -> Result<Result<Answer, ProtocolError>, OaiError> {
     let store = archive.store();
     Ok(Ok(match request.verb {
         Verb::Identify => {
             let earliest = store.earliest_publication(now).await?;
             Answer::Identify {
-                earliest: earliest.unwrap_or_else(|| now.to_string()),
+                earliest: earliest.unwrap_or(now).to_string(),
             }
         }
         Verb::ListMetadataFormats => {
@@ -388,7 +395,7 @@ async fn find(
     archive: &Archive,
     config: &OaiConfig,
     identifier: &str,
-    now: &str,
+    now: Timestamp,
     with_record: bool,
 ) -> Result<Result<Publication, ProtocolError>, OaiError> {
     let missing = || {
@@ -416,7 +423,7 @@ async fn list(
     archive: &Archive,
     config: &OaiConfig,
     request: &Request,
-    now: &str,
+    now: Timestamp,
 ) -> Result<Result<Answer, ProtocolError>, OaiError> {
     let store = archive.store();
     let state = match &request.resumption_token {
@@ -460,13 +467,27 @@ async fn list(
         }
     };
     let page_size = config.page_size;
+    // The bounds and cursor were checked as instants when read.
+    let typed = |t: &str| {
+        Timestamp::parse(t).map_err(|e| ProtocolError::new(ErrorCode::BadArgument, e.to_string()))
+    };
+    let (from, until, after) = match (
+        state.from.as_deref().map(typed).transpose(),
+        state.until.as_deref().map(typed).transpose(),
+        (state.after.as_ref())
+            .map(|(ds, id)| typed(ds).map(|ds| (ds, id.clone())))
+            .transpose(),
+    ) {
+        (Ok(from), Ok(until), Ok(after)) => (from, until, after),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
+    };
     let query = PublicationQuery {
-        now: now.to_string(),
-        from: state.from.clone(),
-        until: state.until.clone(),
+        now,
+        from,
+        until,
         collections,
         id: None,
-        after: state.after.clone(),
+        after,
         limit: page_size + 1,
         include_withdrawn: true,
         with_records: true,
@@ -489,7 +510,7 @@ async fn list(
         let last = entries.last().expect("the page is not empty");
         let next = ListState {
             collections: query.collections.clone(),
-            after: Some((last.datestamp.clone(), last.id.clone())),
+            after: Some((last.datestamp.to_string(), last.id.clone())),
             delivered: given,
             total,
             ..state.clone()
@@ -613,7 +634,7 @@ fn write_header(out: &mut XmlOut, config: &OaiConfig, entry: &Publication) {
     };
     out.start("header", attributes);
     out.element("identifier", &[], &config.oai_identifier(&entry.id));
-    out.element("datestamp", &[], &entry.datestamp);
+    out.element("datestamp", &[], &entry.datestamp.to_string());
     // A deleted record shows no sets: its current collections are not public.
     if let Some(record) = &entry.record {
         let mut specs: Vec<String> = record

@@ -12,8 +12,9 @@
 //! whole list.
 
 use super::xml::XmlOut;
-use super::{datestamp, record_url};
+use super::{instant, record_url};
 use crate::archive::Archive;
+use crate::clock::Timestamp;
 use crate::store::{PublicationQuery, StoreError};
 
 /// The sitemaps.org namespace.
@@ -111,7 +112,7 @@ fn newest(entries: &[SitemapEntry]) -> String {
 async fn for_each_public(
     archive: &Archive,
     base_url: &str,
-    now: &str,
+    now: Timestamp,
     mut each: impl FnMut(SitemapEntry) -> bool,
 ) -> Result<(), StoreError> {
     let mut query = PublicationQuery::at(now, READ_PAGE);
@@ -122,11 +123,11 @@ async fn for_each_public(
         let Some(last) = page.last() else {
             return Ok(());
         };
-        query.after = Some((last.datestamp.clone(), last.id.clone()));
+        query.after = Some((last.datestamp, last.id.clone()));
         for entry in page {
             let keep_going = each(SitemapEntry {
                 loc: record_url(base_url, &entry.id),
-                lastmod: entry.datestamp,
+                lastmod: entry.datestamp.to_string(),
             });
             if !keep_going {
                 return Ok(());
@@ -141,13 +142,13 @@ pub async fn sitemap_xml(
     base_url: &str,
     now: time::OffsetDateTime,
 ) -> Result<String, StoreError> {
-    let now = datestamp(now);
-    let mut query = PublicationQuery::at(now.as_str(), 0);
+    let now = instant(now);
+    let mut query = PublicationQuery::at(now, 0);
     query.include_withdrawn = false;
     let count = archive.store().count_publications(&query).await? as usize;
     if count <= URLS_PER_SITEMAP {
         let mut urls = Vec::with_capacity(count);
-        for_each_public(archive, base_url, &now, |e| {
+        for_each_public(archive, base_url, now, |e| {
             urls.push(e);
             true
         })
@@ -156,7 +157,7 @@ pub async fn sitemap_xml(
     }
     let mut sitemaps: Vec<SitemapEntry> = Vec::new();
     let mut seen = 0;
-    for_each_public(archive, base_url, &now, |e| {
+    for_each_public(archive, base_url, now, |e| {
         if seen % URLS_PER_SITEMAP == 0 {
             sitemaps.push(SitemapEntry {
                 loc: page_url(base_url, sitemaps.len() + 1),
@@ -181,8 +182,8 @@ pub async fn sitemap_page(
     n: usize,
     now: time::OffsetDateTime,
 ) -> Result<Option<String>, StoreError> {
-    let now = datestamp(now);
-    let mut query = PublicationQuery::at(now.as_str(), 0);
+    let now = instant(now);
+    let mut query = PublicationQuery::at(now, 0);
     query.include_withdrawn = false;
     let count = archive.store().count_publications(&query).await? as usize;
     if n == 0 || count <= URLS_PER_SITEMAP || (n - 1) * URLS_PER_SITEMAP >= count {
@@ -191,7 +192,7 @@ pub async fn sitemap_page(
     let skip = (n - 1) * URLS_PER_SITEMAP;
     let mut urls = Vec::with_capacity(URLS_PER_SITEMAP);
     let mut seen = 0;
-    for_each_public(archive, base_url, &now, |e| {
+    for_each_public(archive, base_url, now, |e| {
         if seen >= skip {
             urls.push(e);
         }

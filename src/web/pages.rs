@@ -509,7 +509,7 @@ pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Resp
     }
     let page = RecordPage {
         site: &state.site_name,
-        r: RecordView::new(r, stored.revision, &stored.updated_at),
+        r: RecordView::new(r, stored.revision, &stored.updated_at.to_string()),
         meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
         citations: state.citations.get(r, stored.revision, &ctx),

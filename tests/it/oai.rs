@@ -846,7 +846,13 @@ async fn made_draft_on(backend: Backend) {
     let mut r = p.record("208261").await;
     r.visibility = Visibility::Draft;
     p.put(vec![r]).await;
-    let written = p.archive.get("208261").await.unwrap().updated_at;
+    let written = p
+        .archive
+        .get("208261")
+        .await
+        .unwrap()
+        .updated_at
+        .to_string();
 
     let after = p.oai(&get).await;
     let header = &after.headers[0];
