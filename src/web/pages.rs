@@ -175,7 +175,11 @@ pub async fn home(State(state): State<Shared>) -> Response {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
-    let recent = match state.archive.recent(10, &crate::clock::today().to_string()).await {
+    let recent = match state
+        .archive
+        .recent(10, &crate::clock::today().to_string())
+        .await
+    {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
