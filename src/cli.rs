@@ -6,7 +6,7 @@
 //! documented in the README and kept stable.
 //!
 //! Whoever runs a command holds the data folder (or the database URL), so
-//! reads are staff reads ([`console`]) except `search` without `--all`,
+//! reads are staff reads (`console()`) except `search` without `--all`,
 //! which searches as anyone would.
 
 use crate::accounts::{Role, Viewer};

@@ -394,19 +394,24 @@ pub struct CitationCache {
 const CITATION_CACHE_SIZE: usize = 20_000;
 
 impl CitationCache {
-    fn get(&self, record: &Record, revision: u32, ctx: &CiteContext) -> CitationBox {
+    /// The box of a record as `viewer` sees it. Only anyone's views are
+    /// cached (a server-side cache holds only what the public sees); staff
+    /// views, which may be of drafts, are rendered each time.
+    fn get(
+        &self,
+        viewer: &Viewer,
+        record: &Record,
+        revision: u32,
+        ctx: &CiteContext,
+    ) -> CitationBox {
+        if viewer.sees_unpublished() {
+            return citation_box(record, ctx);
+        }
         let key = (record.id.clone(), revision);
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();
         }
-        let mut out = Vec::new();
-        for (style, label) in BOX_STYLES {
-            match cite::cite_html(record, style, ctx) {
-                Ok(html) => out.push((label.to_string(), html)),
-                Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
-            }
-        }
-        let out = Arc::new(out);
+        let out = citation_box(record, ctx);
         let mut entries = self.lock();
         if entries.len() >= CITATION_CACHE_SIZE {
             entries.clear();
@@ -418,6 +423,18 @@ impl CitationCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, CitationMap> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Renders a record's citation box.
+fn citation_box(record: &Record, ctx: &CiteContext) -> CitationBox {
+    let mut out = Vec::new();
+    for (style, label) in BOX_STYLES {
+        match cite::cite_html(record, style, ctx) {
+            Ok(html) => out.push((label.to_string(), html)),
+            Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
+        }
+    }
+    Arc::new(out)
 }
 
 /// Loads the CSL styles and locales once, before the first reader waits
@@ -500,7 +517,7 @@ pub async fn record(
         r: RecordView::new(r, stored.revision, &stored.updated_at),
         meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
-        citations: state.citations.get(r, stored.revision, &ctx),
+        citations: state.citations.get(&viewer, r, stored.revision, &ctx),
         downloads: DOWNLOADS
             .iter()
             .map(|(suffix, _, label)| (*label, format!("/records/{}{suffix}", path_segment(&r.id))))

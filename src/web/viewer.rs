@@ -7,7 +7,7 @@
 //! marks the response ([`mark`]).
 //!
 //! Invariants:
-//! - The session is read in one place, [`from_session`]. Until accounts
+//! - The session is read in one place, `from_session`. Until accounts
 //!   exist, everyone is [`Viewer::Anonymous`].
 //! - A handler outside [`per_request`] gets [`Viewer::Anonymous`]: never
 //!   staff on a response nothing marks.
