@@ -6,6 +6,10 @@
 //! order received) and serves the XML it gets back with status 200, errors
 //! included, as the protocol wants.
 //!
+//! Everything here reads through the public reader
+//! ([`crate::archive::Archive::public`]), whoever asks: what is public, and
+//! the instant it is judged at, are the gate's, never this module's.
+//!
 //! # What is harvested
 //! The store's publication log ([`crate::store::Store::publications`]):
 //! every record public now, with the datestamp at which it became visible
@@ -50,9 +54,9 @@ pub mod sitemap;
 pub mod token;
 pub mod xml;
 
-use crate::archive::Archive;
+use crate::archive::PublicReader;
 use crate::clock::Timestamp;
-use crate::store::{Publication, PublicationQuery, StoreError};
+use crate::store::{Publication, StoreError};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use request::{ErrorCode, ProtocolError, Request, Verb};
 use token::ListState;
@@ -236,11 +240,6 @@ pub fn datestamp(instant: time::OffsetDateTime) -> String {
         .expect("the format is valid")
 }
 
-/// An instant as the store takes it (UTC, seconds).
-pub fn instant(instant: time::OffsetDateTime) -> Timestamp {
-    Timestamp::from_unix(instant.unix_timestamp())
-}
-
 /// An OAI-PMH response document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OaiResponse {
@@ -280,21 +279,25 @@ struct TokenOut {
     cursor: u64,
 }
 
-/// Answers one OAI-PMH request. `params` are the request's arguments as
-/// received, repeats included (a repeat is itself an error); `now` is the
-/// response date and the moment visibility is judged at.
+/// Answers one OAI-PMH request from the public log. `params` are the
+/// request's arguments as received, repeats included (a repeat is itself an
+/// error); the response date is the public reader's instant, the one
+/// visibility is judged at.
 pub async fn respond(
-    archive: &Archive,
+    public: &PublicReader<'_>,
     config: &OaiConfig,
     params: &[(String, String)],
-    now: time::OffsetDateTime,
 ) -> Result<OaiResponse, OaiError> {
-    let at = instant(now);
-    let now = datestamp(now);
+    let now = public.now().to_string();
     let xml = match request::parse(params) {
         Err(error) => render(config, &now, &[], Err(error)),
         Ok(request) => {
-            let answer = answer(archive, config, &request, at).await?;
+            let provider = Provider {
+                public,
+                config,
+                now: &now,
+            };
+            let answer = answer(&provider, &request).await?;
             let echo: Vec<(&str, &str)> = match &answer {
                 // The protocol forbids echoing the arguments of a request
                 // that broke its rules.
@@ -313,23 +316,29 @@ pub async fn respond(
     Ok(OaiResponse { xml })
 }
 
-async fn answer(
-    archive: &Archive,
-    config: &OaiConfig,
-    request: &Request,
-    now: Timestamp,
-) -> Result<Result<Answer, ProtocolError>, OaiError> {
-    let store = archive.store();
+/// What one request reads with: the public log, how the provider describes
+/// itself, and the response's instant.
+struct Provider<'a> {
+    public: &'a PublicReader<'a>,
+    config: &'a OaiConfig,
+    now: &'a str,
+}
+
+/// An answer or a protocol error, unless the store failed.
+type Answered = Result<Result<Answer, ProtocolError>, OaiError>;
+
+async fn answer(p: &Provider<'_>, request: &Request) -> Answered {
+    let Provider { public, now, .. } = *p;
     Ok(Ok(match request.verb {
         Verb::Identify => {
-            let earliest = store.earliest_publication(now).await?;
+            let earliest = public.earliest_publication().await?;
             Answer::Identify {
-                earliest: earliest.unwrap_or(now).to_string(),
+                earliest: earliest.map_or_else(|| now.to_string(), |t| t.to_string()),
             }
         }
         Verb::ListMetadataFormats => {
             if let Some(identifier) = &request.identifier {
-                match find(archive, config, identifier, now, false).await? {
+                match find(p, identifier, false).await? {
                     Err(e) => return Ok(Err(e)),
                     Ok(entry) if entry.withdrawn => {
                         return Ok(Err(ProtocolError::new(
@@ -349,7 +358,7 @@ async fn answer(
                     "ListSets is answered whole: it issues no resumption tokens",
                 )));
             }
-            let sets = sets::sets(&store.public_collections(now).await?);
+            let sets = sets::sets(&public.public_collections().await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
             }
@@ -361,13 +370,13 @@ async fn answer(
                 return Ok(Err(e));
             }
             let identifier = request.identifier.as_deref().unwrap_or_default();
-            match find(archive, config, identifier, now, true).await? {
+            match find(p, identifier, true).await? {
                 Ok(entry) => Answer::Record(Box::new(entry)),
                 Err(e) => return Ok(Err(e)),
             }
         }
         Verb::ListIdentifiers | Verb::ListRecords => {
-            return list(archive, config, request, now).await;
+            return list(p, request).await;
         }
     }))
 }
@@ -392,12 +401,11 @@ fn no_sets() -> ProtocolError {
 
 /// The publication-log entry of one OAI identifier.
 async fn find(
-    archive: &Archive,
-    config: &OaiConfig,
+    p: &Provider<'_>,
     identifier: &str,
-    now: Timestamp,
     with_record: bool,
 ) -> Result<Result<Publication, ProtocolError>, OaiError> {
+    let Provider { public, config, .. } = *p;
     let missing = || {
         ProtocolError::new(
             ErrorCode::IdDoesNotExist,
@@ -407,25 +415,15 @@ async fn find(
     let Some(id) = config.record_id(identifier) else {
         return Ok(Err(missing()));
     };
-    let mut query = PublicationQuery::at(now, 1);
+    let mut query = public.query(1);
     query.id = Some(id);
     query.with_records = with_record;
-    let entry = archive
-        .store()
-        .publications(&query)
-        .await?
-        .into_iter()
-        .next();
+    let entry = public.publications(&query).await?.into_iter().next();
     Ok(entry.ok_or_else(missing))
 }
 
-async fn list(
-    archive: &Archive,
-    config: &OaiConfig,
-    request: &Request,
-    now: Timestamp,
-) -> Result<Result<Answer, ProtocolError>, OaiError> {
-    let store = archive.store();
+async fn list(p: &Provider<'_>, request: &Request) -> Answered {
+    let Provider { public, config, .. } = *p;
     let state = match &request.resumption_token {
         Some(token) => match token::decode(token, request.verb) {
             Ok(state) => state,
@@ -456,7 +454,7 @@ async fn list(
         (None, _) => None,
         (Some(_), Some(names)) => Some(names.clone()),
         (Some(spec), None) => {
-            let sets = sets::sets(&store.public_collections(now).await?);
+            let sets = sets::sets(&public.public_collections().await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
             }
@@ -467,37 +465,33 @@ async fn list(
         }
     };
     let page_size = config.page_size;
+    let mut query = public.query(page_size + 1);
     // The bounds and cursor were checked as instants when read.
     let typed = |t: &str| {
         Timestamp::parse(t).map_err(|e| ProtocolError::new(ErrorCode::BadArgument, e.to_string()))
     };
-    let (from, until, after) = match (
+    let bounds = (
         state.from.as_deref().map(typed).transpose(),
         state.until.as_deref().map(typed).transpose(),
         (state.after.as_ref())
             .map(|(ds, id)| typed(ds).map(|ds| (ds, id.clone())))
             .transpose(),
-    ) {
-        (Ok(from), Ok(until), Ok(after)) => (from, until, after),
+    );
+    match bounds {
+        (Ok(from), Ok(until), Ok(after)) => {
+            query.from = from;
+            query.until = until;
+            query.after = after;
+        }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
-    };
-    let query = PublicationQuery {
-        now,
-        from,
-        until,
-        collections,
-        id: None,
-        after,
-        limit: page_size + 1,
-        include_withdrawn: true,
-        with_records: true,
-    };
+    }
+    query.collections = collections;
     let total = if state.after.is_none() {
-        store.count_publications(&query).await?
+        public.count_publications(&query).await?
     } else {
         state.total
     };
-    let mut entries = store.publications(&query).await?;
+    let mut entries = public.publications(&query).await?;
     if entries.is_empty() {
         return Ok(Err(no_match()));
     }

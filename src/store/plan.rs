@@ -192,8 +192,7 @@ pub fn plan<'a>(
                 outcomes.push(Outcome::Unchanged);
                 continue;
             }
-            if let Some(seq) = slot.changed_after_base
-            {
+            if let Some(seq) = slot.changed_after_base {
                 conflicts.push(Conflict {
                     id: id.to_string(),
                     revision: slot.revision,
