@@ -26,9 +26,12 @@
 //!   after B ([`StoreError::Conflict`]): concurrent edits are never silently
 //!   overwritten.
 
+pub mod accounts;
 pub mod postgres;
 mod publication;
 pub mod sqlite;
+
+pub use accounts::AccountStore;
 
 use crate::model::Record;
 use async_trait::async_trait;
@@ -257,9 +260,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The storage interface; SQLite and PostgreSQL implement it and run the same
-/// test suite.
+/// test suite. Every store keeps accounts too ([`AccountStore`]).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
     /// The current revision of a record.

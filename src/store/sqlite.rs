@@ -7,6 +7,8 @@
 //! log), `record_collections` (the current revision's collections, for
 //! OAI-PMH sets), `fonds_schema` (the schema version).
 
+mod accounts;
+
 use super::{
     ApplyOptions, ApplyReport, Change, Conflict, Outcome, Publication, PublicationQuery,
     RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error, publication,
@@ -83,6 +85,8 @@ const MIGRATIONS: &[&[&str]] = &[
             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision,
             json_each(v.body, '$.collections') j",
     ],
+    // 3: accounts, sessions, API tokens, sign-in failure counts.
+    accounts::TABLES,
 ];
 
 /// The SQLite store.
