@@ -645,6 +645,11 @@ mod tests {
         }
         let collections = store.public_collections(&now).await.unwrap();
         for step in [
+            // Version 3's tables (accounts), then version 2's.
+            "DROP TABLE sign_in_failures",
+            "DROP TABLE api_tokens",
+            "DROP TABLE sessions",
+            "DROP TABLE users",
             "DROP TABLE record_collections",
             "DROP INDEX records_public",
             "DROP INDEX records_withdrawn",

@@ -477,3 +477,31 @@ fn no_password_hash_or_token_appears_in_any_output(f: Fonds) {
     }
 }
 }
+
+/// Accounts live in the shared store: a session opened through one node is
+/// accepted by another, and the throttle counts across nodes.
+#[test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+fn a_session_opened_on_one_node_is_accepted_on_another_on_postgres() {
+    let node1 = Fonds::on(super::common::Backend::Postgres);
+    let node2 = node1.other_node();
+    add_user(&node1, "ann", "editor", PASSWORD);
+    let (token, _) = create_token(&node2, "ann", "");
+    let one = Library::open(&node1);
+    let two = Library::open(&node2);
+    let now = start();
+    let session = one.sign_in("ann", PASSWORD, now).unwrap();
+    assert_eq!(two.session(&session, now), staff("ann", Role::Editor));
+    assert_eq!(one.bearer(&token), staff("ann", Role::Editor));
+    for _ in 0..4 {
+        assert!(one.sign_in("ann", "wrong password", now).is_err());
+    }
+    assert!(matches!(
+        two.sign_in("ann", PASSWORD, now),
+        Err(AccountError::Throttled { .. })
+    ));
+    two.runtime
+        .block_on(two.archive.sign_out(&session))
+        .unwrap();
+    assert_eq!(one.session(&session, now), Viewer::Anonymous);
+}
