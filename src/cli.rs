@@ -4,9 +4,13 @@
 //! Output contract: results on stdout, messages and errors on stderr; exit
 //! code 0 on success, 1 on any error, 2 on a usage error. `--json` output is
 //! documented in the README and kept stable.
+//!
+//! Whoever runs a command holds the data folder (or the database URL), so
+//! reads are staff reads (`console()`) except `search` without `--all`,
+//! which searches as anyone would.
 
-use crate::accounts::Role;
 use crate::accounts::password::Password;
+use crate::accounts::{Role, Viewer};
 use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
 use crate::cite::{self, CiteContext, Style};
 use crate::export;
@@ -312,9 +316,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { id, json, revision } => {
+            let reader = archive.reader(&console());
             let record = match revision {
-                Some(n) => archive.revision(&id, n).await?,
-                None => archive.get(&id).await?.record,
+                Some(n) => reader.revision(&id, n).await?,
+                None => reader.get(&id).await?.record,
             };
             let mut out = std::io::stdout().lock();
             if json {
@@ -335,8 +340,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mut request = SearchRequest::new(&query, limit);
             request.offset = offset;
             request.sort = sort;
-            request.public_only = !all;
-            let results = archive.search(&request)?;
+            let viewer = if all { console() } else { Viewer::Anonymous };
+            let results = archive.reader(&viewer).search(&request)?;
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &results)?;
@@ -350,7 +355,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             style,
             base_url,
         } => {
-            let record = archive.get(&id).await?.record;
+            let record = archive.reader(&console()).get(&id).await?.record;
             let ctx = CiteContext {
                 public_url: base_url
                     .map(|base| format!("{}/records/{id}", base.trim_end_matches('/'))),
@@ -373,7 +378,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::History { id } => {
-            for r in archive.history(&id).await? {
+            for r in archive.reader(&console()).history(&id).await? {
                 println!("{}\t{}\t{}", r.revision, r.recorded_at, r.file);
             }
         }
@@ -459,7 +464,8 @@ async fn serve(
         .admin_email
         .unwrap_or_else(|| format!("archivist@{repository_id}"));
     let oai = crate::oai::OaiConfig::new(&site.site_name, &base_url, &repository_id, &admin_email)?;
-    let records = archive.count().await?;
+    // What the site shows anyone.
+    let records = archive.reader(&Viewer::Anonymous).count().await?;
     println!(
         "fonds: serving {records} records at http://{addr}/ (data in {})",
         data_dir.display()
@@ -524,23 +530,25 @@ async fn export_records(
     out: Option<PathBuf>,
     ids: &[String],
 ) -> Result<()> {
+    // The staff's full backup: every record, drafts and embargoes included.
+    let reader = archive.reader(&console());
     match format {
         ExportFormat::Jsonl => {
             let count = if ids.is_empty() {
-                archive.count().await? as usize
+                reader.count().await? as usize
             } else {
                 ids.len()
             };
             let mut buf = Vec::new();
             writeln!(buf, "{}", export::jsonl::header(count))?;
-            archive
+            reader
                 .for_each_record(ids, |r| writeln!(buf, "{}", export::jsonl::line(r)))
                 .await?;
             write_output(out.as_deref(), &buf)
         }
         ExportFormat::Wilson => {
             let mut rendered = Vec::new();
-            archive
+            reader
                 .for_each_record(ids, |r| {
                     rendered.push((r.id.clone(), export::wilson::render(r)));
                     Ok(())
@@ -675,6 +683,12 @@ fn read_password(prompt: &str, confirm: bool) -> Result<Password> {
         line.strip_suffix('\r').unwrap_or(line).to_string()
     };
     Ok(Password::new(text)?)
+}
+
+/// The viewer of a command: whoever holds the data folder may read
+/// everything.
+fn console() -> Viewer {
+    Viewer::staff("command line", Role::Admin)
 }
 
 /// Writes to a file atomically (temporary file, then rename), or to stdout.

@@ -15,7 +15,9 @@
 //! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`cite`]: citation styles, BibTeX, RIS and CSL-JSON files, and the
 //!   `citation_*` meta tags of a record page.
-//! - [`archive`]: the one write path: applies a parsed batch to the store.
+//! - [`accounts`]: who reads (anyone, or staff with a role).
+//! - [`archive`]: the one write path: applies a parsed batch to the store;
+//!   and the read gate every front end reads records through.
 //! - [`web`]: the reading room (pages) and the JSON API, on axum.
 //! - [`oai`]: what other systems harvest: OAI-PMH, sitemap, public dump.
 //! - [`cli`]: the command line.

@@ -1,10 +1,18 @@
-//! Accounts: who may do what, and the rules that protect their secrets.
-//! Pure rules: no SQL, no HTTP, no terminal (the store keeps the tables,
-//! the archive applies the rules, the web and the command line are edges).
+//! Who is reading: the viewer of a request or a command, and the roles of
+//! the archive's staff.
 //!
-//! - [`Role`]: viewer < editor < admin, each allowed what the one below is.
-//! - [`Viewer`]: who a request or command acts as: anonymous, or a staff
-//!   account with its role.
+//! Pure domain: no HTTP, no SQL. The archive's read gate
+//! ([`crate::archive::Archive::reader`]) takes a [`Viewer`] and decides from
+//! it what may be seen; the web layer works out the viewer of each request.
+//!
+//! Invariants:
+//! - Roles are ordered, [`Role::Viewer`] < [`Role::Editor`] < [`Role::Admin`]:
+//!   a role may do whatever a lower role may ([`Role::allows`]).
+//! - [`Viewer::Anonymous`] sees only what is public; any staff member, of any
+//!   role, also sees drafts and records under embargo
+//!   ([`Viewer::sees_unpublished`]).
+//!
+//! Staff accounts end in a [`Viewer`] too, so the gate does not change:
 //! - [`user`]: account names.
 //! - [`password`]: argon2id hashes, and the [`password::Password`] that
 //!   carries a clear-text password without ever printing it.
@@ -12,11 +20,9 @@
 //!   hashes, and the CSRF token derived from a session.
 //! - [`throttle`]: how long a sign-in must wait after failures.
 //!
-//! Invariants:
-//! - A password, a session token or an API token is held only in a type
-//!   whose `Debug` and `Display` are redacted; no error message of this
-//!   module contains one.
-//! - Nothing here reads the clock: every rule takes the instant it judges.
+//! A password, a session token or an API token is held only in a type whose
+//! `Debug` is redacted, and no error of this module contains one. Nothing
+//! here reads the clock: every rule takes the instant it judges.
 
 pub mod password;
 pub mod secret;
@@ -24,31 +30,48 @@ pub mod throttle;
 pub mod user;
 
 use std::fmt;
-use std::str::FromStr;
 
-/// What a staff account may do. Ordered: each role may do everything the
-/// roles before it may.
+/// What a member of staff may do. Ordered: each role includes the ones
+/// below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
-    /// Staff who may read drafts and embargoed records.
+    /// Reads everything, drafts and embargoed records included.
     Viewer,
-    /// May also edit and publish.
+    /// Also writes records.
     Editor,
-    /// May also manage accounts.
+    /// Also manages accounts and the archive itself.
     Admin,
 }
+
+/// A text that names no role.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a role (viewer, editor or admin)")]
+pub struct UnknownRole(pub String);
 
 impl Role {
     /// Every role, lowest first.
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
 
-    /// The role's name, as the command line and the store write it.
+    /// The role's name: `viewer`, `editor` or `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
             Role::Editor => "editor",
             Role::Admin => "admin",
         }
+    }
+
+    /// Parses a role's name (as [`Role::as_str`] writes it).
+    pub fn parse(name: &str) -> Result<Role, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name)
+            .ok_or_else(|| UnknownRole(name.to_string()))
+    }
+
+    /// Whether this role may do what `needed` may.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
     }
 }
 
@@ -58,40 +81,54 @@ impl fmt::Display for Role {
     }
 }
 
-/// A text that names no role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?} (known: viewer, editor, admin)")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
+impl std::str::FromStr for Role {
     type Err = UnknownRole;
-    fn from_str(s: &str) -> Result<Role, UnknownRole> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_string()))
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::parse(s)
     }
 }
 
-/// Who is asking: what the read gate and the write path judge.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Viewer {
-    /// Nobody signed in: sees only what is public.
+    /// Anyone: sees public records only.
+    #[default]
     Anonymous,
-    /// A signed-in staff account.
+    /// A member of staff.
     Staff {
         /// The account's name.
         name: String,
-        /// Its role.
+        /// What the account may do.
         role: Role,
     },
 }
 
 impl Viewer {
-    /// Whether this viewer may see records that are not public (drafts,
-    /// embargoed, withdrawn): any staff account.
+    /// A member of staff.
+    pub fn staff(name: impl Into<String>, role: Role) -> Viewer {
+        Viewer::Staff {
+            name: name.into(),
+            role,
+        }
+    }
+
+    /// Whether this viewer sees drafts and records under embargo (any
+    /// member of staff does).
     pub fn sees_unpublished(&self) -> bool {
         matches!(self, Viewer::Staff { .. })
+    }
+
+    /// The staff role, `None` for anyone.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::Staff { role, .. } => Some(*role),
+        }
+    }
+
+    /// Whether this viewer may do what `needed` may.
+    pub fn may(&self, needed: Role) -> bool {
+        self.role().is_some_and(|r| r.allows(needed))
     }
 }
 
@@ -100,23 +137,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roles_order_and_round_trip() {
-        assert!(Role::Viewer < Role::Editor && Role::Editor < Role::Admin);
+    fn roles_round_trip_and_include_the_lower_ones() {
         for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
-            assert_eq!(role.to_string(), role.as_str());
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+            assert_eq!(role.to_string().parse::<Role>(), Ok(role));
         }
-        assert!("Admin".parse::<Role>().is_err());
-        assert!("".parse::<Role>().is_err());
+        assert!(Role::parse("Admin").is_err());
+        assert!(Role::parse("").is_err());
+        assert!(Role::Admin.allows(Role::Editor) && Role::Admin.allows(Role::Viewer));
+        assert!(Role::Editor.allows(Role::Editor) && !Role::Editor.allows(Role::Admin));
+        assert!(!Role::Viewer.allows(Role::Editor));
     }
 
     #[test]
-    fn only_staff_see_unpublished_records() {
+    fn any_staff_role_sees_unpublished_records_and_anyone_does_not() {
         assert!(!Viewer::Anonymous.sees_unpublished());
-        let staff = Viewer::Staff {
-            name: "ann".into(),
-            role: Role::Viewer,
-        };
-        assert!(staff.sees_unpublished());
+        assert!(!Viewer::Anonymous.may(Role::Viewer));
+        for role in Role::ALL {
+            let v = Viewer::staff("ana", role);
+            assert!(v.sees_unpublished());
+            assert!(v.may(Role::Viewer));
+            assert_eq!(v.may(Role::Admin), role == Role::Admin);
+        }
     }
 }

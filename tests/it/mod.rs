@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod dump;
 mod import;
+mod layers;
 mod nodes;
 mod oai;
 mod search;
