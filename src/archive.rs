@@ -32,7 +32,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod accounts;
 mod gate;
+pub use accounts::{AccountError, SignedIn};
 pub use gate::{PublicReader, Reader};
 
 /// Where the archive keeps its data.

@@ -8,6 +8,8 @@
 //! - [`model`]: the archival record and its parts (no I/O, no SQL, no HTTP).
 //! - [`import`]: parsers from files to records (Wilson Markdown, TEI, CSV
 //!   manifests, JSON Lines); they never write.
+//! - [`accounts`]: roles, viewers, passwords, session and API tokens,
+//!   sign-in throttling (pure rules).
 //! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
 //! - [`store`]: the storage trait and its SQLite and PostgreSQL implementations.
 //! - [`search`]: the embedded tantivy index, query language, name variants.

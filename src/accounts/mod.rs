@@ -12,9 +12,22 @@
 //!   role, also sees drafts and records under embargo
 //!   ([`Viewer::sees_unpublished`]).
 //!
-//! Later: staff accounts with passwords (stored hashed), sessions (a signed
-//! cookie naming the account) and API tokens; each of them ends in a
-//! [`Viewer`], so the gate does not change.
+//! Staff accounts end in a [`Viewer`] too, so the gate does not change:
+//! - [`user`]: account names.
+//! - [`password`]: argon2id hashes, and the [`password::Password`] that
+//!   carries a clear-text password without ever printing it.
+//! - [`secret`]: random session and API tokens, kept only as SHA-256
+//!   hashes, and the CSRF token derived from a session.
+//! - [`throttle`]: how long a sign-in must wait after failures.
+//!
+//! A password, a session token or an API token is held only in a type whose
+//! `Debug` is redacted, and no error of this module contains one. Nothing
+//! here reads the clock: every rule takes the instant it judges.
+
+pub mod password;
+pub mod secret;
+pub mod throttle;
+pub mod user;
 
 use std::fmt;
 

@@ -34,11 +34,14 @@
 //! `publication`. `sqlite` and `postgres` hold only their connection, schema
 //! migrations, write lock and how they write a plan.
 
+pub mod accounts;
 mod plan;
 pub mod postgres;
 mod publication;
 mod sql;
 pub mod sqlite;
+
+pub use accounts::AccountStore;
 
 use crate::clock::Timestamp;
 use crate::model::Record;
@@ -267,9 +270,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The storage interface; SQLite and PostgreSQL implement it and run the same
-/// test suite.
+/// test suite. Every store keeps accounts too ([`AccountStore`]).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
     /// The current revision of a record.

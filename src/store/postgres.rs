@@ -24,8 +24,10 @@
 //! wakes followers at once; they poll as well, for replicas (no LISTEN there)
 //! and lost connections.
 
+mod accounts;
+
 use super::plan::Plan;
-use super::sql::{self, Backend, Dialect, Sql};
+use super::sql::{self, Backend, Dialect, Sql, write_error};
 use super::{StoreError, StoreResult, db_error};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
@@ -43,8 +45,10 @@ pub const CHANNEL: &str = "fonds_changes";
 
 /// Schema migrations, in order; entry `i` takes the schema to version `i + 1`.
 /// Never edit a released entry: add a new one.
-const MIGRATIONS: &[&[&str]] = &[&[
-    r#"CREATE TABLE records (
+const MIGRATIONS: &[&[&str]] = &[
+    // 1: records, revisions, the change log, the publication log.
+    &[
+        r#"CREATE TABLE records (
         id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
         revision INTEGER NOT NULL,
         origin TEXT NOT NULL,
@@ -53,15 +57,15 @@ const MIGRATIONS: &[&[&str]] = &[&[
         public_since TEXT COLLATE "C",
         was_public INTEGER NOT NULL DEFAULT 0
     )"#,
-    r#"CREATE INDEX records_public ON records (public_since, id)"#,
-    r#"CREATE INDEX records_withdrawn ON records (updated_at, id) WHERE was_public = 1"#,
-    r#"CREATE TABLE record_collections (
+        r#"CREATE INDEX records_public ON records (public_since, id)"#,
+        r#"CREATE INDEX records_withdrawn ON records (updated_at, id) WHERE was_public = 1"#,
+        r#"CREATE TABLE record_collections (
         collection TEXT COLLATE "C" NOT NULL,
         record_id TEXT COLLATE "C" NOT NULL,
         PRIMARY KEY (collection, record_id)
     )"#,
-    r#"CREATE INDEX record_collections_record ON record_collections (record_id)"#,
-    r#"CREATE TABLE revisions (
+        r#"CREATE INDEX record_collections_record ON record_collections (record_id)"#,
+        r#"CREATE TABLE revisions (
         record_id TEXT COLLATE "C" NOT NULL,
         revision INTEGER NOT NULL,
         recorded_at TEXT NOT NULL,
@@ -69,12 +73,15 @@ const MIGRATIONS: &[&[&str]] = &[&[
         body TEXT NOT NULL,
         PRIMARY KEY (record_id, revision)
     )"#,
-    r#"CREATE TABLE changes (
+        r#"CREATE TABLE changes (
         seq BIGINT PRIMARY KEY NOT NULL,
         record_id TEXT COLLATE "C" NOT NULL,
         revision INTEGER NOT NULL
     )"#,
-]];
+    ],
+    // 2: accounts, sessions, API tokens, sign-in failure counts.
+    accounts::TABLES,
+];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most
 /// 1 GB per message).

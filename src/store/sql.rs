@@ -17,8 +17,8 @@
 
 use super::plan::{self, Current, Plan, Stored};
 use super::{
-    ApplyOptions, ApplyReport, Change, Publication, PublicationQuery, RevisionInfo, Store,
-    StoreError, StoreResult, StoredRecord, db_error, publication,
+    AccountStore, ApplyOptions, ApplyReport, Change, Publication, PublicationQuery, RevisionInfo,
+    Store, StoreError, StoreResult, StoredRecord, db_error, publication,
 };
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
@@ -483,7 +483,7 @@ where
 #[async_trait]
 impl<B> Store for B
 where
-    B: Backend,
+    B: Backend + AccountStore,
     for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
     <B::Db as Database>::Arguments: IntoArguments<B::Db>,
     for<'t> String: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,

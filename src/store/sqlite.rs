@@ -13,6 +13,8 @@
 //! and the batch's rules are shared with PostgreSQL (`super::sql`,
 //! `super::plan`).
 
+mod accounts;
+
 use super::plan::Plan;
 use super::sql::{self, Backend, Dialect, Sql};
 use super::{StoreResult, db_error};
@@ -88,6 +90,8 @@ const MIGRATIONS: &[&[&str]] = &[
             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision,
             json_each(v.body, '$.collections') j",
     ],
+    // 3: accounts, sessions, API tokens, sign-in failure counts.
+    accounts::TABLES,
 ];
 
 /// The SQLite store.
@@ -343,6 +347,11 @@ mod tests {
         }
         let collections = store.public_collections(now).await.unwrap();
         for step in [
+            // Version 3's tables (accounts), then version 2's.
+            "DROP TABLE sign_in_failures",
+            "DROP TABLE api_tokens",
+            "DROP TABLE sessions",
+            "DROP TABLE users",
             "DROP TABLE record_collections",
             "DROP INDEX records_public",
             "DROP INDEX records_withdrawn",

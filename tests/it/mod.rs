@@ -1,5 +1,6 @@
 //! Test modules, one per capability.
 
+mod accounts;
 mod bad_input;
 mod browser;
 mod cite;
