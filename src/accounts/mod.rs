@@ -24,6 +24,18 @@
 //! `Debug` is redacted, and no error of this module contains one. Nothing
 //! here reads the clock: every rule takes the instant it judges.
 
+/// `Debug` for a type that holds a secret: its name and `[redacted]`, never
+/// the value (so no error, log line or panic message can carry it).
+macro_rules! redacted_debug {
+    ($($t:ty),+) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}([redacted])", stringify!($t))
+            }
+        }
+    )+};
+}
+
 pub mod password;
 pub mod secret;
 pub mod throttle;
