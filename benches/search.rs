@@ -335,7 +335,11 @@ impl Engine for Fonds {
             ));
         }
         let request = SearchRequest::new(&query, 10);
-        let results = self.archive.search(&request).expect("the search runs");
+        let results = self
+            .archive
+            .reader(&fonds::accounts::Viewer::Anonymous)
+            .search(&request)
+            .expect("the search runs");
         let _ = &self.runtime;
         (
             results.hits.into_iter().map(|h| h.id).collect(),

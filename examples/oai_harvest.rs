@@ -41,10 +41,9 @@ async fn main() -> anyhow::Result<()> {
             .filter_map(|a| a.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let now = time::OffsetDateTime::now_utc();
         print!(
             "{}",
-            oai::respond(&archive, &config, &params, now).await?.xml
+            oai::respond(&archive.public(), &config, &params).await?.xml
         );
         return Ok(());
     }
@@ -55,8 +54,7 @@ async fn main() -> anyhow::Result<()> {
         ("metadataPrefix".to_string(), "oai_dc".to_string()),
     ];
     loop {
-        let now = time::OffsetDateTime::now_utc();
-        let xml = oai::respond(&archive, &config, &params, now).await?.xml;
+        let xml = oai::respond(&archive.public(), &config, &params).await?.xml;
         pages += 1;
         bytes += xml.len();
         records += xml.matches("<record>").count();

@@ -7,7 +7,10 @@
 //! transaction ([`Store::apply`]). Any error before the last step means
 //! nothing is written; the store's transaction covers the last step.
 //!
-//! Invariant: nothing else in the crate writes records to a store.
+//! Invariant: nothing else in the crate writes records to a store, and
+//! nothing else reads records from one except through the read gate
+//! ([`Archive::reader`], [`Archive::public`]; `archive/gate.rs`): the store is
+//! not handed out.
 //!
 //! Index ownership: only one process can hold a tantivy index's writer. The
 //! process that holds it (a `fonds serve` following the change log, or a
@@ -19,15 +22,20 @@
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
 use crate::search::names::NameAuthority;
-use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
+use crate::search::{SearchError, SearchIndex};
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{ApplyOptions, Outcome, RevisionInfo, Store, StoreError, StoredRecord};
+use crate::store::{ApplyOptions, Change, Outcome, Store, StoreError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+mod accounts;
+mod gate;
+pub use accounts::{AccountError, SignedIn};
+pub use gate::{PublicReader, Reader};
 
 /// Where the archive keeps its data.
 #[derive(Debug, Clone)]
@@ -360,11 +368,6 @@ impl Archive {
         Ok(self.index.optimize()?)
     }
 
-    /// Searches the index.
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, ArchiveError> {
-        Ok(self.index.search(request)?)
-    }
-
     /// The search index, for its statistics.
     pub fn index(&self) -> &SearchIndex {
         &self.index
@@ -374,11 +377,6 @@ impl Archive {
     /// done. The archive serves nothing after it.
     pub async fn close(&self) {
         self.store.close().await;
-    }
-
-    /// The store, for reads the service does not wrap.
-    pub fn store(&self) -> &dyn Store {
-        self.store.as_ref()
     }
 
     /// Imports files and folders as one batch: all or nothing.
@@ -464,105 +462,17 @@ impl Archive {
         })
     }
 
-    /// The current revision of a record.
-    pub async fn get(&self, id: &str) -> Result<StoredRecord, ArchiveError> {
-        self.store
-            .get(id)
-            .await?
-            .ok_or_else(|| ArchiveError::NotFound(id.to_string()))
+    /// The newest change-log position: what a batch (an import, an editing
+    /// form) is prepared against ([`ImportOptions::base_change`]).
+    pub async fn last_change(&self) -> Result<u64, ArchiveError> {
+        Ok(self.store.last_change().await?)
     }
 
-    /// A given revision of a record.
-    pub async fn revision(&self, id: &str, revision: u32) -> Result<Record, ArchiveError> {
-        self.store
-            .revision(id, revision)
-            .await?
-            .ok_or_else(|| ArchiveError::NotFound(format!("{id} revision {revision}")))
-    }
-
-    /// The revisions of a record, oldest first.
-    pub async fn history(&self, id: &str) -> Result<Vec<RevisionInfo>, ArchiveError> {
-        let history = self.store.history(id).await?;
-        if history.is_empty() {
-            return Err(ArchiveError::NotFound(id.to_string()));
-        }
-        Ok(history)
-    }
-
-    /// Calls `each` for every record in identifier order (or for the named
-    /// ones, in the order named), a page at a time.
-    pub async fn for_each_record(
-        &self,
-        ids: &[String],
-        mut each: impl FnMut(&Record) -> std::io::Result<()>,
-    ) -> Result<(), ArchiveErrorOrIo> {
-        if !ids.is_empty() {
-            for id in ids {
-                let stored = self.get(id).await?;
-                each(&stored.record)?;
-            }
-            return Ok(());
-        }
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .store
-                .list(after.as_deref(), 500)
-                .await
-                .map_err(ArchiveError::from)?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = Some(last.record.id.clone());
-            for stored in &page {
-                each(&stored.record)?;
-            }
-        }
-    }
-
-    /// The public records changed most recently, newest first, at most `n`
-    /// (read from the tail of the change log).
-    pub async fn recent(&self, n: usize, today: &str) -> Result<Vec<StoredRecord>, ArchiveError> {
-        let last = self.store.last_change().await?;
-        let window = (n as u64).saturating_mul(4).max(50);
-        let changes = self
-            .store
-            .changes_since(last.saturating_sub(window), window as usize)
-            .await?;
-        let mut seen = std::collections::HashSet::new();
-        let newest_first: Vec<&str> = changes
-            .iter()
-            .rev()
-            .map(|c| c.record_id.as_str())
-            .filter(|id| seen.insert(*id))
-            .collect();
-        // A page of records per read (one round trip on PostgreSQL); more
-        // only when some were not public.
-        let mut out = Vec::new();
-        for ids in newest_first.chunks(n.max(1)) {
-            let mut found: HashMap<String, StoredRecord> = self
-                .store
-                .get_many(ids)
-                .await?
-                .into_iter()
-                .map(|s| (s.record.id.clone(), s))
-                .collect();
-            out.extend(
-                ids.iter()
-                    .filter_map(|id| found.remove(*id))
-                    .filter(|s| s.record.is_public(today)),
-            );
-            if out.len() >= n {
-                out.truncate(n);
-                break;
-            }
-        }
-        Ok(out)
-    }
-
-    /// How many records there are.
-    pub async fn count(&self) -> Result<u64, ArchiveError> {
-        Ok(self.store.count().await?)
+    /// Change-log entries after `seq`, in order, at most `limit`: which
+    /// records changed, not what they hold (for tooling and tests; the web
+    /// reads records through [`Archive::reader`]).
+    pub async fn change_log(&self, seq: u64, limit: usize) -> Result<Vec<Change>, ArchiveError> {
+        Ok(self.store.changes_since(seq, limit).await?)
     }
 }
 

@@ -4,7 +4,13 @@
 //! Output contract: results on stdout, messages and errors on stderr; exit
 //! code 0 on success, 1 on any error, 2 on a usage error. `--json` output is
 //! documented in the README and kept stable.
+//!
+//! Whoever runs a command holds the data folder (or the database URL), so
+//! reads are staff reads (`console()`) except `search` without `--all`,
+//! which searches as anyone would.
 
+use crate::accounts::password::Password;
+use crate::accounts::{Role, Viewer};
 use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
 use crate::cite::{self, CiteContext, Style};
 use crate::export;
@@ -14,7 +20,7 @@ use crate::search::{SearchRequest, SearchResults, Sort};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -110,6 +116,17 @@ pub enum Command {
         /// Identifiers to export; all records if none.
         ids: Vec<String>,
     },
+    /// Manage staff accounts (passwords are read from the terminal, or from
+    /// standard input when it is not one; never from the command line).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage personal API tokens (for scripted writes).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Serve the reading room and the JSON API over HTTP.
     Serve {
         /// Address to listen on (port 0 picks a free port).
@@ -133,6 +150,61 @@ pub enum Command {
         /// The administrator's e-mail address OAI-PMH Identify gives.
         #[arg(long, env = "FONDS_ADMIN_EMAIL")]
         admin_email: Option<String>,
+    },
+}
+
+/// `fonds user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (asks for its password).
+    Add {
+        /// The account's name (letters, digits, '.', '_', '-', '@').
+        name: String,
+        /// What it may do: viewer (read drafts), editor (edit, publish),
+        /// admin (also accounts).
+        #[arg(long)]
+        role: Role,
+    },
+    /// List the accounts: name, role, active or disabled, created.
+    List,
+    /// Change an account's password (asks for it); closes its sessions.
+    Passwd {
+        /// The account's name.
+        name: String,
+    },
+    /// Disable an account: it cannot sign in, its sessions are closed and
+    /// its API tokens stop working.
+    Disable {
+        /// The account's name.
+        name: String,
+    },
+    /// Enable a disabled account again (its API tokens work again).
+    Enable {
+        /// The account's name.
+        name: String,
+    },
+}
+
+/// `fonds token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print it (only this once).
+    Create {
+        /// The account's name.
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List an account's API tokens: id, label, created, revoked.
+    List {
+        /// The account's name.
+        user: String,
+    },
+    /// Revoke an API token, given as itself or by its id.
+    Revoke {
+        /// The token (fonds_…) or its id.
+        token_or_id: String,
     },
 }
 
@@ -244,9 +316,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { id, json, revision } => {
+            let reader = archive.reader(&console());
             let record = match revision {
-                Some(n) => archive.revision(&id, n).await?,
-                None => archive.get(&id).await?.record,
+                Some(n) => reader.revision(&id, n).await?,
+                None => reader.get(&id).await?.record,
             };
             let mut out = std::io::stdout().lock();
             if json {
@@ -267,8 +340,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mut request = SearchRequest::new(&query, limit);
             request.offset = offset;
             request.sort = sort;
-            request.public_only = !all;
-            let results = archive.search(&request)?;
+            let viewer = if all { console() } else { Viewer::Anonymous };
+            let results = archive.reader(&viewer).search(&request)?;
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &results)?;
@@ -282,7 +355,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             style,
             base_url,
         } => {
-            let record = archive.get(&id).await?.record;
+            let record = archive.reader(&console()).get(&id).await?.record;
             let ctx = CiteContext {
                 public_url: base_url
                     .map(|base| format!("{}/records/{id}", base.trim_end_matches('/'))),
@@ -305,11 +378,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::History { id } => {
-            for r in archive.history(&id).await? {
+            for r in archive.reader(&console()).history(&id).await? {
                 println!("{}\t{}\t{}", r.revision, r.recorded_at, r.file);
             }
         }
         Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
+        Command::User { command } => user_command(&archive, command).await?,
+        Command::Token { command } => token_command(&archive, command).await?,
         Command::Serve { .. } => unreachable!("handled before the archive is opened"),
     }
     // Leaves the SQLite store as one file (its write-ahead log folded in).
@@ -389,7 +464,8 @@ async fn serve(
         .admin_email
         .unwrap_or_else(|| format!("archivist@{repository_id}"));
     let oai = crate::oai::OaiConfig::new(&site.site_name, &base_url, &repository_id, &admin_email)?;
-    let records = archive.count().await?;
+    // What the site shows anyone.
+    let records = archive.reader(&Viewer::Anonymous).count().await?;
     println!(
         "fonds: serving {records} records at http://{addr}/ (data in {})",
         data_dir.display()
@@ -454,23 +530,25 @@ async fn export_records(
     out: Option<PathBuf>,
     ids: &[String],
 ) -> Result<()> {
+    // The staff's full backup: every record, drafts and embargoes included.
+    let reader = archive.reader(&console());
     match format {
         ExportFormat::Jsonl => {
             let count = if ids.is_empty() {
-                archive.count().await? as usize
+                reader.count().await? as usize
             } else {
                 ids.len()
             };
             let mut buf = Vec::new();
             writeln!(buf, "{}", export::jsonl::header(count))?;
-            archive
+            reader
                 .for_each_record(ids, |r| writeln!(buf, "{}", export::jsonl::line(r)))
                 .await?;
             write_output(out.as_deref(), &buf)
         }
         ExportFormat::Wilson => {
             let mut rendered = Vec::new();
-            archive
+            reader
                 .for_each_record(ids, |r| {
                     rendered.push((r.id.clone(), export::wilson::render(r)));
                     Ok(())
@@ -492,6 +570,125 @@ async fn export_records(
             }
         }
     }
+}
+
+async fn user_command(archive: &Archive, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { name, role } => {
+            // The name first: no password is asked for a name that cannot be.
+            crate::accounts::user::UserName::parse(&name)?;
+            let password = read_password(&format!("Password for {name}: "), true)?;
+            let user = archive.add_user(&name, role, &password).await?;
+            eprintln!("created account {} ({})", user.name, user.role);
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for user in archive.users().await? {
+                let state = if user.disabled { "disabled" } else { "active" };
+                writeln!(
+                    out,
+                    "{}\t{}\t{state}\t{}",
+                    user.name, user.role, user.created_at
+                )?;
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let user = archive.user(&name).await?;
+            let password = read_password(&format!("New password for {}: ", user.name), true)?;
+            archive.set_password(&user.name, &password).await?;
+            eprintln!(
+                "changed the password of {}; its open sessions are closed",
+                user.name
+            );
+        }
+        UserCommand::Disable { name } => {
+            archive.set_disabled(&name, true).await?;
+            eprintln!(
+                "disabled {name}: it cannot sign in, its sessions are closed and its API tokens \
+                 no longer work"
+            );
+        }
+        UserCommand::Enable { name } => {
+            archive.set_disabled(&name, false).await?;
+            eprintln!("enabled {name}");
+        }
+    }
+    Ok(())
+}
+
+async fn token_command(archive: &Archive, command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create { user, label } => {
+            let (info, token) = archive.create_token(&user, &label).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", token.expose())?;
+            out.flush()?;
+            eprintln!(
+                "created API token {} for {} (it is shown only this once)",
+                info.id, info.user
+            );
+        }
+        TokenCommand::List { user } => {
+            let mut out = std::io::stdout().lock();
+            for token in archive.tokens(&user).await? {
+                let revoked = token
+                    .revoked_at
+                    .map(|t| format!("revoked {t}"))
+                    .unwrap_or_else(|| "active".to_string());
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{revoked}",
+                    token.id, token.label, token.created_at
+                )?;
+            }
+        }
+        TokenCommand::Revoke { token_or_id } => {
+            let info = archive.revoke_token(&token_or_id).await?;
+            eprintln!(
+                "revoked API token {}{} of {}",
+                info.id,
+                if info.label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", info.label)
+                },
+                info.user
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads a new password: from the terminal without echo (asked twice), or,
+/// when standard input is not a terminal, its first line. Never from the
+/// command line, where other users of the machine could read it.
+fn read_password(prompt: &str, confirm: bool) -> Result<Password> {
+    let text = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt).context("reading the password")?;
+        if confirm {
+            let again =
+                rpassword::prompt_password("Repeat it: ").context("reading the password")?;
+            if !Password::attempt(first.clone()).same_as(&Password::attempt(again)) {
+                bail!("the two passwords differ; nothing was changed");
+            }
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        line.strip_suffix('\r').unwrap_or(line).to_string()
+    };
+    Ok(Password::new(text)?)
+}
+
+/// The viewer of a command: whoever holds the data folder may read
+/// everything.
+fn console() -> Viewer {
+    Viewer::staff("command line", Role::Admin)
 }
 
 /// Writes to a file atomically (temporary file, then rename), or to stdout.

@@ -80,9 +80,7 @@ impl Timestamp {
     /// the years 0000–9999).
     pub fn from_unix(secs: i64) -> Timestamp {
         let secs = secs.clamp(-62_167_219_200, 253_402_300_799);
-        Timestamp(
-            OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        )
+        Timestamp(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -194,7 +192,13 @@ mod tests {
 
     #[test]
     fn unix_seconds_are_clamped_not_panicking() {
-        assert_eq!(Timestamp::from_unix(i64::MAX).to_string(), "9999-12-31T23:59:59Z");
-        assert_eq!(Timestamp::from_unix(i64::MIN).to_string(), "0000-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_unix(i64::MAX).to_string(),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix(i64::MIN).to_string(),
+            "0000-01-01T00:00:00Z"
+        );
     }
 }

@@ -8,16 +8,21 @@
 //! - [`model`]: the archival record and its parts (no I/O, no SQL, no HTTP).
 //! - [`import`]: parsers from files to records (Wilson Markdown, TEI, CSV
 //!   manifests, JSON Lines); they never write.
+//! - [`accounts`]: roles, viewers, passwords, session and API tokens,
+//!   sign-in throttling (pure rules).
 //! - [`export`]: renderers from records to files (Wilson Markdown, JSON Lines).
 //! - [`store`]: the storage trait and its SQLite and PostgreSQL implementations.
 //! - [`search`]: the embedded tantivy index, query language, name variants.
 //! - [`cite`]: citation styles, BibTeX, RIS and CSL-JSON files, and the
 //!   `citation_*` meta tags of a record page.
-//! - [`archive`]: the one write path: applies a parsed batch to the store.
+//! - [`accounts`]: who reads (anyone, or staff with a role).
+//! - [`archive`]: the one write path: applies a parsed batch to the store;
+//!   and the read gate every front end reads records through.
 //! - [`web`]: the reading room (pages) and the JSON API, on axum.
 //! - [`oai`]: what other systems harvest: OAI-PMH, sitemap, public dump.
 //! - [`cli`]: the command line.
 
+pub mod accounts;
 pub mod archive;
 pub mod cite;
 pub mod cli;

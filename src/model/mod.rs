@@ -20,6 +20,7 @@ pub use date::{DateError, DateValue, RecordDate};
 pub use language::{language_code, language_name};
 pub use reference::{ArchivalReference, FolioRange};
 
+use crate::clock::{Day, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -409,21 +410,30 @@ impl Record {
         }
     }
 
-    /// From when the public may see this revision of the record, given the
-    /// moment it was written (`YYYY-MM-DDThh:mm:ssZ`): that moment when
-    /// published; for an embargo, the later of that moment and the start
-    /// (`T00:00:00Z`, UTC) of the day `until` on which the embargo lifts;
-    /// `None` for a draft. Agrees with [`Record::is_public`]: the revision is public at
-    /// instant `t` (not before it was written) exactly when the result is
-    /// `<= t`.
-    pub fn public_since(&self, written_at: &str) -> Option<String> {
+    /// Whether the public may see the record on `today`; an embargo whose
+    /// day does not parse never lifts (see [`Record::validate`]).
+    pub fn is_public_on(&self, today: Day) -> bool {
         match &self.visibility {
-            Visibility::Published => Some(written_at.to_string()),
+            Visibility::Published => true,
+            Visibility::Draft => false,
+            Visibility::Embargoed { until } => Day::parse(until).is_ok_and(|day| day <= today),
+        }
+    }
+
+    /// From when the public may see this revision of the record, given the
+    /// moment it was written: that moment when published; for an embargo, the
+    /// later of that moment and the start (00:00 UTC) of the day `until` on
+    /// which the embargo lifts; `None` for a draft, and for an embargo whose
+    /// day does not parse. Agrees with [`Record::is_public_on`]: the revision
+    /// is public at instant `t` (not before it was written) exactly when the
+    /// result is `<= t`.
+    pub fn public_since(&self, written_at: Timestamp) -> Option<Timestamp> {
+        match &self.visibility {
+            Visibility::Published => Some(written_at),
             Visibility::Draft => None,
-            Visibility::Embargoed { until } => {
-                let lifted = format!("{until}T00:00:00Z");
-                Some(lifted.max(written_at.to_string()))
-            }
+            Visibility::Embargoed { until } => Day::parse(until)
+                .ok()
+                .map(|day| Timestamp::start_of(day).max(written_at)),
         }
     }
 

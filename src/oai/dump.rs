@@ -1,6 +1,8 @@
 //! The public bulk dump (`/dump/records.jsonl.gz`): the JSON Lines of
 //! `fonds export` ([`crate::export::jsonl`]), gzip-compressed, holding only
-//! the records public at the moment of the dump.
+//! the records public at the moment of the dump: it walks the records
+//! through the public reader ([`crate::archive::Archive::public`]), which
+//! alone judges what is public.
 //!
 //! `fonds export` is the staff's full backup and writes every record,
 //! drafts and embargoed ones included. The public dump leaves those out, so
@@ -12,8 +14,7 @@
 //! out. The dump therefore needs temporary space (`$TMPDIR`) of about a
 //! third of its uncompressed size.
 
-use super::datestamp;
-use crate::archive::{Archive, ArchiveErrorOrIo};
+use crate::archive::{ArchiveErrorOrIo, PublicReader};
 use crate::export::jsonl;
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -28,19 +29,12 @@ pub struct PublicDump {
 }
 
 impl PublicDump {
-    /// Reads the records public at `now` into a temporary file.
-    pub async fn collect(
-        archive: &Archive,
-        now: time::OffsetDateTime,
-    ) -> Result<PublicDump, ArchiveErrorOrIo> {
-        let today = datestamp(now)[..10].to_string();
+    /// Reads the public records into a temporary file.
+    pub async fn collect(public: &PublicReader<'_>) -> Result<PublicDump, ArchiveErrorOrIo> {
         let mut spool = GzEncoder::new(BufWriter::new(tempfile::tempfile()?), Compression::fast());
         let mut records = 0;
-        archive
-            .for_each_record(&[], |record| {
-                if !record.is_public(&today) {
-                    return Ok(());
-                }
+        public
+            .for_each_record(|record| {
                 records += 1;
                 writeln!(spool, "{}", jsonl::line(record))
             })
@@ -65,14 +59,13 @@ impl PublicDump {
     }
 }
 
-/// Collects and writes the public dump at `now` into `out`; returns the
-/// number of records written.
+/// Collects and writes the public dump into `out`; returns the number of
+/// records written.
 pub async fn write_public_dump<W: Write>(
-    archive: &Archive,
-    now: time::OffsetDateTime,
+    public: &PublicReader<'_>,
     out: W,
 ) -> Result<u64, ArchiveErrorOrIo> {
-    let dump = PublicDump::collect(archive, now).await?;
+    let dump = PublicDump::collect(public).await?;
     let records = dump.records();
     dump.write_gzip(out)?;
     Ok(records)

@@ -6,6 +6,10 @@
 //! order received) and serves the XML it gets back with status 200, errors
 //! included, as the protocol wants.
 //!
+//! Everything here reads through the public reader
+//! ([`crate::archive::Archive::public`]), whoever asks: what is public, and
+//! the instant it is judged at, are the gate's, never this module's.
+//!
 //! # What is harvested
 //! The store's publication log ([`crate::store::Store::publications`]):
 //! every record public now, with the datestamp at which it became visible
@@ -50,8 +54,9 @@ pub mod sitemap;
 pub mod token;
 pub mod xml;
 
-use crate::archive::Archive;
-use crate::store::{Publication, PublicationQuery, StoreError};
+use crate::archive::PublicReader;
+use crate::clock::Timestamp;
+use crate::store::{Publication, StoreError};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use request::{ErrorCode, ProtocolError, Request, Verb};
 use token::ListState;
@@ -274,20 +279,25 @@ struct TokenOut {
     cursor: u64,
 }
 
-/// Answers one OAI-PMH request. `params` are the request's arguments as
-/// received, repeats included (a repeat is itself an error); `now` is the
-/// response date and the moment visibility is judged at.
+/// Answers one OAI-PMH request from the public log. `params` are the
+/// request's arguments as received, repeats included (a repeat is itself an
+/// error); the response date is the public reader's instant, the one
+/// visibility is judged at.
 pub async fn respond(
-    archive: &Archive,
+    public: &PublicReader<'_>,
     config: &OaiConfig,
     params: &[(String, String)],
-    now: time::OffsetDateTime,
 ) -> Result<OaiResponse, OaiError> {
-    let now = datestamp(now);
+    let now = public.now().to_string();
     let xml = match request::parse(params) {
         Err(error) => render(config, &now, &[], Err(error)),
         Ok(request) => {
-            let answer = answer(archive, config, &request, &now).await?;
+            let provider = Provider {
+                public,
+                config,
+                now: &now,
+            };
+            let answer = answer(&provider, &request).await?;
             let echo: Vec<(&str, &str)> = match &answer {
                 // The protocol forbids echoing the arguments of a request
                 // that broke its rules.
@@ -306,23 +316,29 @@ pub async fn respond(
     Ok(OaiResponse { xml })
 }
 
-async fn answer(
-    archive: &Archive,
-    config: &OaiConfig,
-    request: &Request,
-    now: &str,
-) -> Result<Result<Answer, ProtocolError>, OaiError> {
-    let store = archive.store();
+/// What one request reads with: the public log, how the provider describes
+/// itself, and the response's instant.
+struct Provider<'a> {
+    public: &'a PublicReader<'a>,
+    config: &'a OaiConfig,
+    now: &'a str,
+}
+
+/// An answer or a protocol error, unless the store failed.
+type Answered = Result<Result<Answer, ProtocolError>, OaiError>;
+
+async fn answer(p: &Provider<'_>, request: &Request) -> Answered {
+    let Provider { public, now, .. } = *p;
     Ok(Ok(match request.verb {
         Verb::Identify => {
-            let earliest = store.earliest_publication(now).await?;
+            let earliest = public.earliest_publication().await?;
             Answer::Identify {
-                earliest: earliest.unwrap_or_else(|| now.to_string()),
+                earliest: earliest.map_or_else(|| now.to_string(), |t| t.to_string()),
             }
         }
         Verb::ListMetadataFormats => {
             if let Some(identifier) = &request.identifier {
-                match find(archive, config, identifier, now, false).await? {
+                match find(p, identifier, false).await? {
                     Err(e) => return Ok(Err(e)),
                     Ok(entry) if entry.withdrawn => {
                         return Ok(Err(ProtocolError::new(
@@ -342,7 +358,7 @@ async fn answer(
                     "ListSets is answered whole: it issues no resumption tokens",
                 )));
             }
-            let sets = sets::sets(&store.public_collections(now).await?);
+            let sets = sets::sets(&public.public_collections().await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
             }
@@ -354,13 +370,13 @@ async fn answer(
                 return Ok(Err(e));
             }
             let identifier = request.identifier.as_deref().unwrap_or_default();
-            match find(archive, config, identifier, now, true).await? {
+            match find(p, identifier, true).await? {
                 Ok(entry) => Answer::Record(Box::new(entry)),
                 Err(e) => return Ok(Err(e)),
             }
         }
         Verb::ListIdentifiers | Verb::ListRecords => {
-            return list(archive, config, request, now).await;
+            return list(p, request).await;
         }
     }))
 }
@@ -385,12 +401,11 @@ fn no_sets() -> ProtocolError {
 
 /// The publication-log entry of one OAI identifier.
 async fn find(
-    archive: &Archive,
-    config: &OaiConfig,
+    p: &Provider<'_>,
     identifier: &str,
-    now: &str,
     with_record: bool,
 ) -> Result<Result<Publication, ProtocolError>, OaiError> {
+    let Provider { public, config, .. } = *p;
     let missing = || {
         ProtocolError::new(
             ErrorCode::IdDoesNotExist,
@@ -400,25 +415,15 @@ async fn find(
     let Some(id) = config.record_id(identifier) else {
         return Ok(Err(missing()));
     };
-    let mut query = PublicationQuery::at(now, 1);
+    let mut query = public.query(1);
     query.id = Some(id);
     query.with_records = with_record;
-    let entry = archive
-        .store()
-        .publications(&query)
-        .await?
-        .into_iter()
-        .next();
+    let entry = public.publications(&query).await?.into_iter().next();
     Ok(entry.ok_or_else(missing))
 }
 
-async fn list(
-    archive: &Archive,
-    config: &OaiConfig,
-    request: &Request,
-    now: &str,
-) -> Result<Result<Answer, ProtocolError>, OaiError> {
-    let store = archive.store();
+async fn list(p: &Provider<'_>, request: &Request) -> Answered {
+    let Provider { public, config, .. } = *p;
     let state = match &request.resumption_token {
         Some(token) => match token::decode(token, request.verb) {
             Ok(state) => state,
@@ -449,7 +454,7 @@ async fn list(
         (None, _) => None,
         (Some(_), Some(names)) => Some(names.clone()),
         (Some(spec), None) => {
-            let sets = sets::sets(&store.public_collections(now).await?);
+            let sets = sets::sets(&public.public_collections().await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
             }
@@ -460,23 +465,33 @@ async fn list(
         }
     };
     let page_size = config.page_size;
-    let query = PublicationQuery {
-        now: now.to_string(),
-        from: state.from.clone(),
-        until: state.until.clone(),
-        collections,
-        id: None,
-        after: state.after.clone(),
-        limit: page_size + 1,
-        include_withdrawn: true,
-        with_records: true,
+    let mut query = public.query(page_size + 1);
+    // The bounds and cursor were checked as instants when read.
+    let typed = |t: &str| {
+        Timestamp::parse(t).map_err(|e| ProtocolError::new(ErrorCode::BadArgument, e.to_string()))
     };
+    let bounds = (
+        state.from.as_deref().map(typed).transpose(),
+        state.until.as_deref().map(typed).transpose(),
+        (state.after.as_ref())
+            .map(|(ds, id)| typed(ds).map(|ds| (ds, id.clone())))
+            .transpose(),
+    );
+    match bounds {
+        (Ok(from), Ok(until), Ok(after)) => {
+            query.from = from;
+            query.until = until;
+            query.after = after;
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
+    }
+    query.collections = collections;
     let total = if state.after.is_none() {
-        store.count_publications(&query).await?
+        public.count_publications(&query).await?
     } else {
         state.total
     };
-    let mut entries = store.publications(&query).await?;
+    let mut entries = public.publications(&query).await?;
     if entries.is_empty() {
         return Ok(Err(no_match()));
     }
@@ -489,7 +504,7 @@ async fn list(
         let last = entries.last().expect("the page is not empty");
         let next = ListState {
             collections: query.collections.clone(),
-            after: Some((last.datestamp.clone(), last.id.clone())),
+            after: Some((last.datestamp.to_string(), last.id.clone())),
             delivered: given,
             total,
             ..state.clone()
@@ -613,7 +628,7 @@ fn write_header(out: &mut XmlOut, config: &OaiConfig, entry: &Publication) {
     };
     out.start("header", attributes);
     out.element("identifier", &[], &config.oai_identifier(&entry.id));
-    out.element("datestamp", &[], &entry.datestamp);
+    out.element("datestamp", &[], &entry.datestamp.to_string());
     // A deleted record shows no sets: its current collections are not public.
     if let Some(record) = &entry.record {
         let mut specs: Vec<String> = record

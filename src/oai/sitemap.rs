@@ -8,12 +8,13 @@
 //! change least as records change. Withdrawn records are left out.
 //!
 //! The renderers ([`urlset`], [`index`], [`build`]) are pure; [`sitemap_xml`]
-//! and [`sitemap_page`] read the store a page at a time, never holding the
+//! and [`sitemap_page`] read the publication log through the public reader
+//! ([`crate::archive::Archive::public`]) a page at a time, never holding the
 //! whole list.
 
+use super::record_url;
 use super::xml::XmlOut;
-use super::{datestamp, record_url};
-use crate::archive::Archive;
+use crate::archive::PublicReader;
 use crate::store::{PublicationQuery, StoreError};
 
 /// The sitemaps.org namespace.
@@ -109,24 +110,22 @@ fn newest(entries: &[SitemapEntry]) -> String {
 
 /// Calls `each` with every public record's sitemap entry, in log order.
 async fn for_each_public(
-    archive: &Archive,
+    public: &PublicReader<'_>,
     base_url: &str,
-    now: &str,
     mut each: impl FnMut(SitemapEntry) -> bool,
 ) -> Result<(), StoreError> {
-    let mut query = PublicationQuery::at(now, READ_PAGE);
-    query.include_withdrawn = false;
+    let mut query = public_pages(public, READ_PAGE);
     query.with_records = false;
     loop {
-        let page = archive.store().publications(&query).await?;
+        let page = public.publications(&query).await?;
         let Some(last) = page.last() else {
             return Ok(());
         };
-        query.after = Some((last.datestamp.clone(), last.id.clone()));
+        query.after = Some((last.datestamp, last.id.clone()));
         for entry in page {
             let keep_going = each(SitemapEntry {
                 loc: record_url(base_url, &entry.id),
-                lastmod: entry.datestamp,
+                lastmod: entry.datestamp.to_string(),
             });
             if !keep_going {
                 return Ok(());
@@ -135,19 +134,20 @@ async fn for_each_public(
     }
 }
 
-/// `/sitemap.xml` at `now`: the sitemap, or the index past 50,000 URLs.
-pub async fn sitemap_xml(
-    archive: &Archive,
-    base_url: &str,
-    now: time::OffsetDateTime,
-) -> Result<String, StoreError> {
-    let now = datestamp(now);
-    let mut query = PublicationQuery::at(now.as_str(), 0);
+/// The public records' entries of the log (no withdrawn ones), `limit` a
+/// page.
+fn public_pages(public: &PublicReader<'_>, limit: usize) -> PublicationQuery {
+    let mut query = public.query(limit);
     query.include_withdrawn = false;
-    let count = archive.store().count_publications(&query).await? as usize;
+    query
+}
+
+/// `/sitemap.xml`: the sitemap, or the index past 50,000 URLs.
+pub async fn sitemap_xml(public: &PublicReader<'_>, base_url: &str) -> Result<String, StoreError> {
+    let count = public.count_publications(&public_pages(public, 0)).await? as usize;
     if count <= URLS_PER_SITEMAP {
         let mut urls = Vec::with_capacity(count);
-        for_each_public(archive, base_url, &now, |e| {
+        for_each_public(public, base_url, |e| {
             urls.push(e);
             true
         })
@@ -156,7 +156,7 @@ pub async fn sitemap_xml(
     }
     let mut sitemaps: Vec<SitemapEntry> = Vec::new();
     let mut seen = 0;
-    for_each_public(archive, base_url, &now, |e| {
+    for_each_public(public, base_url, |e| {
         if seen % URLS_PER_SITEMAP == 0 {
             sitemaps.push(SitemapEntry {
                 loc: page_url(base_url, sitemaps.len() + 1),
@@ -173,25 +173,21 @@ pub async fn sitemap_xml(
     Ok(index(&sitemaps))
 }
 
-/// `/sitemap-{n}.xml` at `now`; `None` when there is no such page (also
-/// when everything fits in `/sitemap.xml` itself).
+/// `/sitemap-{n}.xml`; `None` when there is no such page (also when
+/// everything fits in `/sitemap.xml` itself).
 pub async fn sitemap_page(
-    archive: &Archive,
+    public: &PublicReader<'_>,
     base_url: &str,
     n: usize,
-    now: time::OffsetDateTime,
 ) -> Result<Option<String>, StoreError> {
-    let now = datestamp(now);
-    let mut query = PublicationQuery::at(now.as_str(), 0);
-    query.include_withdrawn = false;
-    let count = archive.store().count_publications(&query).await? as usize;
+    let count = public.count_publications(&public_pages(public, 0)).await? as usize;
     if n == 0 || count <= URLS_PER_SITEMAP || (n - 1) * URLS_PER_SITEMAP >= count {
         return Ok(None);
     }
     let skip = (n - 1) * URLS_PER_SITEMAP;
     let mut urls = Vec::with_capacity(URLS_PER_SITEMAP);
     let mut seen = 0;
-    for_each_public(archive, base_url, &now, |e| {
+    for_each_public(public, base_url, |e| {
         if seen >= skip {
             urls.push(e);
         }

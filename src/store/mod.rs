@@ -25,11 +25,25 @@
 //!   is refused whole if it would change a record that another writer changed
 //!   after B ([`StoreError::Conflict`]): concurrent edits are never silently
 //!   overwritten.
+//! - Times cross this interface typed ([`Timestamp`]); a stored instant that
+//!   does not parse is [`StoreError::Corrupt`].
+//!
+//! Layout: the rules of a batch live once in `plan` (pure, tested without a
+//! database); the reads, row decoding and the batch's skeleton once in `sql`
+//! (generic over sqlx's database); the publication log's SQL once in
+//! `publication`. `sqlite` and `postgres` hold only their connection, schema
+//! migrations, write lock and how they write a plan.
 
+pub mod accounts;
+mod plan;
 pub mod postgres;
 mod publication;
+mod sql;
 pub mod sqlite;
 
+pub use accounts::AccountStore;
+
+use crate::clock::Timestamp;
 use crate::model::Record;
 use async_trait::async_trait;
 use std::time::Duration;
@@ -41,8 +55,8 @@ pub struct StoredRecord {
     pub record: Record,
     /// 1 for the first import, +1 for every change.
     pub revision: u32,
-    /// When this revision was written (RFC 3339 UTC).
-    pub updated_at: String,
+    /// When this revision was written.
+    pub updated_at: Timestamp,
 }
 
 /// One earlier or current revision of a record, without its content.
@@ -51,7 +65,7 @@ pub struct RevisionInfo {
     /// Revision number.
     pub revision: u32,
     /// When it was written.
-    pub recorded_at: String,
+    pub recorded_at: Timestamp,
     /// The file it came from.
     pub file: String,
 }
@@ -122,17 +136,15 @@ pub struct Change {
 }
 
 /// Which entries of the publication log [`Store::publications`] returns.
-///
-/// Every instant is `YYYY-MM-DDThh:mm:ssZ` (UTC, seconds), compared as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicationQuery {
     /// The moment the listing is for: what is public is judged at this
     /// instant, and nothing later than it is listed.
-    pub now: String,
+    pub now: Timestamp,
     /// Only entries whose datestamp is at or after this instant.
-    pub from: Option<String>,
+    pub from: Option<Timestamp>,
     /// Only entries whose datestamp is at or before this instant.
-    pub until: Option<String>,
+    pub until: Option<Timestamp>,
     /// Only records whose current revision lists one of these collections
     /// (names exactly as in [`Record::collections`]).
     pub collections: Option<Vec<String>>,
@@ -140,7 +152,7 @@ pub struct PublicationQuery {
     pub id: Option<String>,
     /// Only entries strictly after this `(datestamp, identifier)` position:
     /// the cursor of the previous page.
-    pub after: Option<(String, String)>,
+    pub after: Option<(Timestamp, String)>,
     /// At most this many entries (ignored by [`Store::count_publications`]).
     pub limit: usize,
     /// Whether withdrawn records (see [`Store::publications`]) are listed.
@@ -152,9 +164,9 @@ pub struct PublicationQuery {
 impl PublicationQuery {
     /// Every public and withdrawn entry at `now`, with records, a page of
     /// `limit`.
-    pub fn at(now: impl Into<String>, limit: usize) -> Self {
+    pub fn at(now: Timestamp, limit: usize) -> Self {
         PublicationQuery {
-            now: now.into(),
+            now,
             from: None,
             until: None,
             collections: None,
@@ -172,8 +184,8 @@ impl PublicationQuery {
 pub struct Publication {
     /// The record's identifier.
     pub id: String,
-    /// When it last changed for the public (`YYYY-MM-DDThh:mm:ssZ`).
-    pub datestamp: String,
+    /// When it last changed for the public.
+    pub datestamp: Timestamp,
     /// True when the record was public once and is not now.
     pub withdrawn: bool,
     /// The current revision, for a public entry when the query asked for
@@ -206,7 +218,8 @@ pub enum StoreError {
         /// Origin of the incoming one.
         incoming: String,
     },
-    /// A stored record could not be read back.
+    /// A stored record (its JSON, or an instant stored with it) could not
+    /// be read back.
     #[error("record {id} is stored in a form this fonds cannot read: {message}")]
     Corrupt {
         /// The identifier.
@@ -257,9 +270,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The storage interface; SQLite and PostgreSQL implement it and run the same
-/// test suite.
+/// test suite. Every store keeps accounts too ([`AccountStore`]).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
     /// The current revision of a record.
@@ -278,8 +291,9 @@ pub trait Store: Send + Sync {
     async fn last_change(&self) -> StoreResult<u64>;
 
     /// The publication log at `query.now`, what OAI-PMH, the sitemap and
-    /// other public listings follow, ordered by `(datestamp, id)` (both
-    /// compared as bytes), filtered by `query`, at most `query.limit`.
+    /// other public listings follow, ordered by `(datestamp, id)` (time,
+    /// then the identifier's bytes), filtered by `query`, at most
+    /// `query.limit`.
     ///
     /// With `written_at` the time the record's current revision was written
     /// ([`StoredRecord::updated_at`]) and `public_since` as
@@ -306,11 +320,11 @@ pub trait Store: Send + Sync {
 
     /// The smallest datestamp in the publication log at `now`, `None` when
     /// it is empty.
-    async fn earliest_publication(&self, now: &str) -> StoreResult<Option<String>>;
+    async fn earliest_publication(&self, now: Timestamp) -> StoreResult<Option<Timestamp>>;
 
     /// The distinct collections of the records public at `now`, in byte
     /// order.
-    async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>>;
+    async fn public_collections(&self, now: Timestamp) -> StoreResult<Vec<String>>;
 
     /// Closes the connections once the work in hand is done; SQLite
     /// checkpoints its write-ahead log into the database file. The store

@@ -3,14 +3,17 @@
 //!
 //! Tables as in SQLite: `records` (current revision of each record),
 //! `revisions` (every revision's JSON, kept as text so that it comes back
-//! byte for byte), `changes` (the ordered change log), `fonds_schema` (the
-//! schema version). Identifiers use `COLLATE "C"`, so they sort and compare
+//! byte for byte), `changes` (the ordered change log), `record_collections`,
+//! `fonds_schema` (the schema version). Reads and the batch's rules are shared
+//! with SQLite (`super::sql`, `super::plan`); a batch is written here with a
+//! few bulk statements (`UNNEST` arrays) rather than a round trip per record. Identifiers use `COLLATE "C"`, so they sort and compare
 //! by bytes exactly as SQLite and Rust do.
 //!
 //! Ordering: every writer (a batch, a schema upgrade) takes one
 //! transaction-scoped advisory lock ([`WRITE_LOCK`]) first and holds it to
 //! its commit. Writers are therefore serialised, and a batch numbers its
-//! change-log entries `max(seq) + 1, + 2, …` under the lock: sequence order is
+//! change-log entries `max(seq) + 1, + 2, …` under the lock (the planner
+//! does, from the log's end read after the lock): sequence order is
 //! commit order and has no gaps. PostgreSQL makes a commit visible before it
 //! releases the transaction's locks, so by the time the next writer numbers
 //! its entries the previous batch is visible to everyone; a follower that read
@@ -21,15 +24,15 @@
 //! wakes followers at once; they poll as well, for replicas (no LISTEN there)
 //! and lost connections.
 
-use super::{
-    ApplyOptions, ApplyReport, Change, Conflict, Outcome, Publication, PublicationQuery,
-    RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error, publication,
-};
-use crate::model::Record;
+mod accounts;
+
+use super::plan::Plan;
+use super::sql::{self, Backend, Dialect, Sql, write_error};
+use super::{StoreError, StoreResult, db_error};
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
-use sqlx::{Connection, Row};
-use std::collections::HashMap;
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, Postgres};
+use sqlx::{Connection, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -42,8 +45,10 @@ pub const CHANNEL: &str = "fonds_changes";
 
 /// Schema migrations, in order; entry `i` takes the schema to version `i + 1`.
 /// Never edit a released entry: add a new one.
-const MIGRATIONS: &[&[&str]] = &[&[
-    r#"CREATE TABLE records (
+const MIGRATIONS: &[&[&str]] = &[
+    // 1: records, revisions, the change log, the publication log.
+    &[
+        r#"CREATE TABLE records (
         id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
         revision INTEGER NOT NULL,
         origin TEXT NOT NULL,
@@ -52,15 +57,15 @@ const MIGRATIONS: &[&[&str]] = &[&[
         public_since TEXT COLLATE "C",
         was_public INTEGER NOT NULL DEFAULT 0
     )"#,
-    r#"CREATE INDEX records_public ON records (public_since, id)"#,
-    r#"CREATE INDEX records_withdrawn ON records (updated_at, id) WHERE was_public = 1"#,
-    r#"CREATE TABLE record_collections (
+        r#"CREATE INDEX records_public ON records (public_since, id)"#,
+        r#"CREATE INDEX records_withdrawn ON records (updated_at, id) WHERE was_public = 1"#,
+        r#"CREATE TABLE record_collections (
         collection TEXT COLLATE "C" NOT NULL,
         record_id TEXT COLLATE "C" NOT NULL,
         PRIMARY KEY (collection, record_id)
     )"#,
-    r#"CREATE INDEX record_collections_record ON record_collections (record_id)"#,
-    r#"CREATE TABLE revisions (
+        r#"CREATE INDEX record_collections_record ON record_collections (record_id)"#,
+        r#"CREATE TABLE revisions (
         record_id TEXT COLLATE "C" NOT NULL,
         revision INTEGER NOT NULL,
         recorded_at TEXT NOT NULL,
@@ -68,12 +73,15 @@ const MIGRATIONS: &[&[&str]] = &[&[
         body TEXT NOT NULL,
         PRIMARY KEY (record_id, revision)
     )"#,
-    r#"CREATE TABLE changes (
+        r#"CREATE TABLE changes (
         seq BIGINT PRIMARY KEY NOT NULL,
         record_id TEXT COLLATE "C" NOT NULL,
         revision INTEGER NOT NULL
     )"#,
-]];
+    ],
+    // 2: accounts, sessions, API tokens, sign-in failure counts.
+    accounts::TABLES,
+];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most
 /// 1 GB per message).
@@ -153,523 +161,120 @@ impl PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_error(ctx))?;
-        if exists {
-            let version: Option<i32> = sqlx::query_scalar("SELECT max(version) FROM fonds_schema")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error(ctx))?;
-            if version == Some(MIGRATIONS.len() as i32) {
-                return Ok(());
-            }
+        if exists && Sql::version(&self.pool).await? == Some(MIGRATIONS.len() as i64) {
+            return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_error(ctx))?;
         // Two nodes starting at once on a new database: one creates.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS fonds_schema (version INTEGER NOT NULL)")
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-        let version: Option<i32> = sqlx::query_scalar("SELECT max(version) FROM fonds_schema")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        let version = i64::from(version.unwrap_or(0));
-        let supported = MIGRATIONS.len() as i64;
-        if version > supported {
-            return Err(StoreError::SchemaTooNew {
-                found: version,
-                supported,
-            });
-        }
-        for (i, steps) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            for step in *steps {
-                sqlx::query(*step)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error(ctx))?;
-            }
-            sqlx::query("INSERT INTO fonds_schema (version) VALUES ($1)")
-                .bind(i as i32 + 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(ctx))?;
-        }
+        let mut tx = self.begin_write(ctx).await?;
+        Sql::upgrade(&mut tx, MIGRATIONS).await?;
         tx.commit().await.map_err(db_error(ctx))
     }
 }
 
-/// Like [`db_error`], but a write refused by a read-only server (SQLSTATE
-/// 25006, a hot standby) becomes [`StoreError::ReadOnly`].
-fn write_error(context: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
-    move |e| {
-        if let sqlx::Error::Database(d) = &e
-            && d.code().as_deref() == Some("25006")
-        {
-            return StoreError::ReadOnly;
-        }
-        db_error(context)(e)
-    }
-}
-
-fn decode(id: &str, body: &str) -> StoreResult<Record> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        id: id.to_string(),
-        message: e.to_string(),
-    })
-}
-
-fn stored(row: &sqlx::postgres::PgRow) -> StoreResult<StoredRecord> {
-    let id: String = row.get("id");
-    let body: String = row.get("body");
-    Ok(StoredRecord {
-        record: decode(&id, &body)?,
-        revision: row.get::<i32, _>("revision") as u32,
-        updated_at: row.get("updated_at"),
-    })
-}
-
-/// A record's row as the batch leaves it.
-struct Current {
-    revision: i32,
-    origin: String,
-    hash: String,
-    /// When the current revision became (or becomes) public.
-    public_since: Option<String>,
-    /// Whether a revision was ever public while it was current.
-    was_public: bool,
-    /// The current revision's collections (written when touched).
-    collections: Vec<String>,
-    /// Written by this batch (so `records` needs an upsert).
-    touched: bool,
-}
-
-/// One revision the batch writes.
-struct NewRevision<'a> {
-    id: &'a str,
-    revision: i32,
-    file: &'a str,
-    body: String,
-}
-
 #[async_trait]
-impl Store for PgStore {
-    async fn close(&self) {
-        self.pool.close().await;
+impl Backend for PgStore {
+    type Db = Postgres;
+
+    async fn begin_write(&self, context: &str) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.map_err(db_error(context))?;
+        // Serialise writers for the whole transaction (see the module doc).
+        let lock = sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK);
+        Sql::run(&mut tx, lock, context).await?;
+        Ok(tx)
     }
 
-    async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
-        let ctx = "writing a batch";
-        let at = crate::clock::now().to_string();
-        let mut tx = self.pool.begin().await.map_err(db_error(ctx))?;
-        // Serialise writers for the whole transaction (see the module doc).
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        let mut current: HashMap<String, Current> = sqlx::query(
-            "SELECT id, revision, origin, content_hash, public_since, was_public
-             FROM records WHERE id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error(ctx))?
-        .into_iter()
-        .map(|row| {
-            (
-                row.get("id"),
-                Current {
-                    revision: row.get("revision"),
-                    origin: row.get("origin"),
-                    hash: row.get("content_hash"),
-                    public_since: row.get("public_since"),
-                    was_public: row.get::<i32, _>("was_public") != 0,
-                    collections: Vec::new(),
-                    touched: false,
-                },
-            )
-        })
-        .collect();
-        let changed: HashMap<String, i64> = match options.base_change {
-            Some(base) => sqlx::query_as(
-                "SELECT record_id, max(seq) FROM changes
-                 WHERE seq > $1 AND record_id = ANY($2) GROUP BY record_id",
-            )
-            .bind(base as i64)
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?
-            .into_iter()
-            .collect(),
-            None => HashMap::new(),
-        };
-        let mut conflicts = Vec::new();
-        let mut outcomes = Vec::with_capacity(records.len());
-        let mut written = Vec::new();
-        for record in records {
-            let hash = record.content_hash();
-            let origin = &record.provenance.origin;
-            let revision = match current.get_mut(&record.id) {
-                Some(row) => {
-                    if &row.origin != origin && !options.allow_origin_change {
-                        return Err(StoreError::OriginConflict {
-                            id: record.id.clone(),
-                            existing: row.origin.clone(),
-                            incoming: origin.clone(),
-                        });
-                    }
-                    if row.hash == hash {
-                        outcomes.push(Outcome::Unchanged);
-                        continue;
-                    }
-                    if !row.touched
-                        && let Some(seq) = changed.get(&record.id)
-                    {
-                        conflicts.push(Conflict {
-                            id: record.id.clone(),
-                            revision: row.revision as u32,
-                            seq: *seq as u64,
-                        });
-                        continue;
-                    }
-                    outcomes.push(Outcome::Updated);
-                    // The revision being replaced counts as public if it
-                    // became so before now (see `Store::publications`).
-                    row.was_public = row.was_public
-                        || row
-                            .public_since
-                            .as_deref()
-                            .is_some_and(|since| since <= at.as_str());
-                    row.public_since = record.public_since(&at);
-                    row.collections.clone_from(&record.collections);
-                    row.revision += 1;
-                    row.origin.clone_from(origin);
-                    row.hash = hash;
-                    row.touched = true;
-                    row.revision
-                }
-                None => {
-                    outcomes.push(Outcome::Created);
-                    current.insert(
-                        record.id.clone(),
-                        Current {
-                            revision: 1,
-                            origin: origin.clone(),
-                            hash,
-                            public_since: record.public_since(&at),
-                            was_public: false,
-                            collections: record.collections.clone(),
-                            touched: true,
-                        },
-                    );
-                    1
-                }
-            };
-            written.push(NewRevision {
-                id: &record.id,
-                revision,
-                file: &record.provenance.file,
-                body: crate::export::jsonl::line(record),
-            });
-        }
-        if !conflicts.is_empty() {
-            return Err(StoreError::Conflict {
-                base: options.base_change.unwrap_or(0),
-                conflicts,
-            });
-        }
-        let base: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        if written.is_empty() {
-            tx.commit().await.map_err(db_error(ctx))?;
-            return Ok(ApplyReport {
-                outcomes,
-                last_change: base as u64,
-            });
-        }
-
+    async fn write(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        plan: &Plan<'_>,
+    ) -> StoreResult<()> {
+        let ctx = sql::WRITING;
+        let at = plan.written_at.to_string();
         // Current rows, one upsert per chunk.
-        let touched: Vec<(&String, &Current)> = current.iter().filter(|(_, c)| c.touched).collect();
-        for chunk in touched.chunks(CHUNK_ROWS * 4) {
-            let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
-            let revisions: Vec<i32> = chunk.iter().map(|(_, c)| c.revision).collect();
-            let origins: Vec<&str> = chunk.iter().map(|(_, c)| c.origin.as_str()).collect();
-            let hashes: Vec<&str> = chunk.iter().map(|(_, c)| c.hash.as_str()).collect();
-            let since: Vec<Option<&str>> = chunk
+        let upsert = sql::upsert_records(
+            "SELECT id, revision, origin, hash, $5, since, was
+             FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $6::text[], $7::int4[])
+                  AS t(id, revision, origin, hash, since, was)",
+        );
+        for chunk in plan.rows.chunks(CHUNK_ROWS * 4) {
+            let ids: Vec<&str> = chunk.iter().map(|r| r.id).collect();
+            let since: Vec<Option<String>> = chunk
                 .iter()
-                .map(|(_, c)| c.public_since.as_deref())
+                .map(|r| r.public_since.map(|t| t.to_string()))
                 .collect();
-            let was: Vec<i32> = chunk.iter().map(|(_, c)| c.was_public as i32).collect();
-            sqlx::query(
-                "INSERT INTO records (id, revision, origin, content_hash, updated_at,
-                                      public_since, was_public)
-                 SELECT id, revision, origin, hash, $5, since, was
-                 FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $6::text[], $7::int4[])
-                      AS t(id, revision, origin, hash, since, was)
-                 ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision,
-                     origin = EXCLUDED.origin, content_hash = EXCLUDED.content_hash,
-                     updated_at = EXCLUDED.updated_at, public_since = EXCLUDED.public_since,
-                     was_public = EXCLUDED.was_public",
-            )
-            .bind(&ids)
-            .bind(&revisions)
-            .bind(&origins)
-            .bind(&hashes)
-            .bind(&at)
-            .bind(&since)
-            .bind(&was)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-            // The current revision's collections, for OAI-PMH sets.
-            sqlx::query("DELETE FROM record_collections WHERE record_id = ANY($1)")
+            let current = sqlx::query(AssertSqlSafe(upsert.as_str()))
                 .bind(&ids)
-                .execute(&mut *tx)
-                .await
-                .map_err(write_error(ctx))?;
+                .bind(chunk.iter().map(|r| r.revision as i32).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| r.origin).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|r| r.content_hash.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(&at)
+                .bind(&since)
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|r| i32::from(r.was_public))
+                        .collect::<Vec<_>>(),
+                );
+            Sql::run(tx, current, ctx).await?;
+            // The current revision's collections, for OAI-PMH sets.
+            let clear = "DELETE FROM record_collections WHERE record_id = ANY($1)";
+            Sql::run(tx, sqlx::query(clear).bind(&ids), ctx).await?;
             let (names, owners): (Vec<&str>, Vec<&str>) = chunk
                 .iter()
-                .flat_map(|(id, c)| c.collections.iter().map(move |n| (n.as_str(), id.as_str())))
+                .flat_map(|r| r.collections.iter().map(move |n| (n.as_str(), r.id)))
                 .unzip();
-            sqlx::query(
-                "INSERT INTO record_collections (collection, record_id)
-                 SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(&names)
-            .bind(&owners)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
+            let add = "INSERT INTO record_collections (collection, record_id)
+                       SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING";
+            Sql::run(tx, sqlx::query(add).bind(&names).bind(&owners), ctx).await?;
         }
 
-        // Revisions and change-log entries, numbered in batch order.
-        let mut seq = base;
-        let mut start = 0;
-        while start < written.len() {
-            let mut end = start;
+        // Revisions and change-log entries, numbered as planned; a chunk is
+        // cut by rows and by the bytes of its bodies.
+        let mut pending = plan.revisions.iter().peekable();
+        while pending.peek().is_some() {
+            let (mut seqs, mut ids, mut revisions, mut files, mut bodies) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut bytes = 0;
-            while end < written.len() && end - start < CHUNK_ROWS && bytes < CHUNK_BYTES {
-                bytes += written[end].body.len();
-                end += 1;
+            while bytes < CHUNK_BYTES
+                && seqs.len() < CHUNK_ROWS
+                && let Some(revision) = pending.next()
+            {
+                let body = revision.body();
+                bytes += body.len();
+                seqs.push(revision.seq as i64);
+                ids.push(revision.record.id.as_str());
+                revisions.push(revision.revision as i32);
+                files.push(revision.record.provenance.file.as_str());
+                bodies.push(body);
             }
-            let chunk = &written[start..end];
-            let ids: Vec<&str> = chunk.iter().map(|w| w.id).collect();
-            let revisions: Vec<i32> = chunk.iter().map(|w| w.revision).collect();
-            let files: Vec<&str> = chunk.iter().map(|w| w.file).collect();
-            let bodies: Vec<&str> = chunk.iter().map(|w| w.body.as_str()).collect();
-            let seqs: Vec<i64> = (seq + 1..=seq + chunk.len() as i64).collect();
-            sqlx::query(
+            let stored = sqlx::query(
                 "INSERT INTO revisions (record_id, revision, recorded_at, file, body)
                  SELECT id, revision, $5, file, body
                  FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[])
                       AS t(id, revision, file, body)",
-            )
-            .bind(&ids)
-            .bind(&revisions)
-            .bind(&files)
-            .bind(&bodies)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-            sqlx::query(
+            );
+            let stored = stored.bind(&ids).bind(&revisions).bind(&files);
+            Sql::run(tx, stored.bind(&bodies).bind(&at), ctx).await?;
+            let logged = sqlx::query(
                 "INSERT INTO changes (seq, record_id, revision)
                  SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int4[])",
-            )
-            .bind(&seqs)
-            .bind(&ids)
-            .bind(&revisions)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(ctx))?;
-            seq += chunk.len() as i64;
-            start = end;
+            );
+            Sql::run(tx, logged.bind(&seqs).bind(&ids).bind(&revisions), ctx).await?;
         }
         // Delivered to listeners when (and only if) the batch commits.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(seq.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        tx.commit().await.map_err(db_error(ctx))?;
-        Ok(ApplyReport {
-            outcomes,
-            last_change: seq as u64,
-        })
+        let notify = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL);
+        Sql::run(tx, notify.bind(plan.last_change.to_string()), ctx).await
     }
 
-    async fn publications(&self, query: &PublicationQuery) -> StoreResult<Vec<Publication>> {
-        let mut sql = publication::list(query, &publication::POSTGRES);
-        let rows = sql
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("listing the publication log"))?;
-        rows.into_iter()
-            .map(|row| {
-                let id: String = row.get("id");
-                let body: Option<String> = row.get("body");
-                Ok(Publication {
-                    record: body.map(|b| decode(&id, &b)).transpose()?,
-                    datestamp: row.get("ds"),
-                    withdrawn: row.get::<i32, _>("withdrawn") != 0,
-                    id,
-                })
-            })
-            .collect()
-    }
+    const DIALECT: &'static Dialect = &sql::POSTGRES;
 
-    async fn count_publications(&self, query: &PublicationQuery) -> StoreResult<u64> {
-        let mut sql = publication::count(query, &publication::POSTGRES);
-        let n: i64 = sql
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("counting the publication log"))?;
-        Ok(n as u64)
-    }
-
-    async fn earliest_publication(&self, now: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT min(ds) FROM (
-                SELECT min(public_since) AS ds FROM records WHERE public_since <= $1
-                UNION ALL
-                SELECT min(updated_at) FROM records WHERE was_public = 1 AND updated_at <= $1
-                    AND (public_since IS NULL OR public_since > $1)) u",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error("reading the publication log"))
-    }
-
-    async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT d.collection FROM (SELECT DISTINCT collection FROM record_collections) d
-             WHERE EXISTS (SELECT 1 FROM record_collections c
-                 JOIN records r ON r.id = c.record_id
-                 WHERE c.collection = d.collection AND r.public_since <= $1)
-             ORDER BY d.collection",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("listing collections"))
-    }
-
-    async fn get(&self, id: &str) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(
-            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
-             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
-             WHERE r.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("reading a record"))?;
-        row.as_ref().map(stored).transpose()
-    }
-
-    async fn get_many(&self, ids: &[&str]) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
-             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
-             WHERE r.id = ANY($1)",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading records"))?;
-        rows.iter().map(stored).collect()
-    }
-
-    async fn revision(&self, id: &str, revision: u32) -> StoreResult<Option<Record>> {
-        let body: Option<String> =
-            sqlx::query_scalar("SELECT body FROM revisions WHERE record_id = $1 AND revision = $2")
-                .bind(id)
-                .bind(revision as i32)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error("reading a revision"))?;
-        body.map(|b| decode(id, &b)).transpose()
-    }
-
-    async fn history(&self, id: &str) -> StoreResult<Vec<RevisionInfo>> {
-        let rows = sqlx::query(
-            "SELECT revision, recorded_at, file FROM revisions WHERE record_id = $1
-             ORDER BY revision",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading a record's history"))?;
-        Ok(rows
-            .into_iter()
-            .map(|row| RevisionInfo {
-                revision: row.get::<i32, _>("revision") as u32,
-                recorded_at: row.get("recorded_at"),
-                file: row.get("file"),
-            })
-            .collect())
-    }
-
-    async fn count(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM records")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("counting records"))?;
-        Ok(n as u64)
-    }
-
-    async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
-             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
-             WHERE r.id > $1 ORDER BY r.id LIMIT $2",
-        )
-        .bind(after.unwrap_or(""))
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("listing records"))?;
-        rows.iter().map(stored).collect()
-    }
-
-    async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>> {
-        let rows = sqlx::query(
-            "SELECT seq, record_id, revision FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(seq as i64)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading the change log"))?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Change {
-                seq: row.get::<i64, _>("seq") as u64,
-                record_id: row.get("record_id"),
-                revision: row.get::<i32, _>("revision") as u32,
-            })
-            .collect())
-    }
-
-    async fn last_change(&self) -> StoreResult<u64> {
-        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM changes")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("reading the change log"))?;
-        Ok(last as u64)
+    fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     async fn wait_for_change(&self, timeout: Duration) -> StoreResult<()> {

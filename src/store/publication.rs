@@ -1,42 +1,14 @@
 //! The publication log's SQL (see [`super::Store::publications`]), built once
 //! for both backends: the SQLite and PostgreSQL stores differ only in the
-//! few spellings a [`Dialect`] names, and each decodes its own rows.
+//! few spellings a [`Dialect`] names.
 //!
 //! Invariant: both backends list the same entries in the same
 //! `(datestamp, id)` order for the same [`PublicationQuery`].
 
 use super::PublicationQuery;
+use super::sql::Dialect;
+use crate::clock::Timestamp;
 use sqlx::{Database, Encode, QueryBuilder, Type};
-
-/// What one backend spells differently.
-pub(crate) struct Dialect {
-    /// A text NULL in a select list.
-    pub null_text: &'static str,
-    /// A zero that sums with `count(*)`.
-    pub zero: &'static str,
-    /// Opens one branch of the `UNION ALL` (a branch has its own
-    /// `ORDER BY … LIMIT`).
-    pub branch_open: &'static str,
-    /// Turns one bound JSON array of names into a set: the SQL before and
-    /// after the bind.
-    pub json_names: (&'static str, &'static str),
-}
-
-/// SQLite's spellings.
-pub(crate) const SQLITE: Dialect = Dialect {
-    null_text: "NULL",
-    zero: "0",
-    branch_open: "SELECT * FROM (",
-    json_names: ("SELECT value FROM json_each(", ")"),
-};
-
-/// PostgreSQL's spellings.
-pub(crate) const POSTGRES: Dialect = Dialect {
-    null_text: "NULL::text",
-    zero: "0::int8",
-    branch_open: "(",
-    json_names: ("SELECT json_array_elements_text(", "::json)"),
-};
 
 /// The two branches of the log: public records (dated when they became
 /// public) and withdrawn ones (dated by their last write).
@@ -77,28 +49,30 @@ impl Branch {
         match self {
             Branch::Public => {
                 sql.push(" WHERE public_since <= ")
-                    .push_bind(query.now.clone());
+                    .push_bind(query.now.to_string());
             }
             Branch::Withdrawn => {
                 // `was_public = 1` verbatim, so that the partial index applies.
                 sql.push(" WHERE was_public = 1 AND updated_at <= ")
-                    .push_bind(query.now.clone())
+                    .push_bind(query.now.to_string())
                     .push(" AND (public_since IS NULL OR public_since > ")
-                    .push_bind(query.now.clone())
+                    .push_bind(query.now.to_string())
                     .push(")");
             }
         }
         if let Some(from) = &query.from {
-            sql.push(format!(" AND {ds} >= ")).push_bind(from.clone());
+            sql.push(format!(" AND {ds} >= "))
+                .push_bind(from.to_string());
         }
         if let Some(until) = &query.until {
-            sql.push(format!(" AND {ds} <= ")).push_bind(until.clone());
+            sql.push(format!(" AND {ds} <= "))
+                .push_bind(until.to_string());
         }
         if let Some(id) = &query.id {
             sql.push(" AND id = ").push_bind(id.clone());
         }
         if let Some(collections) = &query.collections {
-            let names = serde_json::to_string(collections).expect("strings serialise");
+            let names = serde_json::Value::from(collections.clone()).to_string();
             // Correlated, so that the page still walks the datestamp index
             // in order and stops at the limit, whatever the set's size.
             let (open, close) = dialect.json_names;
@@ -111,7 +85,7 @@ impl Branch {
         }
         if paged && let Some((after_ds, after_id)) = &query.after {
             sql.push(format!(" AND ({ds}, id) > ("))
-                .push_bind(after_ds.clone())
+                .push_bind(after_ds.to_string())
                 .push(", ")
                 .push_bind(after_id.clone())
                 .push(")");
@@ -174,5 +148,24 @@ where
         branch.push_where(&mut sql, query, false, dialect);
         sql.push(")");
     }
+    sql.push(" AS n");
+    sql
+}
+
+/// The distinct collections of the records public at `now`, in byte order
+/// (column `collection`).
+pub(crate) fn collections<DB: Database>(now: Timestamp) -> QueryBuilder<DB>
+where
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
+    // Each collection's first public record is enough.
+    let mut sql = QueryBuilder::new(
+        "SELECT d.collection FROM (SELECT DISTINCT collection FROM record_collections) d
+         WHERE EXISTS (SELECT 1 FROM record_collections c
+             JOIN records r ON r.id = c.record_id
+             WHERE c.collection = d.collection AND r.public_since <= ",
+    );
+    sql.push_bind(now.to_string())
+        .push(") ORDER BY d.collection");
     sql
 }

@@ -6,18 +6,25 @@
 //! JSON, the record's content lives only here), `changes` (the ordered change
 //! log), `record_collections` (the current revision's collections, for
 //! OAI-PMH sets), `fonds_schema` (the schema version).
+//!
+//! Writers are serialised by `BEGIN IMMEDIATE`, which takes the database's
+//! write lock when the transaction starts; change-log numbers are given out
+//! under it (by the batch planner), so their order is commit order. Reads
+//! and the batch's rules are shared with PostgreSQL (`super::sql`,
+//! `super::plan`).
 
-use super::{
-    ApplyOptions, ApplyReport, Change, Conflict, Outcome, Publication, PublicationQuery,
-    RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error, publication,
-};
-use crate::model::Record;
+mod accounts;
+
+use super::plan::Plan;
+use super::sql::{self, Backend, Dialect, Sql};
+use super::{StoreResult, db_error};
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::AssertSqlSafe;
+use sqlx::Transaction;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -83,6 +90,8 @@ const MIGRATIONS: &[&[&str]] = &[
             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision,
             json_each(v.body, '$.collections') j",
     ],
+    // 3: accounts, sessions, API tokens, sign-in failure counts.
+    accounts::TABLES,
 ];
 
 /// The SQLite store.
@@ -111,393 +120,86 @@ impl SqliteStore {
             .await
             .map_err(db_error("opening the SQLite store"))?;
         let store = SqliteStore { pool };
-        store.migrate().await?;
+        let ctx = "upgrading the schema";
+        let mut tx = store.begin_write(ctx).await?;
+        Sql::upgrade(&mut tx, MIGRATIONS).await?;
+        tx.commit().await.map_err(db_error(ctx))?;
         Ok(store)
     }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        let ctx = "upgrading the schema";
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error(ctx))?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS fonds_schema (version INTEGER NOT NULL)")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        let version: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM fonds_schema")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        let version = version.unwrap_or(0);
-        let supported = MIGRATIONS.len() as i64;
-        if version > supported {
-            return Err(StoreError::SchemaTooNew {
-                found: version,
-                supported,
-            });
-        }
-        for (i, steps) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            for step in *steps {
-                sqlx::query(*step)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error(ctx))?;
-            }
-            sqlx::query("INSERT INTO fonds_schema (version) VALUES (?)")
-                .bind(i as i64 + 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(ctx))?;
-        }
-        tx.commit().await.map_err(db_error(ctx))
-    }
-}
-
-fn decode(id: &str, body: &str) -> StoreResult<Record> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        id: id.to_string(),
-        message: e.to_string(),
-    })
-}
-
-fn now() -> String {
-    crate::clock::now().to_string()
 }
 
 #[async_trait]
-impl Store for SqliteStore {
-    async fn close(&self) {
-        self.pool.close().await;
+impl Backend for SqliteStore {
+    type Db = Sqlite;
+    const DIALECT: &'static Dialect = &sql::SQLITE;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
-    async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
-        let ctx = "writing a batch";
-        let at = now();
-        let mut tx = self
-            .pool
+    async fn begin_write(&self, context: &str) -> StoreResult<Transaction<'static, Sqlite>> {
+        // Takes the database's write lock at once (see the module doc).
+        self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(db_error(ctx))?;
-        // Records other writers changed since the batch was prepared: a range
-        // scan of the log's tail (its key is `seq`).
-        let changed: HashMap<String, i64> = match options.base_change {
-            Some(base) => sqlx::query_as(
-                "SELECT record_id, max(seq) FROM changes WHERE seq > ? GROUP BY record_id",
-            )
-            .bind(base as i64)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?
-            .into_iter()
-            .collect(),
-            None => HashMap::new(),
-        };
-        let mut conflicts = Vec::new();
-        let mut outcomes = Vec::with_capacity(records.len());
-        for record in records {
-            let hash = record.content_hash();
-            let public_since = record.public_since(&at);
-            let existing = sqlx::query(
-                "SELECT revision, origin, content_hash, public_since, was_public
-                     FROM records WHERE id = ?",
-            )
-            .bind(&record.id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-            let revision = match existing {
-                Some(row) => {
-                    let origin: String = row.get("origin");
-                    if origin != record.provenance.origin && !options.allow_origin_change {
-                        return Err(StoreError::OriginConflict {
-                            id: record.id.clone(),
-                            existing: origin,
-                            incoming: record.provenance.origin.clone(),
-                        });
-                    }
-                    let stored_hash: String = row.get("content_hash");
-                    if stored_hash == hash {
-                        outcomes.push(Outcome::Unchanged);
-                        continue;
-                    }
-                    let revision: i64 = row.get("revision");
-                    if let Some(seq) = changed.get(&record.id) {
-                        conflicts.push(Conflict {
-                            id: record.id.clone(),
-                            revision: revision as u32,
-                            seq: *seq as u64,
-                        });
-                        continue;
-                    }
-                    outcomes.push(Outcome::Updated);
-                    let next = revision + 1;
-                    // The revision being replaced counts as public if it
-                    // became so before now (see `Store::publications`).
-                    let was_public = row.get::<i64, _>("was_public") != 0
-                        || row
-                            .get::<Option<String>, _>("public_since")
-                            .is_some_and(|since| since <= at);
-                    sqlx::query(
-                        "UPDATE records SET revision = ?, origin = ?, content_hash = ?, updated_at = ?,
-                         public_since = ?, was_public = ? WHERE id = ?",
-                    )
-                    .bind(next)
-                    .bind(&record.provenance.origin)
-                    .bind(&hash)
-                    .bind(&at)
-                    .bind(&public_since)
-                    .bind(was_public)
-                    .bind(&record.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error(ctx))?;
-                    next
-                }
-                None => {
-                    outcomes.push(Outcome::Created);
-                    sqlx::query(
-                        "INSERT INTO records (id, revision, origin, content_hash, updated_at, public_since)
-                         VALUES (?, 1, ?, ?, ?, ?)",
-                    )
-                    .bind(&record.id)
-                    .bind(&record.provenance.origin)
-                    .bind(&hash)
-                    .bind(&at)
-                    .bind(&public_since)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error(ctx))?;
-                    1
-                }
-            };
-            let body = crate::export::jsonl::line(record);
-            sqlx::query(
-                "INSERT INTO revisions (record_id, revision, recorded_at, file, body) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&record.id)
-            .bind(revision)
-            .bind(&at)
-            .bind(&record.provenance.file)
-            .bind(&body)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-            sqlx::query("DELETE FROM record_collections WHERE record_id = ?")
-                .bind(&record.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(ctx))?;
-            for collection in &record.collections {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO record_collections (collection, record_id) VALUES (?, ?)",
-                )
-                .bind(collection)
-                .bind(&record.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(ctx))?;
+            .map_err(db_error(context))
+    }
+
+    async fn write(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        plan: &Plan<'_>,
+    ) -> StoreResult<()> {
+        let upsert = sql::upsert_records("VALUES (?, ?, ?, ?, ?, ?, ?)");
+        let (at, ctx) = (plan.written_at.to_string(), sql::WRITING);
+        for row in &plan.rows {
+            let current = sqlx::query(AssertSqlSafe(upsert.as_str()))
+                .bind(row.id)
+                .bind(i64::from(row.revision))
+                .bind(row.origin)
+                .bind(&row.content_hash)
+                .bind(&at)
+                .bind(row.public_since.map(|t| t.to_string()))
+                .bind(i64::from(row.was_public));
+            Sql::run(tx, current, ctx).await?;
+            // The current revision's collections, for OAI-PMH sets.
+            let clear = "DELETE FROM record_collections WHERE record_id = ?";
+            Sql::run(tx, sqlx::query(clear).bind(row.id), ctx).await?;
+            let add = "INSERT OR IGNORE INTO record_collections (collection, record_id)
+                       VALUES (?, ?)";
+            for collection in row.collections {
+                Sql::run(tx, sqlx::query(add).bind(collection).bind(row.id), ctx).await?;
             }
-            sqlx::query("INSERT INTO changes (record_id, revision) VALUES (?, ?)")
-                .bind(&record.id)
-                .bind(revision)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error(ctx))?;
         }
-        if !conflicts.is_empty() {
-            // Dropping the transaction rolls it back.
-            return Err(StoreError::Conflict {
-                base: options.base_change.unwrap_or(0),
-                conflicts,
-            });
+        for revision in &plan.revisions {
+            let (id, number) = (&revision.record.id, i64::from(revision.revision));
+            let stored = sqlx::query(
+                "INSERT INTO revisions (record_id, revision, recorded_at, file, body)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(number)
+            .bind(&at)
+            .bind(&revision.record.provenance.file)
+            .bind(revision.body());
+            Sql::run(tx, stored, ctx).await?;
+            let logged =
+                sqlx::query("INSERT INTO changes (seq, record_id, revision) VALUES (?, ?, ?)")
+                    .bind(revision.seq as i64)
+                    .bind(id)
+                    .bind(number);
+            Sql::run(tx, logged, ctx).await?;
         }
-        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM changes")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error(ctx))?;
-        tx.commit().await.map_err(db_error(ctx))?;
-        Ok(ApplyReport {
-            outcomes,
-            last_change: last.unwrap_or(0) as u64,
-        })
-    }
-
-    async fn get(&self, id: &str) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(
-            "SELECT r.revision, r.updated_at, v.body FROM records r
-             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
-             WHERE r.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("reading a record"))?;
-        row.map(|row| {
-            let body: String = row.get("body");
-            Ok(StoredRecord {
-                record: decode(id, &body)?,
-                revision: row.get::<i64, _>("revision") as u32,
-                updated_at: row.get("updated_at"),
-            })
-        })
-        .transpose()
-    }
-
-    async fn revision(&self, id: &str, revision: u32) -> StoreResult<Option<Record>> {
-        let body: Option<String> =
-            sqlx::query_scalar("SELECT body FROM revisions WHERE record_id = ? AND revision = ?")
-                .bind(id)
-                .bind(revision as i64)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error("reading a revision"))?;
-        body.map(|b| decode(id, &b)).transpose()
-    }
-
-    async fn history(&self, id: &str) -> StoreResult<Vec<RevisionInfo>> {
-        let rows = sqlx::query(
-            "SELECT revision, recorded_at, file FROM revisions WHERE record_id = ? ORDER BY revision",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading a record's history"))?;
-        Ok(rows
-            .into_iter()
-            .map(|row| RevisionInfo {
-                revision: row.get::<i64, _>("revision") as u32,
-                recorded_at: row.get("recorded_at"),
-                file: row.get("file"),
-            })
-            .collect())
-    }
-
-    async fn count(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM records")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("counting records"))?;
-        Ok(n as u64)
-    }
-
-    async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
-             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
-             WHERE r.id > ? ORDER BY r.id LIMIT ?",
-        )
-        .bind(after.unwrap_or(""))
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("listing records"))?;
-        rows.into_iter()
-            .map(|row| {
-                let id: String = row.get("id");
-                let body: String = row.get("body");
-                Ok(StoredRecord {
-                    record: decode(&id, &body)?,
-                    revision: row.get::<i64, _>("revision") as u32,
-                    updated_at: row.get("updated_at"),
-                })
-            })
-            .collect()
-    }
-
-    async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>> {
-        let rows = sqlx::query(
-            "SELECT seq, record_id, revision FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(seq as i64)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading the change log"))?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Change {
-                seq: row.get::<i64, _>("seq") as u64,
-                record_id: row.get("record_id"),
-                revision: row.get::<i64, _>("revision") as u32,
-            })
-            .collect())
-    }
-
-    async fn publications(&self, query: &PublicationQuery) -> StoreResult<Vec<Publication>> {
-        let mut sql = publication::list(query, &publication::SQLITE);
-        let rows = sql
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error("listing the publication log"))?;
-        rows.into_iter()
-            .map(|row| {
-                let id: String = row.get("id");
-                let body: Option<String> = row.get("body");
-                Ok(Publication {
-                    record: body.map(|b| decode(&id, &b)).transpose()?,
-                    datestamp: row.get("ds"),
-                    withdrawn: row.get::<i64, _>("withdrawn") != 0,
-                    id,
-                })
-            })
-            .collect()
-    }
-
-    async fn count_publications(&self, query: &PublicationQuery) -> StoreResult<u64> {
-        let mut sql = publication::count(query, &publication::SQLITE);
-        let n: i64 = sql
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("counting the publication log"))?;
-        Ok(n as u64)
-    }
-
-    async fn earliest_publication(&self, now: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT min(ds) FROM (
-                SELECT min(public_since) AS ds FROM records WHERE public_since <= ?1
-                UNION ALL
-                SELECT min(updated_at) FROM records WHERE was_public = 1 AND updated_at <= ?1
-                    AND (public_since IS NULL OR public_since > ?1))",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error("reading the publication log"))
-    }
-
-    async fn public_collections(&self, now: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
-            // Each collection's first public record is enough.
-            "SELECT d.collection FROM (SELECT DISTINCT collection FROM record_collections) d
-             WHERE EXISTS (SELECT 1 FROM record_collections c
-                 JOIN records r ON r.id = c.record_id
-                 WHERE c.collection = d.collection AND r.public_since <= ?)
-             ORDER BY d.collection",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("listing collections"))
-    }
-
-    async fn last_change(&self) -> StoreResult<u64> {
-        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM changes")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error("reading the change log"))?;
-        Ok(last.unwrap_or(0) as u64)
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Provenance, Visibility};
+    use crate::clock::{Timestamp, now};
+    use crate::model::{Provenance, Record, Visibility};
+    use crate::store::{ApplyOptions, PublicationQuery, Store};
 
     fn record(id: &str, visibility: Visibility, collections: &[&str]) -> Record {
         let provenance = Provenance {
@@ -513,6 +215,10 @@ mod tests {
         r.visibility = visibility;
         r.collections = collections.iter().map(|c| c.to_string()).collect();
         r
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
     }
 
     fn embargo(until: &str) -> Visibility {
@@ -551,7 +257,7 @@ mod tests {
         ];
         store.apply(&batch, ApplyOptions::default()).await.unwrap();
         let now = now();
-        let q = PublicationQuery::at(now.as_str(), 10);
+        let q = PublicationQuery::at(now, 10);
         // Same second: order by identifier.
         assert_eq!(log(&store, &q).await, owned(&[("a", false), ("d", false)]));
         assert_eq!(store.count_publications(&q).await.unwrap(), 2);
@@ -559,14 +265,14 @@ mod tests {
         assert_eq!(entries[0].record.as_ref().unwrap().title, "Title a");
         let written = store.get("a").await.unwrap().unwrap().updated_at;
         assert_eq!(entries[0].datestamp, written);
-        assert_eq!(store.public_collections(&now).await.unwrap(), ["X"]);
+        assert_eq!(store.public_collections(now).await.unwrap(), ["X"]);
 
         // The future, when c's embargo has lifted: dated by the day it lifts.
-        let later = PublicationQuery::at("2999-06-01T00:00:00Z", 10);
+        let later = PublicationQuery::at(at("2999-06-01T00:00:00Z"), 10);
         let entries = store.publications(&later).await.unwrap();
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[2].id, "c");
-        assert_eq!(entries[2].datestamp, "2999-01-01T00:00:00Z");
+        assert_eq!(entries[2].datestamp, at("2999-01-01T00:00:00Z"));
 
         // a becomes a draft and b is published: a is withdrawn, b appears.
         let batch = [
@@ -574,15 +280,15 @@ mod tests {
             record("b", Visibility::Published, &["X"]),
         ];
         store.apply(&batch, ApplyOptions::default()).await.unwrap();
-        let now = super::now();
-        let q = PublicationQuery::at(now.as_str(), 10);
+        let now = crate::clock::now();
+        let q = PublicationQuery::at(now, 10);
         let got = log(&store, &q).await;
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got.contains(&("a".into(), true)) && got.contains(&("b".into(), false)));
         let withdrawn = store.publications(&q).await.unwrap();
         let a = withdrawn.iter().find(|p| p.id == "a").unwrap();
         assert!(a.record.is_none());
-        assert_eq!(store.public_collections(&now).await.unwrap(), ["X"]);
+        assert_eq!(store.public_collections(now).await.unwrap(), ["X"]);
 
         // Filters: collections, identifier, no withdrawn, bounds, cursor.
         let mut f = q.clone();
@@ -595,7 +301,7 @@ mod tests {
         f.id = Some("a".into());
         assert_eq!(log(&store, &f).await, owned(&[("a", true)]));
         let mut f = q.clone();
-        f.until = Some("2000-01-01T00:00:00Z".into());
+        f.until = Some(at("2000-01-01T00:00:00Z"));
         assert!(log(&store, &f).await.is_empty());
         assert_eq!(store.count_publications(&f).await.unwrap(), 0);
         let mut f = q.clone();
@@ -604,12 +310,12 @@ mod tests {
         loop {
             let page = store.publications(&f).await.unwrap();
             let Some(last) = page.last() else { break };
-            f.after = Some((last.datestamp.clone(), last.id.clone()));
+            f.after = Some((last.datestamp, last.id.clone()));
             seen.push(last.id.clone());
         }
         seen.sort();
         assert_eq!(seen, ["a", "b", "d"]);
-        assert!(store.earliest_publication(&now).await.unwrap().unwrap() <= now);
+        assert!(store.earliest_publication(now).await.unwrap().unwrap() <= now);
     }
 
     /// Upgrading a version-1 store computes what `apply` maintains.
@@ -632,15 +338,20 @@ mod tests {
         store.apply(&batch, ApplyOptions::default()).await.unwrap();
         let now = now();
         let queries = [
-            PublicationQuery::at(now.as_str(), 10),
-            PublicationQuery::at("2999-06-01T00:00:00Z", 10),
+            PublicationQuery::at(now, 10),
+            PublicationQuery::at(at("2999-06-01T00:00:00Z"), 10),
         ];
         let mut before = Vec::new();
         for q in &queries {
             before.push(store.publications(q).await.unwrap());
         }
-        let collections = store.public_collections(&now).await.unwrap();
+        let collections = store.public_collections(now).await.unwrap();
         for step in [
+            // Version 3's tables (accounts), then version 2's.
+            "DROP TABLE sign_in_failures",
+            "DROP TABLE api_tokens",
+            "DROP TABLE sessions",
+            "DROP TABLE users",
             "DROP TABLE record_collections",
             "DROP INDEX records_public",
             "DROP INDEX records_withdrawn",
@@ -655,7 +366,7 @@ mod tests {
         for (q, expected) in queries.iter().zip(&before) {
             assert_eq!(&store.publications(q).await.unwrap(), expected);
         }
-        assert_eq!(store.public_collections(&now).await.unwrap(), collections);
+        assert_eq!(store.public_collections(now).await.unwrap(), collections);
         assert!(before[0].iter().any(|p| p.id == "a" && p.withdrawn));
     }
 }

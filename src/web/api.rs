@@ -4,12 +4,15 @@
 //!
 //! Invariants: a record is the dump format (README, "The record as JSON");
 //! search answers exactly the JSON of `fonds search --json`; every error is
-//! the one envelope of [`super::ApiError`]; only public records are served.
+//! the one envelope of [`super::WebError`]; every call reads through the
+//! request viewer's reader, so anyone is served public records only.
 
 use super::pages::{MAX_OFFSET, parse_params, parse_sort};
-use super::{ApiError, Shared};
+use super::{Shared, WebError};
+use crate::accounts::Viewer;
 use crate::search::{FacetCount, SearchRequest, SearchResults};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -25,7 +28,7 @@ pub fn router() -> Router<Shared> {
         .route("/search", get(search))
         .route("/facets", get(facets))
         .route("/openapi.json", get(openapi))
-        .fallback(|| async { ApiError::not_found("no such API endpoint") })
+        .fallback(|| async { WebError::not_found("no such API endpoint") })
 }
 
 /// The OpenAPI document.
@@ -52,7 +55,8 @@ pub struct ErrorEnvelope {
 pub struct ErrorBody {
     /// HTTP status.
     pub status: u16,
-    /// `not_found`, `bad_request` or `internal`.
+    /// The stable code: `not_found`, `bad_request`, `internal`, … (the
+    /// web layer's one error table).
     pub code: String,
     /// What went wrong.
     pub message: String,
@@ -80,12 +84,7 @@ pub struct FacetsOnly {
 async fn openapi() -> Response {
     match ApiDoc::openapi().to_pretty_json() {
         Ok(json) => ([("content-type", "application/json")], json).into_response(),
-        Err(e) => ApiError {
-            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: e.to_string(),
-        }
-        .into_response(),
+        Err(e) => WebError::internal("the OpenAPI document", e).into_response(),
     }
 }
 
@@ -101,13 +100,10 @@ async fn openapi() -> Response {
 )]
 async fn get_record(
     State(state): State<Shared>,
+    viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<crate::model::Record>, ApiError> {
-    let stored = state.archive.get(&id).await?;
-    if !stored.record.is_public(&crate::clock::today().to_string()) {
-        return Err(ApiError::not_found(format!("no record {id}")));
-    }
-    Ok(Json(stored.record))
+) -> Result<Json<crate::model::Record>, WebError> {
+    Ok(Json(state.archive.reader(&viewer).get(&id).await?.record))
 }
 
 #[derive(serde::Deserialize)]
@@ -128,64 +124,72 @@ struct ListParams {
 )]
 async fn list_records(
     State(state): State<Shared>,
+    viewer: Viewer,
     Query(params): Query<ListParams>,
-) -> Result<Json<RecordPage>, ApiError> {
+) -> Result<Json<RecordPage>, WebError> {
     let limit = params.limit.unwrap_or(100).clamp(1, 500);
-    let today = crate::clock::today().to_string();
-    let mut after = params.after;
-    let mut records = Vec::new();
-    // Skip non-public records without returning short pages.
-    loop {
-        let page = state
-            .archive
-            .store()
-            .list(after.as_deref(), limit)
-            .await
-            .map_err(crate::archive::ArchiveError::from)?;
-        let full = page.len() == limit;
-        for stored in page {
-            after = Some(stored.record.id.clone());
-            if stored.record.is_public(&today) {
-                records.push(serde_json::to_value(&stored.record).map_err(|e| ApiError {
-                    status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal",
-                    message: e.to_string(),
-                })?);
-                if records.len() == limit {
-                    break;
-                }
-            }
-        }
-        if records.len() == limit || !full {
-            let next = (records.len() == limit).then(|| after.unwrap_or_default());
-            return Ok(Json(RecordPage { records, next }));
-        }
+    let page = state
+        .archive
+        .reader(&viewer)
+        .list(params.after.as_deref(), limit)
+        .await?;
+    // Short only at the end; a full page may be the last one too.
+    let next = page
+        .last()
+        .filter(|_| page.len() == limit)
+        .map(|s| s.record.id.clone());
+    let records = page
+        .iter()
+        .map(|s| serde_json::to_value(&s.record))
+        .collect::<Result<_, _>>()
+        .map_err(|e| WebError::internal("a record as JSON", e))?;
+    Ok(Json(RecordPage { records, next }))
+}
+
+/// A search call: the request's viewer and its arguments, as received.
+struct SearchCall {
+    state: Shared,
+    viewer: Viewer,
+    pairs: Vec<(String, String)>,
+}
+
+impl FromRequestParts<Shared> for SearchCall {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, WebError> {
+        let Query(pairs) =
+            Query::try_from_uri(&parts.uri).map_err(|e| WebError::bad_request(e.body_text()))?;
+        let Ok(viewer) = Viewer::from_request_parts(parts, state).await;
+        Ok(SearchCall {
+            state: state.clone(),
+            viewer,
+            pairs,
+        })
     }
 }
 
-fn run_search(
-    state: &Shared,
-    pairs: &[(String, String)],
-    default_limit: usize,
-) -> Result<SearchResults, ApiError> {
+/// Runs a search call through its viewer's reader; `limit` defaults to
+/// `default_limit`.
+fn run_search(call: &SearchCall, default_limit: usize) -> Result<SearchResults, WebError> {
+    let pairs = &call.pairs;
     let params = parse_params(pairs);
-    let number = |name: &str, default: usize| -> Result<usize, ApiError> {
+    let number = |name: &str, default: usize| -> Result<usize, WebError> {
         match pairs.iter().rev().find(|(k, _)| k == name) {
             Some((_, v)) => v
                 .parse()
-                .map_err(|_| ApiError::bad_request(format!("{name}={v:?} is not a number"))),
+                .map_err(|_| WebError::bad_request(format!("{name}={v:?} is not a number"))),
             None => Ok(default),
         }
     };
     let limit = number("limit", default_limit)?.min(100);
     let offset = number("offset", 0)?;
     if offset > MAX_OFFSET {
-        return Err(ApiError::bad_request(format!(
+        return Err(WebError::bad_request(format!(
             "offset is at most {MAX_OFFSET}; narrow the search instead"
         )));
     }
     if !pairs.iter().any(|(k, _)| k == "q") {
-        return Err(ApiError::bad_request(
+        return Err(WebError::bad_request(
             "q is required (use q=* for everything)",
         ));
     }
@@ -193,7 +197,7 @@ fn run_search(
     request.offset = offset;
     request.sort = parse_sort(&params.sort);
     request.filters = params.filters;
-    Ok(state.archive.search(&request)?)
+    Ok(call.state.archive.reader(&call.viewer).search(&request)?)
 }
 
 /// Searches, with the same JSON as `fonds search --json`.
@@ -214,11 +218,8 @@ fn run_search(
         (status = 400, description = "The query was refused", body = ErrorEnvelope)
     )
 )]
-async fn search(
-    State(state): State<Shared>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Json<SearchResults>, ApiError> {
-    Ok(Json(run_search(&state, &pairs, 10)?))
+async fn search(call: SearchCall) -> Result<Json<SearchResults>, WebError> {
+    run_search(&call, 10).map(Json)
 }
 
 /// Facet counts only.
@@ -231,11 +232,8 @@ async fn search(
         (status = 400, description = "The query was refused", body = ErrorEnvelope)
     )
 )]
-async fn facets(
-    State(state): State<Shared>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Json<FacetsOnly>, ApiError> {
-    let results = run_search(&state, &pairs, 0)?;
+async fn facets(call: SearchCall) -> Result<Json<FacetsOnly>, WebError> {
+    let results = run_search(&call, 0)?;
     Ok(Json(FacetsOnly {
         total: results.total,
         facets: results.facets,

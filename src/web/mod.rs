@@ -14,20 +14,29 @@
 //!   (citations), each marked `|safe` in one place.
 //! - Every response carries a Content-Security-Policy that allows no script
 //!   and no inline style; the pages have no script at all.
-//! - A record that is not public (draft, running embargo) does not exist for
-//!   the web: 404, like an unknown identifier.
+//! - Every page and API handler takes the request's [`Viewer`] ([`viewer`])
+//!   and reads records only through `archive.reader(&viewer)`; what is
+//!   shared with other systems (OAI-PMH, sitemap, dump) only through
+//!   `archive.public()`. A record the viewer may not see (for anyone: a
+//!   draft, a running embargo) does not exist: 404, like an unknown
+//!   identifier.
 //! - HTML errors are pages with the right status; API errors are one JSON
 //!   envelope: `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
+//!   Both take code and status from the one table, [`error::ErrorCode`].
 
 pub mod api;
+pub mod error;
 pub mod pages;
 pub mod share;
+pub mod viewer;
 pub mod views;
 
-use crate::archive::{Archive, ArchiveError};
+pub use error::{ErrorCode, WebError};
+
+use crate::accounts::Viewer;
+use crate::archive::Archive;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -81,18 +90,22 @@ pub fn router(state: Shared) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    // Pages and API: answers that depend on who asks.
+    let reading_room = Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/records/{id}", get(pages::record))
         .route("/browse", get(pages::browse))
+        .nest("/api/v1", api::router())
+        .route_layer(axum::middleware::from_fn(viewer::per_request));
+    Router::new()
+        .merge(reading_room)
         .route("/static/fonds.css", get(pages::stylesheet))
         .route("/health", get(health))
         .route("/oai", get(share::oai_get).post(share::oai_post))
         .route("/sitemap.xml", get(share::sitemap_xml))
         .route("/dump/records.jsonl.gz", get(share::dump))
         .route("/{file}", get(share::root_file))
-        .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(header(
@@ -104,10 +117,11 @@ pub fn router(state: Shared) -> Router {
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
 }
 
+/// `/health`: `ok N records`, N the public records (whoever asks).
 async fn health(
     axum::extract::State(state): axum::extract::State<Shared>,
-) -> Result<String, ApiError> {
-    let records = state.archive.count().await.map_err(ApiError::from)?;
+) -> Result<String, WebError> {
+    let records = state.archive.reader(&Viewer::Anonymous).count().await?;
     Ok(format!("ok {records} records\n"))
 }
 
@@ -158,66 +172,4 @@ pub fn default_repository_identifier(base_url: &str) -> String {
 /// The base URL for a listener when none is configured.
 pub fn default_base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
-}
-
-/// An error of a JSON API call, answered as the one error envelope.
-#[derive(Debug)]
-pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable machine-readable code (`not_found`, `bad_request`, `internal`).
-    pub code: &'static str,
-    /// What went wrong, for people.
-    pub message: String,
-}
-
-impl ApiError {
-    /// A 400 with a message.
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: message.into(),
-        }
-    }
-
-    /// A 404 with a message.
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ArchiveError> for ApiError {
-    fn from(e: ArchiveError) -> ApiError {
-        match e {
-            ArchiveError::NotFound(what) => ApiError::not_found(format!("no record {what}")),
-            ArchiveError::Search(crate::search::SearchError::BadQuery(q)) => {
-                ApiError::bad_request(format!("bad query: {q}"))
-            }
-            other => {
-                eprintln!("fonds: {other}");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal",
-                    message: "the archive could not answer; the error is in the server's log"
-                        .into(),
-                }
-            }
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "message": self.message,
-        }});
-        (self.status, axum::Json(body)).into_response()
-    }
 }

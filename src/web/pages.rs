@@ -4,13 +4,19 @@
 //! ([`super::views`]) and renders one askama template from `templates/`.
 //! The whole state of a search is in its URL, so every results page can be
 //! bookmarked, shared and cited.
+//!
+//! Every handler takes the request's [`Viewer`] and reads through
+//! `archive.reader(&viewer)` only: what the viewer may not see is a 404 page,
+//! like what does not exist. Error pages take status, heading and words from
+//! the one table ([`ErrorCode`]).
 
 use super::views::{
     FacetLink, FacetView, HitView, RecordView, SearchParams, TextLayout, facet_value_label,
     facet_views, path_segment, search_href,
 };
-use super::{AppState, Shared};
-use crate::archive::ArchiveError;
+use super::{AppState, ErrorCode, Shared, WebError};
+use crate::accounts::Viewer;
+use crate::archive::{ArchiveError, Reader};
 use crate::cite::{self, CiteContext, Style};
 use crate::model::Record;
 use crate::search::{Facet, FacetCount, SearchRequest, SearchResults, Sort};
@@ -31,12 +37,8 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            eprintln!("fonds: rendering a page: {e}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the page could not be rendered",
-            )
-                .into_response()
+            let e = WebError::internal("rendering a page", e);
+            (e.code.status(), e.message).into_response()
         }
     }
 }
@@ -49,45 +51,26 @@ struct ErrorPage<'a> {
     message: String,
 }
 
-fn error_page(state: &AppState, status: StatusCode, title: &str, message: String) -> Response {
+/// The HTML page of an error: the status, heading and words of its code
+/// (the one table, [`ErrorCode`]).
+fn error_page(state: &AppState, code: ErrorCode) -> Response {
     render(
-        status,
+        code.status(),
         &ErrorPage {
             site: &state.site_name,
-            title: title.to_string(),
-            message,
+            title: code.title().to_string(),
+            message: code.default_message().to_string(),
         },
     )
 }
 
 fn archive_error(state: &AppState, e: ArchiveError) -> Response {
-    match e {
-        ArchiveError::NotFound(what) => error_page(
-            state,
-            StatusCode::NOT_FOUND,
-            "Not found",
-            format!("The archive holds no record {what}."),
-        ),
-        other => {
-            eprintln!("fonds: {other}");
-            error_page(
-                state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The archive could not answer; the error is in the server's log.".into(),
-            )
-        }
-    }
+    error_page(state, WebError::from(e).code)
 }
 
 /// Any address no route knows.
 pub async fn not_found(State(state): State<Shared>) -> Response {
-    error_page(
-        &state,
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no page at this address.".into(),
-    )
+    error_page(&state, ErrorCode::NotFound)
 }
 
 /// The site's one stylesheet (no inline styles: the CSP forbids them).
@@ -126,10 +109,10 @@ struct HomePage<'a> {
     recent: Vec<RecentView>,
 }
 
-fn all_facets(state: &AppState, facet_limit: usize) -> Result<SearchResults, ArchiveError> {
+fn all_facets(reader: &Reader<'_>, facet_limit: usize) -> Result<SearchResults, ArchiveError> {
     let mut request = SearchRequest::new("*", 0);
     request.facet_limit = facet_limit;
-    state.archive.search(&request)
+    reader.search(&request)
 }
 
 fn links(dim: &str, values: &[FacetCount]) -> Vec<FacetLink> {
@@ -170,16 +153,13 @@ fn timeline(results: &SearchResults) -> Vec<DecadeView> {
 }
 
 /// `/`: search box, collections, timeline, recently added.
-pub async fn home(State(state): State<Shared>) -> Response {
-    let results = match all_facets(&state, 50) {
+pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let reader = state.archive.reader(&viewer);
+    let results = match all_facets(&reader, 50) {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
-    let recent = match state
-        .archive
-        .recent(10, &crate::clock::today().to_string())
-        .await
-    {
+    let recent = match reader.recent(10).await {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
@@ -286,6 +266,7 @@ pub fn parse_sort(name: &str) -> Sort {
 /// `/search`: results, facets, sorting, paging.
 pub async fn search(
     State(state): State<Shared>,
+    viewer: Viewer,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let params = parse_params(&pairs);
@@ -331,19 +312,23 @@ pub async fn search(
         page.error = Some(format!(
             "Results are listed up to the {MAX_OFFSET}th; narrow the search to see further."
         ));
-        return render(StatusCode::BAD_REQUEST, &page);
+        return render(ErrorCode::BadRequest.status(), &page);
     }
     let mut request = SearchRequest::new(&params.effective_query(), PAGE_SIZE);
     request.offset = offset;
     request.sort = parse_sort(&params.sort);
     request.filters = params.filters.clone();
-    let results = match state.archive.search(&request) {
+    let results = match state.archive.reader(&viewer).search(&request) {
         Ok(r) => r,
-        Err(ArchiveError::Search(crate::search::SearchError::BadQuery(e))) => {
-            page.error = Some(e.to_string());
-            return render(StatusCode::BAD_REQUEST, &page);
+        Err(e) => {
+            // A refused query is shown on the results page itself.
+            let e = WebError::from(e);
+            if e.code != ErrorCode::BadRequest {
+                return error_page(&state, e.code);
+            }
+            page.error = Some(e.message);
+            return render(e.code.status(), &page);
         }
-        Err(e) => return archive_error(&state, e),
     };
     page.total = results.total;
     page.hits = results.hits.iter().map(HitView::new).collect();
@@ -410,19 +395,24 @@ pub struct CitationCache {
 const CITATION_CACHE_SIZE: usize = 20_000;
 
 impl CitationCache {
-    fn get(&self, record: &Record, revision: u32, ctx: &CiteContext) -> CitationBox {
+    /// The box of a record as `viewer` sees it. Only anyone's views are
+    /// cached (a server-side cache holds only what the public sees); staff
+    /// views, which may be of drafts, are rendered each time.
+    fn get(
+        &self,
+        viewer: &Viewer,
+        record: &Record,
+        revision: u32,
+        ctx: &CiteContext,
+    ) -> CitationBox {
+        if viewer.sees_unpublished() {
+            return citation_box(record, ctx);
+        }
         let key = (record.id.clone(), revision);
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();
         }
-        let mut out = Vec::new();
-        for (style, label) in BOX_STYLES {
-            match cite::cite_html(record, style, ctx) {
-                Ok(html) => out.push((label.to_string(), html)),
-                Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
-            }
-        }
-        let out = Arc::new(out);
+        let out = citation_box(record, ctx);
         let mut entries = self.lock();
         if entries.len() >= CITATION_CACHE_SIZE {
             entries.clear();
@@ -434,6 +424,18 @@ impl CitationCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, CitationMap> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Renders a record's citation box.
+fn citation_box(record: &Record, ctx: &CiteContext) -> CitationBox {
+    let mut out = Vec::new();
+    for (style, label) in BOX_STYLES {
+        match cite::cite_html(record, style, ctx) {
+            Ok(html) => out.push((label.to_string(), html)),
+            Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
+        }
+    }
+    Arc::new(out)
 }
 
 /// Loads the CSL styles and locales once, before the first reader waits
@@ -459,15 +461,19 @@ pub fn warm_citations() {
 
 /// `/records/{id}`: the whole record, its citation and its texts; with a
 /// suffix (`.bib`, `.ris`, `.csl.json`), its citation file.
-pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Response {
-    let today = crate::clock::today().to_string();
-    let found = match state.archive.get(&id).await {
+pub async fn record(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let reader = state.archive.reader(&viewer);
+    let found = match reader.get(&id).await {
         Ok(s) => Some((s, None)),
         Err(ArchiveError::NotFound(_)) => {
             let mut found = None;
             for (suffix, style, _) in DOWNLOADS {
                 if let Some(base) = id.strip_suffix(suffix) {
-                    match state.archive.get(base).await {
+                    match reader.get(base).await {
                         Ok(s) => found = Some((s, Some((style, suffix)))),
                         Err(ArchiveError::NotFound(_)) => {}
                         Err(e) => return archive_error(&state, e),
@@ -479,8 +485,8 @@ pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Resp
         }
         Err(e) => return archive_error(&state, e),
     };
-    let Some((stored, download)) = found.filter(|(s, _)| s.record.is_public(&today)) else {
-        return archive_error(&state, ArchiveError::NotFound(id));
+    let Some((stored, download)) = found else {
+        return error_page(&state, ErrorCode::NotFound);
     };
     let r = &stored.record;
     let canonical = format!("{}/records/{}", state.base_url, path_segment(&r.id));
@@ -501,23 +507,18 @@ pub async fn record(State(state): State<Shared>, Path(id): Path<String>) -> Resp
                 text,
             )
                 .into_response(),
-            Err(e) => {
-                eprintln!("fonds: citing {}: {e}", r.id);
-                error_page(
-                    &state,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The citation could not be made; the error is in the server's log.".into(),
-                )
-            }
+            Err(e) => error_page(
+                &state,
+                WebError::internal(&format!("citing {}", r.id), e).code,
+            ),
         };
     }
     let page = RecordPage {
         site: &state.site_name,
-        r: RecordView::new(r, stored.revision, &stored.updated_at),
+        r: RecordView::new(r, stored.revision, &stored.updated_at.to_string()),
         meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
-        citations: state.citations.get(r, stored.revision, &ctx),
+        citations: state.citations.get(&viewer, r, stored.revision, &ctx),
         downloads: DOWNLOADS
             .iter()
             .map(|(suffix, _, label)| (*label, format!("/records/{}{suffix}", path_segment(&r.id))))
@@ -539,8 +540,8 @@ struct BrowsePage<'a> {
 }
 
 /// `/browse`: collections, years, people, repositories, types.
-pub async fn browse(State(state): State<Shared>) -> Response {
-    let results = match all_facets(&state, 1_000) {
+pub async fn browse(State(state): State<Shared>, viewer: Viewer) -> Response {
+    let results = match all_facets(&state.archive.reader(&viewer), 1_000) {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };

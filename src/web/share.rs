@@ -3,31 +3,32 @@
 //!
 //! Invariants: OAI-PMH protocol errors are answered in an HTTP 200 body (the
 //! protocol's rule); only a failing store is a 500. Everything served here is
-//! public records only (the `oai` module's invariant).
+//! read through `archive.public()`, whoever asks: public records only, and
+//! the same answer for everyone (no `Vary: Cookie`).
 
-use super::Shared;
+use super::{Shared, WebError};
 use crate::oai::{self, sitemap};
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
+/// A failure, as plain text (these answers are not pages).
 fn internal(what: &str, e: impl std::fmt::Display) -> Response {
-    eprintln!("fonds: {what}: {e}");
+    let status = WebError::internal(what, e).code.status();
     (
-        StatusCode::INTERNAL_SERVER_ERROR,
+        status,
         format!("{what} failed; the error is in the server's log\n"),
     )
         .into_response()
 }
 
 async fn answer(state: &Shared, params: &[(String, String)]) -> Response {
-    let now = time::OffsetDateTime::now_utc();
-    match oai::respond(&state.archive, &state.oai, params, now).await {
+    match oai::respond(&state.archive.public(), &state.oai, params).await {
         Ok(response) => xml(response.xml),
         Err(e) => internal("OAI-PMH", e),
     }
@@ -51,8 +52,7 @@ pub async fn oai_post(
 
 /// `/sitemap.xml`: the sitemap, or past 50,000 URLs the sitemap index.
 pub async fn sitemap_xml(State(state): State<Shared>) -> Response {
-    let now = time::OffsetDateTime::now_utc();
-    match sitemap::sitemap_xml(&state.archive, &state.base_url, now).await {
+    match sitemap::sitemap_xml(&state.archive.public(), &state.base_url).await {
         Ok(body) => xml(body),
         Err(e) => internal("the sitemap", e),
     }
@@ -66,8 +66,7 @@ pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) ->
         .and_then(|rest| rest.strip_suffix(".xml"))
         .and_then(|n| n.parse::<usize>().ok());
     if let Some(n) = page {
-        let now = time::OffsetDateTime::now_utc();
-        match sitemap::sitemap_page(&state.archive, &state.base_url, n, now).await {
+        match sitemap::sitemap_page(&state.archive.public(), &state.base_url, n).await {
             Ok(Some(body)) => return xml(body),
             Ok(None) => {}
             Err(e) => return internal("the sitemap", e),
@@ -79,8 +78,7 @@ pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) ->
 /// `/dump/records.jsonl.gz`: every public record, in the format of
 /// `fonds export`, gzip-compressed.
 pub async fn dump(State(state): State<Shared>) -> Response {
-    let now = time::OffsetDateTime::now_utc();
-    let collected = match oai::dump::PublicDump::collect(&state.archive, now).await {
+    let collected = match oai::dump::PublicDump::collect(&state.archive.public()).await {
         Ok(d) => d,
         Err(e) => return internal("the dump", e),
     };

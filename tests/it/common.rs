@@ -302,6 +302,11 @@ pub fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A member of staff: reads through the archive's gate see everything.
+pub fn staff() -> fonds::accounts::Viewer {
+    fonds::accounts::Viewer::staff("tester", fonds::accounts::Role::Admin)
+}
+
 pub const SEED: &str = "wilson/208261.md";
 pub const FRUS: &str = "frus/frus1961-63v06.xml";
 
@@ -310,6 +315,8 @@ pub struct Server {
     child: std::process::Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// The first line `fonds serve` printed (`fonds: serving N records at …`).
+    pub banner: String,
     agent: ureq::Agent,
 }
 
@@ -365,7 +372,12 @@ impl Server {
             .http_status_as_error(false)
             .build()
             .into();
-        Server { child, base, agent }
+        Server {
+            child,
+            base,
+            banner: line,
+            agent,
+        }
     }
 
     /// GET a path (`/records/208261`).

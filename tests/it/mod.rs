@@ -1,5 +1,6 @@
 //! Test modules, one per capability.
 
+mod accounts;
 mod bad_input;
 mod browser;
 mod cite;
@@ -7,6 +8,7 @@ mod common;
 mod corpus;
 mod dump;
 mod import;
+mod layers;
 mod nodes;
 mod oai;
 mod search;

@@ -3,7 +3,10 @@
 //! nothing, conflicting edits are refused, an import killed with SIGKILL
 //! leaves whole batches, and an archive moves between backends unchanged.
 
-use super::common::{Backend, FRUS, Fonds, SEED, corpus, demo, on_both_backends, synthetic_batch};
+use super::common::{
+    Backend, FRUS, Fonds, SEED, corpus, demo, on_both_backends, staff, synthetic_batch,
+};
+use fonds::accounts::Viewer;
 use fonds::archive::{Archive, ArchiveError, ImportOptions};
 use fonds::store::StoreError;
 use std::path::Path;
@@ -73,6 +76,7 @@ async fn follow_an_import(import: &Path, query: &str, id: &str) {
     let found_by = |archive: &Archive| {
         let request = fonds::search::SearchRequest::new(query, 100);
         archive
+            .reader(&Viewer::Anonymous)
             .search(&request)
             .unwrap()
             .hits
@@ -95,7 +99,7 @@ async fn follow_an_import(import: &Path, query: &str, id: &str) {
     );
     assert_eq!(
         b.index().len(),
-        a.count().await.unwrap(),
+        a.reader(&staff()).count().await.unwrap(),
         "node 2 indexes every record"
     );
 }
@@ -150,11 +154,7 @@ fn concurrent_imports(f: &Fonds, batches: [&Path; 2], expected: usize) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let archive = Archive::open(&f.config()).await.unwrap();
-        let changes = archive
-            .store()
-            .changes_since(0, usize::MAX >> 2)
-            .await
-            .unwrap();
+        let changes = archive.change_log(0, usize::MAX >> 2).await.unwrap();
         let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
         let numbered: Vec<u64> = (1..=expected as u64).collect();
         assert_eq!(
@@ -196,8 +196,8 @@ fn a_conflicting_update_is_refused_and_reported(f: Fonds) {
     runtime.block_on(async {
         let archive = Archive::open(&f.config()).await.unwrap();
         // This writer prepares its batch at this point of the log …
-        let base = archive.store().last_change().await.unwrap();
-        let mut ours = archive.get("208261").await.unwrap().record;
+        let base = archive.last_change().await.unwrap();
+        let mut ours = archive.reader(&staff()).get("208261").await.unwrap().record;
         ours.summary = Some("Our reading of the message.".into());
         // … while another writer (another node, here a command) changes the
         // same record.
@@ -219,21 +219,21 @@ fn a_conflicting_update_is_refused_and_reported(f: Fonds) {
         assert!(message.contains("changed by another writer"), "{message}");
         assert!(message.contains("record 208261: now revision 2"), "{message}");
         // Nothing was overwritten.
-        let stored = archive.get("208261").await.unwrap();
+        let stored = archive.reader(&staff()).get("208261").await.unwrap();
         assert_eq!(stored.revision, 2);
         assert!(stored.record.summary.unwrap().starts_with("Kim thanks"));
 
         // The same content as the other writer's is no conflict: unchanged.
-        let theirs = archive.get("208261").await.unwrap().record;
+        let theirs = archive.reader(&staff()).get("208261").await.unwrap().record;
         let report = archive.apply_batch(&[theirs], options).await.unwrap();
         assert_eq!(report.unchanged, 1);
 
         // Prepared again after seeing the other change, it goes through.
-        let base = archive.store().last_change().await.unwrap();
+        let base = archive.last_change().await.unwrap();
         let options = ImportOptions { base_change: Some(base), ..Default::default() };
         let report = archive.apply_batch(&[ours], options).await.unwrap();
         assert_eq!(report.updated, 1);
-        assert_eq!(archive.get("208261").await.unwrap().revision, 3);
+        assert_eq!(archive.reader(&staff()).get("208261").await.unwrap().revision, 3);
     });
     // The command line reports the same conflict (its batch is prepared at
     // its start, so only a truly concurrent writer makes one).
@@ -442,6 +442,7 @@ async fn a_command_beside_a_following_process_leaves_the_index_to_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let hits = owner
+        .reader(&Viewer::Anonymous)
         .search(&fonds::search::SearchRequest::new("Kim Il Sung", 3))
         .unwrap();
     assert_eq!(hits.hits[0].id, "208261");

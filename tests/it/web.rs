@@ -318,6 +318,62 @@ fn records_that_are_not_public_are_not_served() {
 }
 
 #[test]
+fn health_and_the_banner_count_only_public_records() {
+    let f = demo_archive();
+    let published = "{\"status\":\"published\"}";
+    let dump = f
+        .dump()
+        .replacen(published, "{\"status\":\"draft\"}", 1)
+        .replacen(
+            published,
+            "{\"status\":\"embargoed\",\"until\":\"2999-01-01\"}",
+            1,
+        );
+    let g = Fonds::new();
+    std::fs::write(g.path("d.jsonl"), &dump).unwrap();
+    g.import(&[&g.path("d.jsonl")]);
+    assert_eq!(g.count(), 121, "the staff's export holds every record");
+    let server = Server::start(&g, &[]);
+    assert_eq!(server.ok("/health").body, "ok 119 records\n");
+    assert!(
+        server.banner.starts_with("fonds: serving 119 records at "),
+        "{}",
+        server.banner
+    );
+}
+
+/// Pages and API calls: what they answer may depend on who asks.
+const READING_ROOM: [&str; 11] = [
+    "/",
+    "/search?q=Stalin",
+    "/records/208261",
+    "/records/208261.bib",
+    "/records/does-not-exist",
+    "/browse",
+    "/api/v1/records/208261",
+    "/api/v1/records/does-not-exist",
+    "/api/v1/records",
+    "/api/v1/search?q=*",
+    "/api/v1/facets?q=*",
+];
+
+#[test]
+fn pages_and_api_answers_vary_by_cookie_and_shared_files_do_not() {
+    let f = Fonds::new();
+    f.import(&[&demo("wilson")]);
+    let server = Server::start(&f, &[]);
+    for path in READING_ROOM {
+        let reply = server.get(path);
+        assert_eq!(reply.header("vary"), Some("Cookie"), "{path}");
+        // Anyone's answers keep their caching as before: none is set.
+        assert_eq!(reply.header("cache-control"), None, "{path}");
+    }
+    for path in ["/oai?verb=Identify", "/sitemap.xml", "/static/fonds.css"] {
+        assert_eq!(server.get(path).header("vary"), None, "{path}");
+    }
+}
+
+#[test]
 fn the_demo_serves_with_no_setup() {
     let tmp = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fonds"));

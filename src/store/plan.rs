@@ -1,0 +1,698 @@
+//! The batch planner: every rule of [`Store::apply`](super::Store::apply) in
+//! one pure, synchronous function, shared by both backends.
+//!
+//! A backend, inside its write transaction (writers serialised), reads what
+//! it holds of the batch's records ([`Current`]), asks [`plan`] what to do,
+//! and writes the [`Plan`] with its own SQL. Nothing here touches a database,
+//! so the rules are tested here without one.
+//!
+//! Invariants (what [`plan`] guarantees for any input):
+//! - A record whose stored origin differs from the incoming one, without
+//!   [`ApplyOptions::allow_origin_change`], is [`StoreError::OriginConflict`]
+//!   (the first such record in batch order), whatever its content.
+//! - Same content (hash) as the record holds at that point of the batch is
+//!   [`Outcome::Unchanged`]: nothing written, never a conflict.
+//! - Other content for a record another writer changed after
+//!   [`ApplyOptions::base_change`] is a conflict; the batch is refused whole
+//!   ([`StoreError::Conflict`], every conflict in batch order, a record
+//!   named twice listed twice).
+//! - Otherwise a new record is revision 1, never public before; a changed
+//!   one is the next revision, and was public if it was before or its
+//!   replaced revision's `public_since` is at or before the batch's instant.
+//! - Each revision written takes the next change-log number after
+//!   [`Current::last_change`], in batch order, with no gap; the plan's
+//!   [`Plan::last_change`] is the last of them (or the log's end when
+//!   nothing is written).
+//! - [`Plan::rows`] holds one row per record written, as the batch leaves it
+//!   (a record named twice is written twice as a revision, once as a row).
+
+use super::{ApplyOptions, Conflict, Outcome, StoreError, StoreResult};
+use crate::clock::Timestamp;
+use crate::model::Record;
+use std::collections::HashMap;
+
+/// What the store holds of one record, read before the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Its current revision.
+    pub revision: u32,
+    /// The source that claims it.
+    pub origin: String,
+    /// [`Record::content_hash`] of the current revision.
+    pub content_hash: String,
+    /// When the current revision became (or becomes) public; `None` for a
+    /// draft.
+    pub public_since: Option<Timestamp>,
+    /// Whether a revision was public while it was current.
+    pub was_public: bool,
+    /// The newest change-log entry of the record after
+    /// [`ApplyOptions::base_change`] (another writer's); `None` when there
+    /// is none or no base was given.
+    pub changed_after_base: Option<u64>,
+}
+
+/// What the store holds before the batch: the stored records among the
+/// batch's identifiers, and the change log's end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Current {
+    /// By identifier; an identifier absent here is a new record.
+    pub records: HashMap<String, Stored>,
+    /// The newest change-log number (0 when the log is empty).
+    pub last_change: u64,
+}
+
+/// A record's row of `records` as the batch leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row<'a> {
+    /// The identifier.
+    pub id: &'a str,
+    /// Its current revision after the batch.
+    pub revision: u32,
+    /// Its origin after the batch.
+    pub origin: &'a str,
+    /// The hash of its current content.
+    pub content_hash: String,
+    /// When its current revision becomes public; `None`: never.
+    pub public_since: Option<Timestamp>,
+    /// Whether a revision was public while it was current.
+    pub was_public: bool,
+    /// Its current revision's collections (replacing the stored ones).
+    pub collections: &'a [String],
+}
+
+/// One revision the batch writes, with its change-log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision<'a> {
+    /// The change-log number of the write.
+    pub seq: u64,
+    /// The revision number.
+    pub revision: u32,
+    /// The record as written.
+    pub record: &'a Record,
+}
+
+impl Revision<'_> {
+    /// The revision's stored body: the record's JSON (as in a dump line).
+    /// Made when written, so that a large batch holds one at a time.
+    pub fn body(&self) -> String {
+        crate::export::jsonl::line(self.record)
+    }
+}
+
+/// What a batch writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan<'a> {
+    /// The instant of every write of the batch (`updated_at`,
+    /// `recorded_at`).
+    pub written_at: Timestamp,
+    /// Per record, in batch order.
+    pub outcomes: Vec<Outcome>,
+    /// The rows written, in the order their records first appear.
+    pub rows: Vec<Row<'a>>,
+    /// The revisions written, in batch order, numbered consecutively.
+    pub revisions: Vec<Revision<'a>>,
+    /// The change-log number after the batch.
+    pub last_change: u64,
+}
+
+/// A record's state while the batch is planned.
+struct Slot<'a> {
+    /// Whether the record exists (stored, or written by the batch).
+    exists: bool,
+    /// 0 for a record that does not exist yet.
+    revision: u32,
+    origin: &'a str,
+    content_hash: String,
+    public_since: Option<Timestamp>,
+    was_public: bool,
+    changed_after_base: Option<u64>,
+    /// Its index in `rows` once the batch writes it.
+    row: Option<usize>,
+}
+
+impl<'a> Slot<'a> {
+    fn new(stored: Option<&'a Stored>, incoming_origin: &'a str) -> Slot<'a> {
+        match stored {
+            Some(s) => Slot {
+                exists: true,
+                revision: s.revision,
+                origin: &s.origin,
+                content_hash: s.content_hash.clone(),
+                public_since: s.public_since,
+                was_public: s.was_public,
+                changed_after_base: s.changed_after_base,
+                row: None,
+            },
+            None => Slot {
+                exists: false,
+                revision: 0,
+                origin: incoming_origin,
+                content_hash: String::new(),
+                public_since: None,
+                was_public: false,
+                changed_after_base: None,
+                row: None,
+            },
+        }
+    }
+}
+
+/// Plans `records` against what the store holds, at instant `now` (see the
+/// module invariants).
+pub fn plan<'a>(
+    records: &'a [Record],
+    options: ApplyOptions,
+    current: &'a Current,
+    now: Timestamp,
+) -> StoreResult<Plan<'a>> {
+    let mut slots: HashMap<&'a str, Slot<'a>> = HashMap::with_capacity(records.len());
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut rows: Vec<Row<'a>> = Vec::new();
+    let mut revisions = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut seq = current.last_change;
+    for record in records {
+        let id = record.id.as_str();
+        let origin = record.provenance.origin.as_str();
+        let hash = record.content_hash();
+        let slot = slots
+            .entry(id)
+            .or_insert_with(|| Slot::new(current.records.get(id), origin));
+        let outcome = if !slot.exists {
+            Outcome::Created
+        } else {
+            if slot.origin != origin && !options.allow_origin_change {
+                return Err(StoreError::OriginConflict {
+                    id: id.to_string(),
+                    existing: slot.origin.to_string(),
+                    incoming: origin.to_string(),
+                });
+            }
+            if slot.content_hash == hash {
+                outcomes.push(Outcome::Unchanged);
+                continue;
+            }
+            if let Some(seq) = slot.changed_after_base {
+                conflicts.push(Conflict {
+                    id: id.to_string(),
+                    revision: slot.revision,
+                    seq,
+                });
+                continue;
+            }
+            Outcome::Updated
+        };
+        // The revision being replaced counts as public if it became so by
+        // now (see `Store::publications`).
+        slot.was_public |= slot.public_since.is_some_and(|since| since <= now);
+        slot.exists = true;
+        slot.revision += 1;
+        slot.origin = origin;
+        slot.public_since = record.public_since(now);
+        let row = Row {
+            id,
+            revision: slot.revision,
+            origin,
+            content_hash: hash.clone(),
+            public_since: slot.public_since,
+            was_public: slot.was_public,
+            collections: &record.collections,
+        };
+        slot.content_hash = hash;
+        match slot.row {
+            Some(i) => rows[i] = row,
+            None => {
+                slot.row = Some(rows.len());
+                rows.push(row);
+            }
+        }
+        outcomes.push(outcome);
+        seq += 1;
+        revisions.push(Revision {
+            seq,
+            revision: slot.revision,
+            record,
+        });
+    }
+    if !conflicts.is_empty() {
+        return Err(StoreError::Conflict {
+            base: options.base_change.unwrap_or(0),
+            conflicts,
+        });
+    }
+    Ok(Plan {
+        written_at: now,
+        outcomes,
+        rows,
+        revisions,
+        last_change: seq,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Provenance, Visibility};
+    use proptest::prelude::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn record(id: &str, title: &str, origin: &str, visibility: Visibility) -> Record {
+        let provenance = Provenance {
+            format: "jsonl".into(),
+            origin: origin.into(),
+            file: format!("{id}.jsonl"),
+            line: None,
+            sha256: String::new(),
+            imported_at: "2026-01-01T00:00:00Z".into(),
+            layout: None,
+        };
+        let mut r = Record::new(id.into(), title.into(), provenance);
+        r.visibility = visibility;
+        r.collections = vec![format!("{title} collection")];
+        r
+    }
+
+    fn published(id: &str, title: &str) -> Record {
+        record(id, title, "o", Visibility::Published)
+    }
+
+    fn embargo(until: &str) -> Visibility {
+        Visibility::Embargoed {
+            until: until.into(),
+        }
+    }
+
+    /// The store holding `r` as revision `revision`, public since `since`.
+    fn holding(r: &Record, revision: u32, since: Option<&str>) -> (String, Stored) {
+        (
+            r.id.clone(),
+            Stored {
+                revision,
+                origin: r.provenance.origin.clone(),
+                content_hash: r.content_hash(),
+                public_since: since.map(at),
+                was_public: false,
+                changed_after_base: None,
+            },
+        )
+    }
+
+    fn current(records: impl IntoIterator<Item = (String, Stored)>, last: u64) -> Current {
+        Current {
+            records: records.into_iter().collect(),
+            last_change: last,
+        }
+    }
+
+    const NOW: &str = "2026-03-01T12:00:00Z";
+
+    #[test]
+    fn a_new_record_is_revision_one_numbered_after_the_log() {
+        let batch = [
+            published("a", "A"),
+            record("b", "B", "o", embargo("2030-05-01")),
+        ];
+        let state = current([], 7);
+        let plan = plan(&batch, ApplyOptions::default(), &state, at(NOW)).unwrap();
+        assert_eq!(plan.outcomes, [Outcome::Created, Outcome::Created]);
+        assert_eq!(plan.last_change, 9);
+        let seqs: Vec<_> = plan.revisions.iter().map(|r| (r.seq, r.revision)).collect();
+        assert_eq!(seqs, [(8, 1), (9, 1)]);
+        assert_eq!(plan.rows[0].public_since, Some(at(NOW)));
+        assert_eq!(plan.rows[1].public_since, Some(at("2030-05-01T00:00:00Z")));
+        assert!(!plan.rows[0].was_public && !plan.rows[1].was_public);
+        assert_eq!(plan.rows[1].collections, ["B collection"]);
+        assert_eq!(plan.rows[0].content_hash, batch[0].content_hash());
+        assert_eq!(
+            plan.revisions[0].body(),
+            crate::export::jsonl::line(&batch[0])
+        );
+        assert_eq!(plan.written_at, at(NOW));
+    }
+
+    #[test]
+    fn same_content_writes_nothing_even_after_another_writer() {
+        let a = published("a", "A");
+        let (id, mut stored) = holding(&a, 3, Some("2020-01-01T00:00:00Z"));
+        stored.changed_after_base = Some(40);
+        let state = current([(id, stored)], 41);
+        let options = ApplyOptions {
+            base_change: Some(10),
+            ..Default::default()
+        };
+        // Provenance details that change with every import do not count.
+        let mut again = a.clone();
+        again.provenance.file = "elsewhere.jsonl".into();
+        let batch = [again];
+        let plan = plan(&batch, options, &state, at(NOW)).unwrap();
+        assert_eq!(plan.outcomes, [Outcome::Unchanged]);
+        assert!(plan.rows.is_empty() && plan.revisions.is_empty());
+        assert_eq!(plan.last_change, 41);
+    }
+
+    /// Each row: (stored public_since, stored was_public, new visibility)
+    /// → (was_public, public_since) after the update.
+    #[test]
+    fn an_update_keeps_whether_the_record_was_ever_public() {
+        let now = at(NOW);
+        type Case<'a> = (Option<&'a str>, bool, Visibility, bool, Option<&'a str>);
+        let cases: &[Case] = &[
+            // Public before: withdrawn-able from now on.
+            (
+                Some("2020-01-01T00:00:00Z"),
+                false,
+                Visibility::Draft,
+                true,
+                None,
+            ),
+            // Public at this very second counts.
+            (Some(NOW), false, Visibility::Draft, true, None),
+            // An embargo that had not lifted: never public.
+            (
+                Some("2030-01-01T00:00:00Z"),
+                false,
+                Visibility::Draft,
+                false,
+                None,
+            ),
+            // A draft: never public.
+            (None, false, Visibility::Published, false, Some(NOW)),
+            // Once public, always.
+            (None, true, embargo("2000-01-01"), true, Some(NOW)),
+            // An embargo lifting later is dated by its day.
+            (
+                None,
+                false,
+                embargo("2026-06-01"),
+                false,
+                Some("2026-06-01T00:00:00Z"),
+            ),
+            // A day that does not parse never lifts.
+            (None, false, embargo("someday"), false, None),
+        ];
+        for (since, was, visibility, want_was, want_since) in cases {
+            let old = published("a", "old");
+            let (id, mut stored) = holding(&old, 2, *since);
+            stored.was_public = *was;
+            let state = current([(id, stored)], 5);
+            let new = record("a", "new", "o", visibility.clone());
+            let plan = plan(
+                std::slice::from_ref(&new),
+                ApplyOptions::default(),
+                &state,
+                now,
+            )
+            .unwrap();
+            assert_eq!(plan.outcomes, [Outcome::Updated]);
+            let row = &plan.rows[0];
+            assert_eq!(row.revision, 3);
+            assert_eq!(row.was_public, *want_was, "{since:?} {was} {visibility:?}");
+            assert_eq!(row.public_since, want_since.map(at), "{visibility:?}");
+            assert_eq!(plan.revisions[0].seq, 6);
+        }
+    }
+
+    #[test]
+    fn another_origin_is_refused_unless_allowed() {
+        let old = published("a", "A");
+        let state = current([holding(&old, 1, None)], 1);
+        let moved = record("a", "A", "elsewhere", Visibility::Published);
+        let batch = [published("b", "B"), moved];
+        match plan(&batch, ApplyOptions::default(), &state, at(NOW)) {
+            Err(StoreError::OriginConflict {
+                id,
+                existing,
+                incoming,
+            }) => assert_eq!(
+                (id.as_str(), existing.as_str(), incoming.as_str()),
+                ("a", "o", "elsewhere")
+            ),
+            other => panic!("{other:?}"),
+        }
+        let options = ApplyOptions {
+            allow_origin_change: true,
+            ..Default::default()
+        };
+        let plan = plan(&batch, options, &state, at(NOW)).unwrap();
+        assert_eq!(plan.outcomes, [Outcome::Created, Outcome::Updated]);
+        assert_eq!(plan.rows[1].origin, "elsewhere");
+    }
+
+    #[test]
+    fn changes_by_another_writer_refuse_the_whole_batch() {
+        let (a, b, c) = (
+            published("a", "A"),
+            published("b", "B"),
+            published("c", "C"),
+        );
+        let mut state = current(
+            [
+                holding(&a, 4, None),
+                holding(&b, 2, None),
+                holding(&c, 1, None),
+            ],
+            30,
+        );
+        for (id, seq) in [("a", 21), ("c", 30)] {
+            state.records.get_mut(id).unwrap().changed_after_base = Some(seq);
+        }
+        let options = ApplyOptions {
+            base_change: Some(20),
+            ..Default::default()
+        };
+        let batch = [
+            published("a", "A2"),
+            published("b", "B2"),
+            published("c", "C2"),
+        ];
+        match plan(&batch, options, &state, at(NOW)) {
+            Err(StoreError::Conflict { base, conflicts }) => {
+                assert_eq!(base, 20);
+                let got: Vec<_> = conflicts
+                    .iter()
+                    .map(|c| (c.id.as_str(), c.revision, c.seq))
+                    .collect();
+                assert_eq!(got, [("a", 4, 21), ("c", 1, 30)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // An origin conflict is reported at once, before the conflicts.
+        let batch = [
+            published("a", "A2"),
+            record("b", "B", "x", Visibility::Draft),
+        ];
+        assert!(matches!(
+            plan(&batch, options, &state, at(NOW)),
+            Err(StoreError::OriginConflict { .. })
+        ));
+    }
+
+    #[test]
+    fn a_record_named_twice_is_written_twice_and_kept_once() {
+        let a = published("a", "A");
+        let mut state = current([holding(&a, 1, None)], 3);
+        state.records.get_mut("a").unwrap().changed_after_base = None;
+        let batch = [
+            published("n", "N1"),
+            published("a", "A2"),
+            published("n", "N1"),
+            record("n", "N2", "o", Visibility::Draft),
+            published("a", "A3"),
+        ];
+        let plan = plan(&batch, ApplyOptions::default(), &state, at(NOW)).unwrap();
+        use Outcome::*;
+        assert_eq!(
+            plan.outcomes,
+            [Created, Updated, Unchanged, Updated, Updated]
+        );
+        let revs: Vec<_> = plan
+            .revisions
+            .iter()
+            .map(|r| (r.seq, r.record.id.as_str(), r.revision))
+            .collect();
+        assert_eq!(revs, [(4, "n", 1), (5, "a", 2), (6, "n", 2), (7, "a", 3)]);
+        let rows: Vec<_> = plan
+            .rows
+            .iter()
+            .map(|r| (r.id, r.revision, r.was_public))
+            .collect();
+        // n was public (published at NOW) before its draft replaced it.
+        assert_eq!(rows, [("n", 2, true), ("a", 3, true)]);
+        assert_eq!(plan.rows[0].public_since, None);
+        assert_eq!(plan.last_change, 7);
+    }
+
+    // ---- The rules against a plain reference: one record at a time, in
+    // order, on a map of stored rows (as a per-record backend would).
+
+    /// The reference's result: outcomes, the final rows, the revisions
+    /// written as (seq, id, revision), the log's end.
+    type Outcome4 = (
+        Vec<Outcome>,
+        Vec<(String, Stored)>,
+        Vec<(u64, String, u32)>,
+        u64,
+    );
+
+    fn reference(
+        records: &[Record],
+        options: ApplyOptions,
+        current: &Current,
+        now: Timestamp,
+    ) -> Result<Outcome4, &'static str> {
+        let mut held = current.records.clone();
+        let mut written: Vec<String> = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut revisions = Vec::new();
+        let mut conflict = false;
+        let mut seq = current.last_change;
+        for r in records {
+            let hash = r.content_hash();
+            let outcome = match held.get_mut(&r.id) {
+                Some(row) => {
+                    if row.origin != r.provenance.origin && !options.allow_origin_change {
+                        return Err("origin");
+                    }
+                    if row.content_hash == hash {
+                        outcomes.push(Outcome::Unchanged);
+                        continue;
+                    }
+                    if !written.contains(&r.id) && row.changed_after_base.is_some() {
+                        conflict = true;
+                        continue;
+                    }
+                    let was = row.public_since.is_some_and(|s| s <= now);
+                    row.was_public |= was;
+                    row.revision += 1;
+                    Outcome::Updated
+                }
+                None => {
+                    held.insert(
+                        r.id.clone(),
+                        Stored {
+                            revision: 1,
+                            origin: String::new(),
+                            content_hash: String::new(),
+                            public_since: None,
+                            was_public: false,
+                            changed_after_base: None,
+                        },
+                    );
+                    Outcome::Created
+                }
+            };
+            let row = held.get_mut(&r.id).unwrap();
+            row.origin = r.provenance.origin.clone();
+            row.content_hash = hash;
+            row.public_since = r.public_since(now);
+            outcomes.push(outcome);
+            seq += 1;
+            revisions.push((seq, r.id.clone(), row.revision));
+            if !written.contains(&r.id) {
+                written.push(r.id.clone());
+            }
+        }
+        if conflict {
+            return Err("conflict");
+        }
+        let rows = written
+            .iter()
+            .map(|id| (id.clone(), held[id].clone()))
+            .collect();
+        Ok((outcomes, rows, revisions, seq))
+    }
+
+    fn arb_record() -> impl Strategy<Value = Record> {
+        (0..3usize, 0..3usize, 0..2usize, 0..4usize).prop_map(|(id, title, origin, vis)| {
+            let visibility = match vis {
+                0 => Visibility::Published,
+                1 => Visibility::Draft,
+                2 => embargo("2026-02-01"),
+                _ => embargo("2027-01-01"),
+            };
+            record(
+                ["a", "b", "c"][id],
+                &format!("t{title}"),
+                &format!("o{origin}"),
+                visibility,
+            )
+        })
+    }
+
+    /// A stored record: (its content, revision, public_since, was_public,
+    /// changed after the base).
+    type StoredCase = (Record, u32, Option<Timestamp>, bool, Option<u64>);
+
+    fn arb_stored() -> impl Strategy<Value = Option<StoredCase>> {
+        proptest::option::of((
+            arb_record(),
+            1..5u32,
+            proptest::option::of(prop_oneof![
+                Just(at("2020-01-01T00:00:00Z")),
+                Just(at(NOW)),
+                Just(at("2030-01-01T00:00:00Z")),
+            ]),
+            any::<bool>(),
+            proptest::option::of(1..50u64),
+        ))
+    }
+
+    proptest! {
+        #[test]
+        fn the_plan_agrees_with_writing_one_record_at_a_time(
+            batch in proptest::collection::vec(arb_record(), 0..8),
+            stored in proptest::collection::vec(arb_stored(), 3),
+            allow_origin_change: bool,
+            last in 50..60u64,
+        ) {
+            let mut state = Current { records: HashMap::new(), last_change: last };
+            let mut base = None;
+            for (r, revision, since, was, changed) in stored.into_iter().flatten() {
+                if changed.is_some() {
+                    base = Some(0);
+                }
+                state.records.insert(r.id.clone(), Stored {
+                    revision,
+                    origin: r.provenance.origin.clone(),
+                    content_hash: r.content_hash(),
+                    public_since: since,
+                    was_public: was,
+                    changed_after_base: changed,
+                });
+            }
+            let options = ApplyOptions { allow_origin_change, base_change: base };
+            let now = at(NOW);
+            let got = plan(&batch, options, &state, now);
+            let want = reference(&batch, options, &state, now);
+            match (got, want) {
+                (Ok(plan), Ok((outcomes, rows, revisions, last_change))) => {
+                    prop_assert_eq!(&plan.outcomes, &outcomes);
+                    prop_assert_eq!(plan.last_change, last_change);
+                    let got: Vec<_> = plan.revisions.iter()
+                        .map(|r| (r.seq, r.record.id.clone(), r.revision)).collect();
+                    prop_assert_eq!(got, revisions);
+                    prop_assert_eq!(plan.rows.len(), rows.len());
+                    for (row, (id, want)) in plan.rows.iter().zip(&rows) {
+                        prop_assert_eq!(row.id, id.as_str());
+                        prop_assert_eq!(row.revision, want.revision);
+                        prop_assert_eq!(row.origin, want.origin.as_str());
+                        prop_assert_eq!(&row.content_hash, &want.content_hash);
+                        prop_assert_eq!(row.public_since, want.public_since);
+                        prop_assert_eq!(row.was_public, want.was_public);
+                    }
+                    // Numbering: consecutive after the log's end.
+                    let written = plan.outcomes.iter().filter(|o| **o != Outcome::Unchanged).count();
+                    prop_assert_eq!(plan.last_change, last + written as u64);
+                }
+                (Err(StoreError::OriginConflict { .. }), Err("origin")) => {}
+                (Err(StoreError::Conflict { conflicts, .. }), Err("conflict")) => {
+                    prop_assert!(!conflicts.is_empty());
+                }
+                (got, want) => prop_assert!(false, "plan {:?}, reference {:?}", got.map(|p| p.outcomes), want.map(|w| w.0)),
+            }
+        }
+    }
+}

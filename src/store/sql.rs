@@ -1,0 +1,560 @@
+//! What the SQLite and PostgreSQL stores share: every read of the
+//! [`Store`] interface, written once over sqlx's generic database types, the
+//! skeleton of a batch (lock, read the current state, [`plan`], write) and of
+//! a schema upgrade, and the decoding of stored rows into typed values.
+//!
+//! A backend ([`Backend`]) brings only what it spells differently: its
+//! [`Dialect`], how a writer takes the write lock, how a [`Plan`] is written,
+//! its migrations, and how it waits for changes.
+//!
+//! Invariants:
+//! - Both backends keep the same tables and columns, instants as text
+//!   `YYYY-MM-DDThh:mm:ssZ` (text order is time order); a stored instant
+//!   that does not parse is [`StoreError::Corrupt`], never a panic.
+//! - A batch is planned on the state read inside the write transaction,
+//!   after the write lock is held, so the plan's change numbers are the
+//!   log's next ones (see [`super::plan`]).
+
+use super::plan::{self, Current, Plan, Stored};
+use super::{
+    AccountStore, ApplyOptions, ApplyReport, Change, Publication, PublicationQuery, RevisionInfo,
+    Store, StoreError, StoreResult, StoredRecord, db_error, publication,
+};
+use crate::clock::{self, Timestamp};
+use crate::model::Record;
+use async_trait::async_trait;
+use sqlx::query::Query;
+use sqlx::{
+    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, QueryBuilder, Row,
+    Transaction, Type,
+};
+use std::time::Duration;
+
+/// What one backend spells differently.
+pub struct Dialect {
+    /// A text NULL in a select list.
+    pub null_text: &'static str,
+    /// A zero that sums with `count(*)`.
+    pub zero: &'static str,
+    /// Opens one branch of a `UNION ALL` that has its own `ORDER BY … LIMIT`.
+    pub branch_open: &'static str,
+    /// Turns one bound JSON array of strings into a set: the SQL before and
+    /// after the bind.
+    pub json_names: (&'static str, &'static str),
+}
+
+/// SQLite's spellings.
+pub const SQLITE: Dialect = Dialect {
+    null_text: "NULL",
+    zero: "0",
+    branch_open: "SELECT * FROM (",
+    json_names: ("SELECT value FROM json_each(", ")"),
+};
+
+/// PostgreSQL's spellings.
+pub const POSTGRES: Dialect = Dialect {
+    null_text: "NULL::text",
+    zero: "0::int8",
+    branch_open: "(",
+    json_names: ("SELECT json_array_elements_text(", "::json)"),
+};
+
+/// What a batch's writes say they were doing when they fail.
+pub const WRITING: &str = "writing a batch";
+
+/// The upsert of `records` rows given by `rows` (SQL giving the columns
+/// `id, revision, origin, content_hash, updated_at, public_since,
+/// was_public`, in that order).
+pub fn upsert_records(rows: &str) -> String {
+    format!(
+        "INSERT INTO records (id, revision, origin, content_hash, updated_at,
+                              public_since, was_public)
+         {rows}
+         ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision,
+             origin = EXCLUDED.origin, content_hash = EXCLUDED.content_hash,
+             updated_at = EXCLUDED.updated_at, public_since = EXCLUDED.public_since,
+             was_public = EXCLUDED.was_public"
+    )
+}
+
+/// One SQL backend: what it does its own way. Every [`Backend`] is a
+/// [`Store`].
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The sqlx database.
+    type Db: Database;
+    /// Its spellings.
+    const DIALECT: &'static Dialect;
+
+    /// The connection pool.
+    fn pool(&self) -> &Pool<Self::Db>;
+
+    /// Opens a write transaction holding the write lock (writers are
+    /// serialised until it ends).
+    async fn begin_write(&self, context: &str) -> StoreResult<Transaction<'static, Self::Db>>;
+
+    /// Writes a plan that writes something: its rows (with their
+    /// collections), revisions and change-log entries, numbered as planned.
+    async fn write(
+        &self,
+        tx: &mut Transaction<'static, Self::Db>,
+        plan: &Plan<'_>,
+    ) -> StoreResult<()>;
+
+    /// See [`Store::wait_for_change`].
+    async fn wait_for_change(&self, timeout: Duration) -> StoreResult<()> {
+        tokio::time::sleep(timeout).await;
+        Ok(())
+    }
+}
+
+/// Like [`db_error`], but a write refused by a read-only server (SQLSTATE
+/// 25006, a PostgreSQL hot standby) becomes [`StoreError::ReadOnly`].
+pub fn write_error(context: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| {
+        if let sqlx::Error::Database(d) = &e
+            && d.code().as_deref() == Some("25006")
+        {
+            return StoreError::ReadOnly;
+        }
+        db_error(context)(e)
+    }
+}
+
+/// A stored instant, typed.
+fn instant(id: &str, text: &str) -> StoreResult<Timestamp> {
+    Timestamp::parse(text).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A stored record's JSON, decoded.
+fn record(id: &str, body: &str) -> StoreResult<Record> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The context of a column that does not decode.
+const DECODING: &str = "decoding a stored row";
+
+/// The shared SQL over one database (its functions carry the bounds sqlx
+/// needs, once).
+pub struct Sql<DB>(std::marker::PhantomData<DB>);
+
+impl<DB> Sql<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'t> String: Encode<'t, DB> + Decode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Decode<'t, DB> + Type<DB>,
+    for<'t> i32: Decode<'t, DB> + Type<DB>,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+{
+    // ---- Running statements.
+
+    /// The rows of `sql`, each decoded.
+    async fn decoded<T>(
+        pool: &Pool<DB>,
+        mut sql: QueryBuilder<DB>,
+        context: &str,
+        decode: impl Fn(&DB::Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let rows = sql
+            .build()
+            .fetch_all(pool)
+            .await
+            .map_err(db_error(context))?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Column `n` of the first row of `sql` (0 without one).
+    async fn number(pool: &Pool<DB>, sql: QueryBuilder<DB>, context: &str) -> StoreResult<u64> {
+        let n = Self::decoded(pool, sql, context, |row| Self::big(row, "n")).await?;
+        Ok(n.first().copied().unwrap_or(0))
+    }
+
+    /// Runs one statement of a write.
+    pub async fn run(
+        tx: &mut Transaction<'static, DB>,
+        query: Query<'_, DB, DB::Arguments>,
+        context: &str,
+    ) -> StoreResult<()> {
+        query
+            .execute(&mut **tx)
+            .await
+            .map(drop)
+            .map_err(write_error(context))
+    }
+
+    // ---- Columns.
+
+    fn text(row: &DB::Row, name: &str) -> StoreResult<String> {
+        row.try_get(name).map_err(db_error(DECODING))
+    }
+
+    fn optional_text(row: &DB::Row, name: &str) -> StoreResult<Option<String>> {
+        row.try_get(name).map_err(db_error(DECODING))
+    }
+
+    /// A revision number or a 0/1 flag (`INTEGER`).
+    fn small(row: &DB::Row, name: &str) -> StoreResult<u32> {
+        let n: i32 = row.try_get(name).map_err(db_error(DECODING))?;
+        Ok(n as u32)
+    }
+
+    /// A sequence number or a count (64 bits).
+    fn big(row: &DB::Row, name: &str) -> StoreResult<u64> {
+        let n: i64 = row.try_get(name).map_err(db_error(DECODING))?;
+        Ok(n as u64)
+    }
+
+    /// A stored instant of record `id`.
+    fn instant(row: &DB::Row, id: &str, name: &str) -> StoreResult<Timestamp> {
+        instant(id, &Self::text(row, name)?)
+    }
+
+    /// A row of `id, revision, updated_at, body`.
+    fn stored(row: &DB::Row) -> StoreResult<StoredRecord> {
+        let id = Self::text(row, "id")?;
+        Ok(StoredRecord {
+            record: record(&id, &Self::text(row, "body")?)?,
+            revision: Self::small(row, "revision")?,
+            updated_at: Self::instant(row, &id, "updated_at")?,
+        })
+    }
+
+    /// ` IN (…)` of a set of strings, bound as one JSON array.
+    fn push_in(sql: &mut QueryBuilder<DB>, dialect: &Dialect, names: &[&str]) {
+        let (open, close) = dialect.json_names;
+        let json = serde_json::Value::from(names.to_vec()).to_string();
+        sql.push(format!(" IN ({open}"))
+            .push_bind(json)
+            .push(format!("{close})"));
+    }
+
+    // ---- The reads of the `Store` interface.
+
+    /// Current revisions, `WHERE r.…` completed by `filter`.
+    async fn current_records(
+        pool: &Pool<DB>,
+        filter: impl FnOnce(&mut QueryBuilder<DB>),
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
+             JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
+             WHERE r.",
+        );
+        filter(&mut sql);
+        Self::decoded(pool, sql, "reading records", Self::stored).await
+    }
+
+    async fn get(pool: &Pool<DB>, id: &str) -> StoreResult<Option<StoredRecord>> {
+        let found = Self::current_records(pool, |sql| {
+            sql.push("id = ").push_bind(id.to_string());
+        })
+        .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn get_many(
+        pool: &Pool<DB>,
+        dialect: &Dialect,
+        ids: &[&str],
+    ) -> StoreResult<Vec<StoredRecord>> {
+        Self::current_records(pool, |sql| {
+            sql.push("id");
+            Self::push_in(sql, dialect, ids);
+        })
+        .await
+    }
+
+    async fn list(
+        pool: &Pool<DB>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredRecord>> {
+        Self::current_records(pool, |sql| {
+            sql.push("id > ")
+                .push_bind(after.unwrap_or("").to_string())
+                .push(" ORDER BY r.id LIMIT ")
+                .push_bind(limit as i64);
+        })
+        .await
+    }
+
+    async fn revision(pool: &Pool<DB>, id: &str, revision: u32) -> StoreResult<Option<Record>> {
+        let mut sql = QueryBuilder::new("SELECT body FROM revisions WHERE record_id = ");
+        sql.push_bind(id.to_string())
+            .push(" AND revision = ")
+            .push_bind(i64::from(revision));
+        let bodies = Self::decoded(pool, sql, "reading a revision", |row| {
+            record(id, &Self::text(row, "body")?)
+        });
+        Ok(bodies.await?.into_iter().next())
+    }
+
+    async fn history(pool: &Pool<DB>, id: &str) -> StoreResult<Vec<RevisionInfo>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT revision, recorded_at, file FROM revisions WHERE record_id = ",
+        );
+        sql.push_bind(id.to_string()).push(" ORDER BY revision");
+        Self::decoded(pool, sql, "reading a record's history", |row| {
+            Ok(RevisionInfo {
+                revision: Self::small(row, "revision")?,
+                recorded_at: Self::instant(row, id, "recorded_at")?,
+                file: Self::text(row, "file")?,
+            })
+        })
+        .await
+    }
+
+    async fn changes_since(pool: &Pool<DB>, seq: u64, limit: usize) -> StoreResult<Vec<Change>> {
+        let mut sql =
+            QueryBuilder::new("SELECT seq, record_id, revision FROM changes WHERE seq > ");
+        sql.push_bind(seq as i64)
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(limit as i64);
+        Self::decoded(pool, sql, "reading the change log", |row| {
+            Ok(Change {
+                seq: Self::big(row, "seq")?,
+                record_id: Self::text(row, "record_id")?,
+                revision: Self::small(row, "revision")?,
+            })
+        })
+        .await
+    }
+
+    async fn publications(
+        pool: &Pool<DB>,
+        dialect: &Dialect,
+        query: &PublicationQuery,
+    ) -> StoreResult<Vec<Publication>> {
+        let sql = publication::list(query, dialect);
+        Self::decoded(pool, sql, "listing the publication log", |row| {
+            let id = Self::text(row, "id")?;
+            let body = Self::optional_text(row, "body")?;
+            Ok(Publication {
+                record: body.map(|b| record(&id, &b)).transpose()?,
+                datestamp: Self::instant(row, &id, "ds")?,
+                withdrawn: Self::small(row, "withdrawn")? != 0,
+                id,
+            })
+        })
+        .await
+    }
+
+    async fn public_collections(pool: &Pool<DB>, now: Timestamp) -> StoreResult<Vec<String>> {
+        let sql = publication::collections(now);
+        Self::decoded(pool, sql, "listing collections", |row| {
+            Self::text(row, "collection")
+        })
+        .await
+    }
+
+    // ---- Batches and the schema.
+
+    /// [`Store::apply`] on `backend`: under the write lock, reads what the
+    /// store holds of the batch, plans it, writes the plan, commits.
+    async fn apply<B: Backend<Db = DB>>(
+        backend: &B,
+        records: &[Record],
+        options: ApplyOptions,
+    ) -> StoreResult<ApplyReport> {
+        let ctx = WRITING;
+        let now = clock::now();
+        let mut tx = backend.begin_write(ctx).await?;
+        let current = Self::current(&mut tx, B::DIALECT, records, options.base_change).await?;
+        // An error drops the transaction, which rolls it back.
+        let plan = plan::plan(records, options, &current, now)?;
+        if !plan.revisions.is_empty() {
+            backend.write(&mut tx, &plan).await?;
+        }
+        tx.commit().await.map_err(db_error(ctx))?;
+        Ok(ApplyReport {
+            outcomes: plan.outcomes,
+            last_change: plan.last_change,
+        })
+    }
+
+    /// What the store holds of a batch's records, read under the write lock.
+    async fn current(
+        tx: &mut Transaction<'static, DB>,
+        dialect: &Dialect,
+        records: &[Record],
+        base_change: Option<u64>,
+    ) -> StoreResult<Current> {
+        let ctx = "reading the records a batch writes";
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let mut sql = QueryBuilder::new(
+            "SELECT id, revision, origin, content_hash, public_since, was_public
+             FROM records WHERE id",
+        );
+        Self::push_in(&mut sql, dialect, &ids);
+        let rows = sql.build().fetch_all(&mut **tx).await;
+        let mut current = Current::default();
+        for row in &rows.map_err(db_error(ctx))? {
+            let id = Self::text(row, "id")?;
+            let public_since = Self::optional_text(row, "public_since")?;
+            let stored = Stored {
+                revision: Self::small(row, "revision")?,
+                origin: Self::text(row, "origin")?,
+                content_hash: Self::text(row, "content_hash")?,
+                public_since: public_since.map(|t| instant(&id, &t)).transpose()?,
+                was_public: Self::small(row, "was_public")? != 0,
+                changed_after_base: None,
+            };
+            current.records.insert(id, stored);
+        }
+        if let Some(base) = base_change {
+            // Records other writers changed since the batch was prepared.
+            let mut sql =
+                QueryBuilder::new("SELECT record_id, max(seq) AS n FROM changes WHERE seq > ");
+            sql.push_bind(base as i64).push(" AND record_id");
+            Self::push_in(&mut sql, dialect, &ids);
+            sql.push(" GROUP BY record_id");
+            let rows = sql.build().fetch_all(&mut **tx).await;
+            for row in &rows.map_err(db_error(ctx))? {
+                let changed = current.records.get_mut(&Self::text(row, "record_id")?);
+                if let Some(stored) = changed {
+                    stored.changed_after_base = Some(Self::big(row, "n")?);
+                }
+            }
+        }
+        let last = QueryBuilder::new("SELECT coalesce(max(seq), 0) AS n FROM changes")
+            .build()
+            .fetch_one(&mut **tx)
+            .await;
+        current.last_change = Self::big(&last.map_err(db_error(ctx))?, "n")?;
+        Ok(current)
+    }
+
+    /// Creates the schema table if need be and brings the schema up to the
+    /// newest of `migrations` (entry `i` takes the schema to version
+    /// `i + 1`), inside the caller's write transaction.
+    pub async fn upgrade(
+        tx: &mut Transaction<'static, DB>,
+        migrations: &[&[&str]],
+    ) -> StoreResult<()> {
+        let ctx = "upgrading the schema";
+        let create = "CREATE TABLE IF NOT EXISTS fonds_schema (version INTEGER NOT NULL)";
+        Self::run(tx, sqlx::query(create), ctx).await?;
+        let version = Self::version(&mut **tx).await?.unwrap_or(0);
+        let supported = migrations.len() as i64;
+        if version > supported {
+            return Err(StoreError::SchemaTooNew {
+                found: version,
+                supported,
+            });
+        }
+        for (i, steps) in migrations.iter().enumerate().skip(version as usize) {
+            for step in *steps {
+                let step = QueryBuilder::new(*step).build().execute(&mut **tx).await;
+                step.map_err(db_error(ctx))?;
+            }
+            let mut done = QueryBuilder::new("INSERT INTO fonds_schema (version) VALUES (");
+            done.push_bind(i as i64 + 1).push(")");
+            done.build()
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error(ctx))?;
+        }
+        Ok(())
+    }
+
+    /// The stored schema version (`None` before the first).
+    pub async fn version<'c, E>(executor: E) -> StoreResult<Option<i64>>
+    where
+        E: Executor<'c, Database = DB>,
+    {
+        let row = QueryBuilder::new("SELECT max(version) AS version FROM fonds_schema")
+            .build()
+            .fetch_one(executor)
+            .await
+            .map_err(db_error("reading the schema version"))?;
+        let version: Option<i32> = row.try_get("version").map_err(db_error(DECODING))?;
+        Ok(version.map(i64::from))
+    }
+}
+
+#[async_trait]
+impl<B> Store for B
+where
+    B: Backend + AccountStore,
+    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
+    <B::Db as Database>::Arguments: IntoArguments<B::Db>,
+    for<'t> String: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
+    for<'t> i64: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
+    for<'t> i32: Decode<'t, B::Db> + Type<B::Db>,
+    for<'r> &'r str: ColumnIndex<<B::Db as Database>::Row>,
+{
+    async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
+        Sql::apply(self, records, options).await
+    }
+
+    async fn get(&self, id: &str) -> StoreResult<Option<StoredRecord>> {
+        Sql::get(self.pool(), id).await
+    }
+
+    async fn get_many(&self, ids: &[&str]) -> StoreResult<Vec<StoredRecord>> {
+        Sql::get_many(self.pool(), B::DIALECT, ids).await
+    }
+
+    async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>> {
+        Sql::list(self.pool(), after, limit).await
+    }
+
+    async fn revision(&self, id: &str, revision: u32) -> StoreResult<Option<Record>> {
+        Sql::revision(self.pool(), id, revision).await
+    }
+
+    async fn history(&self, id: &str) -> StoreResult<Vec<RevisionInfo>> {
+        Sql::history(self.pool(), id).await
+    }
+
+    async fn count(&self) -> StoreResult<u64> {
+        let sql = QueryBuilder::new("SELECT count(*) AS n FROM records");
+        Sql::number(self.pool(), sql, "counting records").await
+    }
+
+    async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>> {
+        Sql::changes_since(self.pool(), seq, limit).await
+    }
+
+    async fn last_change(&self) -> StoreResult<u64> {
+        let sql = QueryBuilder::new("SELECT coalesce(max(seq), 0) AS n FROM changes");
+        Sql::number(self.pool(), sql, "reading the change log").await
+    }
+
+    async fn publications(&self, query: &PublicationQuery) -> StoreResult<Vec<Publication>> {
+        Sql::publications(self.pool(), B::DIALECT, query).await
+    }
+
+    async fn count_publications(&self, query: &PublicationQuery) -> StoreResult<u64> {
+        let sql = publication::count(query, B::DIALECT);
+        Sql::number(self.pool(), sql, "counting the publication log").await
+    }
+
+    async fn earliest_publication(&self, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+        // The log's first entry.
+        let mut query = PublicationQuery::at(now, 1);
+        query.with_records = false;
+        let first = Sql::publications(self.pool(), B::DIALECT, &query).await?;
+        Ok(first.first().map(|p| p.datestamp))
+    }
+
+    async fn public_collections(&self, now: Timestamp) -> StoreResult<Vec<String>> {
+        Sql::public_collections(self.pool(), now).await
+    }
+
+    async fn close(&self) {
+        self.pool().close().await;
+    }
+
+    async fn wait_for_change(&self, timeout: Duration) -> StoreResult<()> {
+        Backend::wait_for_change(self, timeout).await
+    }
+}

@@ -1,0 +1,264 @@
+//! The one error table of the web layer: every error the site answers has
+//! an [`ErrorCode`], which alone gives its stable code, its HTTP status, the
+//! heading of its HTML page and its default message.
+//!
+//! The JSON API answers a [`WebError`] as the envelope
+//! `{"error": {"status": 404, "code": "not_found", "message": "…"}}`; the
+//! pages render the same error as an HTML page with the same status
+//! (`pages::error_page`). `From<ArchiveError> for WebError` is the one place
+//! archive failures become codes.
+//!
+//! Invariants:
+//! - A code string never changes meaning once served (clients match on it);
+//!   codes are unique, and each variant's status is fixed by this table.
+//! - Internal failures are logged here, with their cause, and answered
+//!   without it: nothing of the server's inside reaches a reader.
+
+use crate::archive::ArchiveError;
+use crate::search::SearchError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What went wrong, as clients and readers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// No such record (or one the viewer may not see), page or endpoint.
+    NotFound,
+    /// A record that was withdrawn.
+    Gone,
+    /// A query or parameter that could not be used.
+    BadRequest,
+    /// Signing in is needed.
+    Unauthorized,
+    /// The signed-in account may not do this.
+    Forbidden,
+    /// A write that clashes with another writer's.
+    Conflict,
+    /// A conditional write whose condition (`If-Match`) no longer holds.
+    PreconditionFailed,
+    /// A request body too large to take.
+    PayloadTooLarge,
+    /// The archive cannot answer for now (its store unreachable, say).
+    Unavailable,
+    /// Anything else: the cause is in the server's log.
+    Internal,
+}
+
+/// One row of the table.
+struct Row {
+    code: &'static str,
+    status: StatusCode,
+    title: &'static str,
+    message: &'static str,
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::NotFound,
+        ErrorCode::Gone,
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Conflict,
+        ErrorCode::PreconditionFailed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ];
+
+    /// The table.
+    fn row(self) -> Row {
+        let (code, status, title, message) = match self {
+            ErrorCode::NotFound => (
+                "not_found",
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "The archive holds no record or page at this address.",
+            ),
+            ErrorCode::Gone => (
+                "gone",
+                StatusCode::GONE,
+                "Withdrawn",
+                "This record has been withdrawn from the archive.",
+            ),
+            ErrorCode::BadRequest => (
+                "bad_request",
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                "The request could not be understood.",
+            ),
+            ErrorCode::Unauthorized => (
+                "unauthorized",
+                StatusCode::UNAUTHORIZED,
+                "Sign-in needed",
+                "Sign in to do this.",
+            ),
+            ErrorCode::Forbidden => (
+                "forbidden",
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "This account may not do this.",
+            ),
+            ErrorCode::Conflict => (
+                "conflict",
+                StatusCode::CONFLICT,
+                "Changed by someone else",
+                "Someone else changed this meanwhile; look at their version first.",
+            ),
+            ErrorCode::PreconditionFailed => (
+                "precondition_failed",
+                StatusCode::PRECONDITION_FAILED,
+                "Changed meanwhile",
+                "This changed since it was read; read it again.",
+            ),
+            ErrorCode::PayloadTooLarge => (
+                "payload_too_large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What was sent is too large.",
+            ),
+            ErrorCode::Unavailable => (
+                "unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "The archive cannot answer just now; try again shortly.",
+            ),
+            ErrorCode::Internal => (
+                "internal",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The archive could not answer; the error is in the server's log.",
+            ),
+        };
+        Row {
+            code,
+            status,
+            title,
+            message,
+        }
+    }
+
+    /// The stable machine-readable code (`not_found`).
+    pub fn code(self) -> &'static str {
+        self.row().code
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        self.row().status
+    }
+
+    /// The heading of the HTML error page.
+    pub fn title(self) -> &'static str {
+        self.row().title
+    }
+
+    /// The message when there is nothing more particular to say.
+    pub fn default_message(self) -> &'static str {
+        self.row().message
+    }
+}
+
+/// An error answered by the site: its code, and what to tell the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebError {
+    /// Code and status.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl WebError {
+    /// An error with a particular message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> WebError {
+        WebError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> WebError {
+        WebError::new(ErrorCode::BadRequest, message)
+    }
+
+    /// A 404 with a message.
+    pub fn not_found(message: impl Into<String>) -> WebError {
+        WebError::new(ErrorCode::NotFound, message)
+    }
+
+    /// A failure of the server's own: `what` and its cause go to the log,
+    /// the client gets the default message.
+    pub fn internal(what: &str, cause: impl std::fmt::Display) -> WebError {
+        eprintln!("fonds: {what}: {cause}");
+        ErrorCode::Internal.into()
+    }
+
+    /// The JSON envelope.
+    pub fn envelope(&self) -> serde_json::Value {
+        serde_json::json!({"error": {
+            "status": self.code.status().as_u16(),
+            "code": self.code.code(),
+            "message": self.message,
+        }})
+    }
+}
+
+impl From<ErrorCode> for WebError {
+    fn from(code: ErrorCode) -> WebError {
+        WebError::new(code, code.default_message())
+    }
+}
+
+impl From<ArchiveError> for WebError {
+    fn from(e: ArchiveError) -> WebError {
+        match e {
+            ArchiveError::NotFound(what) => WebError::not_found(format!("no record {what}")),
+            ArchiveError::Search(e @ SearchError::BadQuery(_)) => {
+                WebError::bad_request(e.to_string())
+            }
+            other => WebError::internal("the archive", other),
+        }
+    }
+}
+
+/// The JSON API's answer: the envelope, with the code's status.
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        (self.code.status(), axum::Json(self.envelope())).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_code_is_unique_and_has_an_error_status_and_words() {
+        let mut codes = HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(codes.insert(code.code()), "{} twice", code.code());
+            assert!(
+                code.status().is_client_error() || code.status().is_server_error(),
+                "{code:?}"
+            );
+            assert!(!code.title().is_empty() && code.default_message().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn archive_errors_map_to_todays_codes_and_messages() {
+        let missing = WebError::from(ArchiveError::NotFound("x".into()));
+        assert_eq!(
+            missing.envelope(),
+            serde_json::json!({"error": {"status": 404, "code": "not_found", "message": "no record x"}})
+        );
+        let index = ArchiveError::IndexInUse("/data/index".into());
+        let internal = WebError::from(index);
+        assert_eq!(internal.code, ErrorCode::Internal);
+        assert!(!internal.message.contains("/data"), "no inside detail");
+        assert_eq!(internal.envelope()["error"]["status"], 500);
+    }
+}
