@@ -209,12 +209,28 @@ pub(super) fn schema() -> (Schema, Fields) {
 mod tests {
     use super::*;
 
+    /// The names are in URLs and JSON, the field names in the index.
     #[test]
     fn facet_names_go_both_ways() {
-        for facet in Facet::ALL {
-            assert_eq!(Facet::from_name(facet.name()), Some(facet));
-            assert_eq!(facet.field_name(), format!("facet_{facet}"));
-        }
+        let names = Facet::ALL.map(Facet::name);
+        assert_eq!(
+            names,
+            [
+                "year",
+                "decade",
+                "language",
+                "type",
+                "creator",
+                "collection",
+                "repository"
+            ]
+        );
+        assert_eq!(names.map(Facet::from_name), Facet::ALL.map(Some));
+        assert!(
+            Facet::ALL
+                .iter()
+                .all(|f| f.field_name() == format!("facet_{f}"))
+        );
         assert_eq!(Facet::from_name("colour"), None);
         assert_eq!(Facet::from_name("Year"), None);
     }
