@@ -1,6 +1,6 @@
 //! Full-text search: an embedded tantivy index beside the store.
 //!
-//! One index document per record ([`document`]). Text versions go into
+//! One index document per record (`document.rs`). Text versions go into
 //! fields by analyzer language (see [`analysis`]), so each language is
 //! stemmed its own way; a stored map says which value is which version, so
 //! a hit can say which version matched. Names go into their own boosted
@@ -10,9 +10,9 @@
 //! all matches.
 //!
 //! This module holds [`SearchIndex`]: opening, staging, committing, the
-//! writer, merging, and running a search. The schema is in [`schema`],
-//! documents in [`document`], query compilation in [`compile`], requests
-//! and answers in [`results`].
+//! writer, merging, and running a search. The schema is in `schema.rs`,
+//! documents in `document.rs`, query compilation in `compile.rs`, requests
+//! and answers in `results.rs`.
 //!
 //! Invariants:
 //! - The index records, in its commit payload, the last store change it has

@@ -126,6 +126,19 @@ fn snippets_escape_everything_but_the_marks() {
         "{snippet}"
     );
     assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+    // Beside it, the same fragment as plain text with the matches' byte
+    // ranges; the terminal marks them with brackets and escapes nothing.
+    let text = r["hits"][0]["snippet_text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        "<script>alert(1)</script> the Cuba <img src=x onerror=y> & more"
+    );
+    assert_eq!(r["hits"][0]["marks"], serde_json::json!([[30, 34]]));
+    let out = f.ok(&["search", "Cuba"]);
+    assert!(
+        out.contains("<script>alert(1)</script> the [Cuba] <img src=x onerror=y> & more"),
+        "{out}"
+    );
 }
 
 #[test]
