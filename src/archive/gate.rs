@@ -39,7 +39,6 @@ impl Archive {
             archive: self,
             unpublished: viewer.sees_unpublished(),
             now,
-            today: now.day().to_string(),
         }
     }
 
@@ -58,8 +57,6 @@ pub struct Reader<'a> {
     archive: &'a Archive,
     unpublished: bool,
     now: Timestamp,
-    /// `now`'s day, `YYYY-MM-DD`, as records and searches judge embargoes.
-    today: String,
 }
 
 impl Reader<'_> {
@@ -75,7 +72,7 @@ impl Reader<'_> {
 
     /// The one rule: may this viewer see this record (or revision)?
     fn visible(&self, record: &Record) -> bool {
-        self.unpublished || record.is_public(&self.today)
+        self.unpublished || record.is_public_on(self.now.day())
     }
 
     /// The current revision of a record; `NotFound` when there is none or
@@ -172,7 +169,7 @@ impl Reader<'_> {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, ArchiveError> {
         let mut request = request.clone();
         request.public_only = !self.unpublished;
-        request.today = self.today.clone();
+        request.today = self.now.day().to_string();
         Ok(self.archive.index.search(&request)?)
     }
 

@@ -401,12 +401,13 @@ impl Record {
         Ok(())
     }
 
-    /// Whether the public may see the record on `today` (`YYYY-MM-DD`).
+    /// Whether the public may see the record on `today` (`YYYY-MM-DD`):
+    /// [`Record::is_public_on`] for a day given as text (a text that is not
+    /// a day lifts no embargo).
     pub fn is_public(&self, today: &str) -> bool {
-        match &self.visibility {
-            Visibility::Published => true,
-            Visibility::Draft => false,
-            Visibility::Embargoed { until } => until.as_str() <= today,
+        match Day::parse(today) {
+            Ok(day) => self.is_public_on(day),
+            Err(_) => matches!(self.visibility, Visibility::Published),
         }
     }
 
