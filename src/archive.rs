@@ -25,7 +25,7 @@ use crate::search::names::NameAuthority;
 use crate::search::{SearchError, SearchIndex};
 use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{ApplyOptions, Change, Outcome, Store, StoreError};
+use crate::store::{ApplyOptions, Author, Change, Outcome, Store, StoreError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,8 +33,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 mod accounts;
+mod edit;
 mod gate;
 pub use accounts::{AccountError, SignedIn};
+pub use edit::{DESK, Saved, desk_provenance, is_tombstone, stale_revision};
 pub use gate::{PublicReader, Reader};
 
 /// Where the archive keeps its data.
@@ -69,6 +71,12 @@ pub enum ArchiveError {
     /// No record has this identifier.
     #[error("no record {0}")]
     NotFound(String),
+    /// The viewer's role does not allow the write.
+    #[error("this needs an account with the {needed} role")]
+    Forbidden {
+        /// The lowest role that may.
+        needed: crate::accounts::Role,
+    },
     /// The search index failed, or a query was refused.
     #[error(transparent)]
     Search(#[from] SearchError),
@@ -89,7 +97,7 @@ fn list(errors: &[ImportError]) -> String {
 }
 
 /// How to import.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Read every file as this format instead of detecting it.
     pub format: Option<Format>,
@@ -101,6 +109,13 @@ pub struct ImportOptions {
     /// before reading any file; `None` with [`Archive::apply_batch`] checks
     /// nothing.
     pub base_change: Option<u64>,
+    /// See [`ApplyOptions::expect_revision`].
+    pub expect_revision: Option<u32>,
+    /// Who writes the batch (see [`Author`]); an import's command.
+    pub author: Author,
+    /// Replace records staff edited since their import (see
+    /// [`ApplyOptions::overwrite_edits`]).
+    pub overwrite_edits: bool,
 }
 
 /// What an import did.
@@ -440,6 +455,9 @@ impl Archive {
                 ApplyOptions {
                     allow_origin_change: options.replace,
                     base_change: options.base_change,
+                    expect_revision: options.expect_revision,
+                    author: options.author,
+                    overwrite_edits: options.overwrite_edits,
                 },
             )
             .await?;

@@ -17,6 +17,7 @@ use crate::export;
 use crate::import::Format;
 use crate::model::{Record, language_name};
 use crate::search::{SearchRequest, SearchResults, Sort};
+use crate::store::{Author, RevisionInfo};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -53,6 +54,11 @@ pub enum Command {
         /// Let records move to another source that claims their identifier.
         #[arg(long)]
         replace: bool,
+        /// Replace records that staff edited (in the desk or through the
+        /// API) since their import; without it such records are refused as
+        /// conflicts, and nothing is written.
+        #[arg(long)]
+        overwrite_edits: bool,
     },
     /// Show a record.
     Show {
@@ -100,10 +106,35 @@ pub enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
-    /// List a record's revisions.
+    /// List a record's revisions, oldest first: who made each (an account,
+    /// or an import with its command and file), when, and its note.
     History {
         /// The record's identifier.
         id: String,
+        /// Print a JSON array of {revision, at, by, note, command, file}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an earlier revision of a record current again (as a new
+    /// revision: the history keeps everything).
+    Revert {
+        /// The record's identifier.
+        id: String,
+        /// The revision to go back to.
+        revision: u32,
+        /// Why (shown in the history).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove a record and all its revisions for good (a rights or privacy
+    /// complaint); kept in the audit log with the reason. Harvesters are
+    /// told it is deleted.
+    Purge {
+        /// The record's identifier.
+        id: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
     },
     /// Export records (all, or the identifiers given).
     Export {
@@ -290,15 +321,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             paths,
             format,
             replace,
+            overwrite_edits,
         } => {
             let bar = Bar::new();
+            let command = std::iter::once("fonds import".to_string())
+                .chain(paths.iter().map(|p| p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(" ");
             let report = archive
                 .import(
                     &paths,
                     ImportOptions {
                         format,
                         replace,
-                        base_change: None,
+                        overwrite_edits,
+                        author: Author::import(command),
+                        ..ImportOptions::default()
                     },
                     &bar,
                 )
@@ -377,10 +415,54 @@ pub async fn run(cli: Cli) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::History { id } => {
-            for r in archive.reader(&console()).history(&id).await? {
-                println!("{}\t{}\t{}", r.revision, r.recorded_at, r.file);
+        Command::History { id, json } => {
+            let history = archive.reader(&console()).history(&id).await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let entries: Vec<serde_json::Value> = history
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "revision": r.revision,
+                            "at": r.recorded_at.to_string(),
+                            "by": made_by(r),
+                            "note": r.author.note,
+                            "command": r.author.command,
+                            "file": (!r.file.is_empty()).then_some(&r.file),
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &entries)?;
+                writeln!(out)?;
+            } else {
+                for r in &history {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}",
+                        r.revision,
+                        r.recorded_at,
+                        made_by(r),
+                        r.author.note
+                    )?;
+                }
             }
+        }
+        Command::Revert { id, revision, note } => {
+            let saved = archive
+                .revert(&operator(), &id, revision, None, &note)
+                .await?;
+            if saved.changed {
+                eprintln!(
+                    "record {id}: revision {} holds revision {revision}'s content",
+                    saved.revision
+                );
+            } else {
+                eprintln!("record {id}: revision {revision}'s content is already current");
+            }
+        }
+        Command::Purge { id, reason } => {
+            archive.purge(&operator(), &id, &reason).await?;
+            eprintln!("record {id}: purged (every revision removed; kept in the audit log)");
         }
         Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
         Command::User { command } => user_command(&archive, command).await?,
@@ -689,6 +771,22 @@ fn read_password(prompt: &str, confirm: bool) -> Result<Password> {
 /// everything.
 fn console() -> Viewer {
     Viewer::staff("command line", Role::Admin)
+}
+
+/// The author of a command's writes: the system user, at the command line.
+fn operator() -> Viewer {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "someone".to_string());
+    Viewer::staff(format!("{user} (command line)"), Role::Admin)
+}
+
+/// Who made a revision, in a word: the account, or `import`.
+fn made_by(revision: &RevisionInfo) -> String {
+    match &revision.author.account {
+        Some(account) => account.clone(),
+        None => "import".to_string(),
+    }
 }
 
 /// Writes to a file atomically (temporary file, then rename), or to stdout.

@@ -13,6 +13,7 @@
 //!   ([`Record::validate`]).
 
 mod date;
+pub mod diff;
 mod language;
 mod reference;
 
@@ -277,6 +278,22 @@ pub enum Visibility {
         /// First day on which the record becomes public.
         until: String,
     },
+    /// Taken out of the reading room after it was public: the public sees
+    /// a tombstone (its citation, 410 Gone), OAI-PMH a deleted record.
+    Withdrawn,
+}
+
+impl Visibility {
+    /// The status word, as the JSON and the forms write it: `draft`,
+    /// `published`, `embargoed`, `withdrawn`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Visibility::Draft => "draft",
+            Visibility::Published => "published",
+            Visibility::Embargoed { .. } => "embargoed",
+            Visibility::Withdrawn => "withdrawn",
+        }
+    }
 }
 
 /// Where a record came from.
@@ -366,39 +383,51 @@ impl Record {
         }
     }
 
-    /// Checks what every record must have, whatever its source.
+    /// Checks what every record must have, whatever its source: the first
+    /// of [`Record::problems`].
     pub fn validate(&self) -> Result<(), FieldError> {
+        match self.problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every field that breaks a rule every record must keep, in field
+    /// order (what a form shows beside its fields).
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
         let missing = |field| FieldError {
             field,
             message: "is missing or empty".into(),
         };
         if self.id.trim().is_empty() {
-            return Err(missing("id"));
-        }
-        if self.id.chars().any(|c| c.is_control() || c == '/') {
-            return Err(FieldError {
+            problems.push(missing("id"));
+        } else if self.id.chars().any(|c| c.is_control() || c == '/') {
+            problems.push(FieldError {
                 field: "id",
                 message: format!("{:?} holds a control character or '/'", self.id),
             });
         }
         if self.title.trim().is_empty() {
-            return Err(missing("title"));
+            problems.push(missing("title"));
         }
-        if let Some(date) = &self.date {
-            date.validate().map_err(|e| FieldError {
+        if let Some(date) = &self.date
+            && let Err(e) = date.validate()
+        {
+            problems.push(FieldError {
                 field: "date",
                 message: e.to_string(),
-            })?;
+            });
         }
         if let Visibility::Embargoed { until } = &self.visibility
             && DateValue::parse_day(until).is_none()
         {
-            return Err(FieldError {
+            problems.push(FieldError {
                 field: "visibility.until",
                 message: format!("{until:?} is not a YYYY-MM-DD day"),
             });
         }
-        Ok(())
+        problems
     }
 
     /// Whether the public may see the record on `today` (`YYYY-MM-DD`):
@@ -416,7 +445,7 @@ impl Record {
     pub fn is_public_on(&self, today: Day) -> bool {
         match &self.visibility {
             Visibility::Published => true,
-            Visibility::Draft => false,
+            Visibility::Draft | Visibility::Withdrawn => false,
             Visibility::Embargoed { until } => Day::parse(until).is_ok_and(|day| day <= today),
         }
     }
@@ -431,7 +460,7 @@ impl Record {
     pub fn public_since(&self, written_at: Timestamp) -> Option<Timestamp> {
         match &self.visibility {
             Visibility::Published => Some(written_at),
-            Visibility::Draft => None,
+            Visibility::Draft | Visibility::Withdrawn => None,
             Visibility::Embargoed { until } => Day::parse(until)
                 .ok()
                 .map(|day| Timestamp::start_of(day).max(written_at)),

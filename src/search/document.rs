@@ -154,6 +154,7 @@ pub(super) fn document(
     let (visibility, embargo) = match &record.visibility {
         Visibility::Published => ("published", i64::MIN),
         Visibility::Draft => ("draft", i64::MAX),
+        Visibility::Withdrawn => ("withdrawn", i64::MAX),
         Visibility::Embargoed { until } => (
             "embargoed",
             crate::model::DateValue::parse_day(until)

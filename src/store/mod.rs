@@ -57,6 +57,11 @@ pub struct StoredRecord {
     pub revision: u32,
     /// When this revision was written.
     pub updated_at: Timestamp,
+    /// Whether an earlier revision was public while it was current (a
+    /// record not public now that was once is withdrawn, for the public).
+    pub was_public: bool,
+    /// The account that made the current revision; `None` for an import's.
+    pub edited_by: Option<String>,
 }
 
 /// One earlier or current revision of a record, without its content.
@@ -68,6 +73,58 @@ pub struct RevisionInfo {
     pub recorded_at: Timestamp,
     /// The file it came from.
     pub file: String,
+    /// Who wrote it (an account, or an import with its command).
+    pub author: Author,
+}
+
+/// Who wrote a batch, and why: recorded with every revision the batch
+/// writes. An account's batch (the desk, the API, a revert) marks its
+/// records as edited; an import's does not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Author {
+    /// The account that made the change; `None` for an import.
+    pub account: Option<String>,
+    /// The command that imported the batch (`fonds import wilson/`), for an
+    /// import run from the command line.
+    pub command: Option<String>,
+    /// A short note on the change (may be empty).
+    pub note: String,
+}
+
+impl Author {
+    /// A change made by `account`.
+    pub fn account(account: impl Into<String>, note: impl Into<String>) -> Author {
+        Author {
+            account: Some(account.into()),
+            command: None,
+            note: note.into(),
+        }
+    }
+
+    /// An import by `command`.
+    pub fn import(command: impl Into<String>) -> Author {
+        Author {
+            account: None,
+            command: Some(command.into()),
+            note: String::new(),
+        }
+    }
+}
+
+/// One entry of the audit log: an act that leaves no revision behind (a
+/// purge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// The account that did it.
+    pub account: String,
+    /// What was done (`purge`).
+    pub action: String,
+    /// The record it was done to.
+    pub record_id: String,
+    /// Why, as the account said.
+    pub reason: String,
 }
 
 /// What applying a batch did to each record.
@@ -82,7 +139,7 @@ pub enum Outcome {
 }
 
 /// Options for [`Store::apply`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
     /// Let a record move to another origin (a deliberate replacement).
     pub allow_origin_change: bool,
@@ -92,6 +149,28 @@ pub struct ApplyOptions {
     /// whose stored content differs from the batch's, is a conflict: the
     /// batch is refused whole. `None` checks nothing (last writer wins).
     pub base_change: Option<u64>,
+    /// Every record of the batch must be at this revision when the batch is
+    /// written (0: must not exist yet), else [`StoreError::Stale`]: what an
+    /// editing form or `If-Match` opened. `None` checks nothing.
+    pub expect_revision: Option<u32>,
+    /// Who writes the batch; recorded with each revision.
+    pub author: Author,
+    /// For an import (no [`Author::account`]): replace records whose current
+    /// revision an account made. Without it such a record with other
+    /// content is [`StoreError::Edited`] and the batch is refused whole.
+    pub overwrite_edits: bool,
+}
+
+/// A record an import would overwrite although its current revision was
+/// made by an account (in the desk, through the API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditedRecord {
+    /// The record.
+    pub id: String,
+    /// Its current revision.
+    pub revision: u32,
+    /// The account that made it.
+    pub account: String,
 }
 
 /// A record a batch would overwrite although another writer changed it
@@ -242,6 +321,32 @@ pub enum StoreError {
         /// Every conflicting record, in batch order.
         conflicts: Vec<Conflict>,
     },
+    /// Records of an import were edited by staff since; nothing was
+    /// written.
+    #[error(
+        "import refused, nothing was written: {} edited in the desk or through the API \
+         since the last import:\n{}\nImport again with --overwrite-edits to replace the edits \
+         with this batch's versions",
+        if .records.len() == 1 { "a record was".to_string() } else { format!("{} records were", .records.len()) },
+        .records.iter().map(|r| format!("  record {}: revision {} by {}", r.id, r.revision, r.account)).collect::<Vec<_>>().join("\n")
+    )]
+    Edited {
+        /// Every such record, in batch order.
+        records: Vec<EditedRecord>,
+    },
+    /// The record is not at the revision the writer opened.
+    #[error(
+        "record {id}: {}, now it is at revision {found}; nothing was written",
+        if *.expected == 0 { "it was expected not to exist yet".to_string() } else { format!("the change was made to revision {expected}") }
+    )]
+    Stale {
+        /// The record.
+        id: String,
+        /// The revision the writer opened (0: none).
+        expected: u32,
+        /// The stored revision (0: none).
+        found: u32,
+    },
     /// The database URL is not one fonds can use.
     #[error("database {url}: {message}")]
     BadDatabaseUrl {
@@ -275,11 +380,19 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
+    /// Removes a record's every revision and content for good, leaving
+    /// only its identifier (listed as withdrawn by [`Store::publications`]
+    /// if it was ever public), a change-log entry (so that indexes drop it)
+    /// and an audit entry of who purged it and why. `false` when there is
+    /// no such record.
+    async fn purge(&self, id: &str, account: &str, reason: &str) -> StoreResult<bool>;
+    /// The audit log, newest first, at most `limit` entries.
+    async fn audit(&self, limit: usize) -> StoreResult<Vec<AuditEntry>>;
     /// The current revision of a record.
     async fn get(&self, id: &str) -> StoreResult<Option<StoredRecord>>;
     /// A given revision of a record.
     async fn revision(&self, id: &str, revision: u32) -> StoreResult<Option<Record>>;
-    /// All revisions of a record, oldest first.
+    /// All revisions of a record, oldest first (none after a purge).
     async fn history(&self, id: &str) -> StoreResult<Vec<RevisionInfo>>;
     /// How many records there are.
     async fn count(&self) -> StoreResult<u64>;

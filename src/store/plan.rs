@@ -16,6 +16,12 @@
 //!   [`ApplyOptions::base_change`] is a conflict; the batch is refused whole
 //!   ([`StoreError::Conflict`], every conflict in batch order, a record
 //!   named twice listed twice).
+//! - For a batch with no [`Author::account`] (an import) and no
+//!   [`ApplyOptions::overwrite_edits`], other content for a record whose
+//!   current revision an account made is [`StoreError::Edited`] (every
+//!   such record, in batch order), whole batch refused.
+//! - With [`ApplyOptions::expect_revision`], a record at another revision
+//!   (0 for none) is [`StoreError::Stale`], whatever its content.
 //! - Otherwise a new record is revision 1, never public before; a changed
 //!   one is the next revision, and was public if it was before or its
 //!   replaced revision's `public_since` is at or before the batch's instant.
@@ -26,7 +32,7 @@
 //! - [`Plan::rows`] holds one row per record written, as the batch leaves it
 //!   (a record named twice is written twice as a revision, once as a row).
 
-use super::{ApplyOptions, Conflict, Outcome, StoreError, StoreResult};
+use super::{ApplyOptions, Author, Conflict, EditedRecord, Outcome, StoreError, StoreResult};
 use crate::clock::Timestamp;
 use crate::model::Record;
 use std::collections::HashMap;
@@ -49,6 +55,8 @@ pub struct Stored {
     /// [`ApplyOptions::base_change`] (another writer's); `None` when there
     /// is none or no base was given.
     pub changed_after_base: Option<u64>,
+    /// The account that made the current revision; `None` for an import's.
+    pub edited_by: Option<String>,
 }
 
 /// What the store holds before the batch: the stored records among the
@@ -78,6 +86,8 @@ pub struct Row<'a> {
     pub was_public: bool,
     /// Its current revision's collections (replacing the stored ones).
     pub collections: &'a [String],
+    /// The account that made its current revision ([`Author::account`]).
+    pub edited_by: Option<&'a str>,
 }
 
 /// One revision the batch writes, with its change-log entry.
@@ -105,6 +115,8 @@ pub struct Plan<'a> {
     /// The instant of every write of the batch (`updated_at`,
     /// `recorded_at`).
     pub written_at: Timestamp,
+    /// Who writes it, for every revision.
+    pub author: &'a Author,
     /// Per record, in batch order.
     pub outcomes: Vec<Outcome>,
     /// The rows written, in the order their records first appear.
@@ -126,6 +138,7 @@ struct Slot<'a> {
     public_since: Option<Timestamp>,
     was_public: bool,
     changed_after_base: Option<u64>,
+    edited_by: Option<&'a str>,
     /// Its index in `rows` once the batch writes it.
     row: Option<usize>,
 }
@@ -141,6 +154,7 @@ impl<'a> Slot<'a> {
                 public_since: s.public_since,
                 was_public: s.was_public,
                 changed_after_base: s.changed_after_base,
+                edited_by: s.edited_by.as_deref(),
                 row: None,
             },
             None => Slot {
@@ -151,6 +165,7 @@ impl<'a> Slot<'a> {
                 public_since: None,
                 was_public: false,
                 changed_after_base: None,
+                edited_by: None,
                 row: None,
             },
         }
@@ -161,10 +176,12 @@ impl<'a> Slot<'a> {
 /// module invariants).
 pub fn plan<'a>(
     records: &'a [Record],
-    options: ApplyOptions,
+    options: &'a ApplyOptions,
     current: &'a Current,
     now: Timestamp,
 ) -> StoreResult<Plan<'a>> {
+    let account = options.author.account.as_deref();
+    let mut edited = Vec::new();
     let mut slots: HashMap<&'a str, Slot<'a>> = HashMap::with_capacity(records.len());
     let mut outcomes = Vec::with_capacity(records.len());
     let mut rows: Vec<Row<'a>> = Vec::new();
@@ -178,6 +195,15 @@ pub fn plan<'a>(
         let slot = slots
             .entry(id)
             .or_insert_with(|| Slot::new(current.records.get(id), origin));
+        if let Some(expected) = options.expect_revision
+            && slot.revision != expected
+        {
+            return Err(StoreError::Stale {
+                id: id.to_string(),
+                expected,
+                found: slot.revision,
+            });
+        }
         let outcome = if !slot.exists {
             Outcome::Created
         } else {
@@ -190,6 +216,17 @@ pub fn plan<'a>(
             }
             if slot.content_hash == hash {
                 outcomes.push(Outcome::Unchanged);
+                continue;
+            }
+            if let Some(by) = slot.edited_by
+                && account.is_none()
+                && !options.overwrite_edits
+            {
+                edited.push(EditedRecord {
+                    id: id.to_string(),
+                    revision: slot.revision,
+                    account: by.to_string(),
+                });
                 continue;
             }
             if let Some(seq) = slot.changed_after_base {
@@ -209,6 +246,7 @@ pub fn plan<'a>(
         slot.revision += 1;
         slot.origin = origin;
         slot.public_since = record.public_since(now);
+        slot.edited_by = account;
         let row = Row {
             id,
             revision: slot.revision,
@@ -217,6 +255,7 @@ pub fn plan<'a>(
             public_since: slot.public_since,
             was_public: slot.was_public,
             collections: &record.collections,
+            edited_by: account,
         };
         slot.content_hash = hash;
         match slot.row {
@@ -234,6 +273,9 @@ pub fn plan<'a>(
             record,
         });
     }
+    if !edited.is_empty() {
+        return Err(StoreError::Edited { records: edited });
+    }
     if !conflicts.is_empty() {
         return Err(StoreError::Conflict {
             base: options.base_change.unwrap_or(0),
@@ -242,6 +284,7 @@ pub fn plan<'a>(
     }
     Ok(Plan {
         written_at: now,
+        author: &options.author,
         outcomes,
         rows,
         revisions,
@@ -296,6 +339,7 @@ mod tests {
                 public_since: since.map(at),
                 was_public: false,
                 changed_after_base: None,
+                edited_by: None,
             },
         )
     }
@@ -316,7 +360,8 @@ mod tests {
             record("b", "B", "o", embargo("2030-05-01")),
         ];
         let state = current([], 7);
-        let plan = plan(&batch, ApplyOptions::default(), &state, at(NOW)).unwrap();
+        let options = ApplyOptions::default();
+        let plan = plan(&batch, &options, &state, at(NOW)).unwrap();
         assert_eq!(plan.outcomes, [Outcome::Created, Outcome::Created]);
         assert_eq!(plan.last_change, 9);
         let seqs: Vec<_> = plan.revisions.iter().map(|r| (r.seq, r.revision)).collect();
@@ -347,7 +392,7 @@ mod tests {
         let mut again = a.clone();
         again.provenance.file = "elsewhere.jsonl".into();
         let batch = [again];
-        let plan = plan(&batch, options, &state, at(NOW)).unwrap();
+        let plan = plan(&batch, &options, &state, at(NOW)).unwrap();
         assert_eq!(plan.outcomes, [Outcome::Unchanged]);
         assert!(plan.rows.is_empty() && plan.revisions.is_empty());
         assert_eq!(plan.last_change, 41);
@@ -399,13 +444,8 @@ mod tests {
             stored.was_public = *was;
             let state = current([(id, stored)], 5);
             let new = record("a", "new", "o", visibility.clone());
-            let plan = plan(
-                std::slice::from_ref(&new),
-                ApplyOptions::default(),
-                &state,
-                now,
-            )
-            .unwrap();
+            let options = ApplyOptions::default();
+            let plan = plan(std::slice::from_ref(&new), &options, &state, now).unwrap();
             assert_eq!(plan.outcomes, [Outcome::Updated]);
             let row = &plan.rows[0];
             assert_eq!(row.revision, 3);
@@ -421,7 +461,7 @@ mod tests {
         let state = current([holding(&old, 1, None)], 1);
         let moved = record("a", "A", "elsewhere", Visibility::Published);
         let batch = [published("b", "B"), moved];
-        match plan(&batch, ApplyOptions::default(), &state, at(NOW)) {
+        match plan(&batch, &ApplyOptions::default(), &state, at(NOW)) {
             Err(StoreError::OriginConflict {
                 id,
                 existing,
@@ -436,9 +476,86 @@ mod tests {
             allow_origin_change: true,
             ..Default::default()
         };
-        let plan = plan(&batch, options, &state, at(NOW)).unwrap();
+        let plan = plan(&batch, &options, &state, at(NOW)).unwrap();
         assert_eq!(plan.outcomes, [Outcome::Created, Outcome::Updated]);
         assert_eq!(plan.rows[1].origin, "elsewhere");
+    }
+
+    #[test]
+    fn an_import_over_an_edit_is_refused_unless_told_to_overwrite() {
+        let a = published("a", "A");
+        let (id, mut stored) = holding(&a, 3, Some("2020-01-01T00:00:00Z"));
+        stored.edited_by = Some("ana".into());
+        let state = current([(id, stored), holding(&published("b", "B"), 1, None)], 9);
+        let batch = [published("b", "B2"), published("a", "A from the file")];
+        let import = ApplyOptions {
+            author: Author::import("fonds import a.jsonl"),
+            ..Default::default()
+        };
+        match plan(&batch, &import, &state, at(NOW)) {
+            Err(StoreError::Edited { records }) => assert_eq!(
+                records,
+                [EditedRecord {
+                    id: "a".into(),
+                    revision: 3,
+                    account: "ana".into()
+                }]
+            ),
+            other => panic!("{:?}", other.map(|p| p.outcomes)),
+        }
+        // The same content as the edit is no conflict.
+        let same = [a.clone()];
+        assert_eq!(
+            plan(&same, &import, &state, at(NOW)).unwrap().outcomes,
+            [Outcome::Unchanged]
+        );
+        let overwrite = ApplyOptions {
+            overwrite_edits: true,
+            ..import
+        };
+        let plan_ = plan(&batch, &overwrite, &state, at(NOW)).unwrap();
+        assert_eq!(plan_.outcomes, [Outcome::Updated, Outcome::Updated]);
+        assert!(plan_.rows.iter().all(|r| r.edited_by.is_none()));
+        // Another account's edit over an edit is simply the next revision.
+        let desk = ApplyOptions {
+            author: Author::account("bo", "fix"),
+            ..Default::default()
+        };
+        let plan_ = plan(&batch[1..], &desk, &state, at(NOW)).unwrap();
+        assert_eq!(plan_.rows[0].edited_by, Some("bo"));
+        assert_eq!(plan_.rows[0].revision, 4);
+    }
+
+    #[test]
+    fn a_write_expecting_another_revision_is_stale() {
+        let a = published("a", "A");
+        let state = current([holding(&a, 3, None)], 9);
+        let changed = [published("a", "A2")];
+        for (expected, ok) in [(3, true), (2, false), (0, false)] {
+            let options = ApplyOptions {
+                expect_revision: Some(expected),
+                ..Default::default()
+            };
+            match plan(&changed, &options, &state, at(NOW)) {
+                Ok(p) => assert!(ok && p.rows[0].revision == 4),
+                Err(StoreError::Stale {
+                    id,
+                    expected: e,
+                    found,
+                }) => assert!(!ok && id == "a" && e == expected && found == 3),
+                Err(other) => panic!("{other}"),
+            }
+        }
+        // A new record expects revision 0.
+        let new = [published("n", "N")];
+        let options = ApplyOptions {
+            expect_revision: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(&new, &options, &state, at(NOW)).unwrap().outcomes,
+            [Outcome::Created]
+        );
     }
 
     #[test]
@@ -468,7 +585,7 @@ mod tests {
             published("b", "B2"),
             published("c", "C2"),
         ];
-        match plan(&batch, options, &state, at(NOW)) {
+        match plan(&batch, &options, &state, at(NOW)) {
             Err(StoreError::Conflict { base, conflicts }) => {
                 assert_eq!(base, 20);
                 let got: Vec<_> = conflicts
@@ -485,7 +602,7 @@ mod tests {
             record("b", "B", "x", Visibility::Draft),
         ];
         assert!(matches!(
-            plan(&batch, options, &state, at(NOW)),
+            plan(&batch, &options, &state, at(NOW)),
             Err(StoreError::OriginConflict { .. })
         ));
     }
@@ -502,7 +619,8 @@ mod tests {
             record("n", "N2", "o", Visibility::Draft),
             published("a", "A3"),
         ];
-        let plan = plan(&batch, ApplyOptions::default(), &state, at(NOW)).unwrap();
+        let options = ApplyOptions::default();
+        let plan = plan(&batch, &options, &state, at(NOW)).unwrap();
         use Outcome::*;
         assert_eq!(
             plan.outcomes,
@@ -539,7 +657,7 @@ mod tests {
 
     fn reference(
         records: &[Record],
-        options: ApplyOptions,
+        options: &ApplyOptions,
         current: &Current,
         now: Timestamp,
     ) -> Result<Outcome4, &'static str> {
@@ -548,6 +666,7 @@ mod tests {
         let mut outcomes = Vec::new();
         let mut revisions = Vec::new();
         let mut conflict = false;
+        let mut edited = false;
         let mut seq = current.last_change;
         for r in records {
             let hash = r.content_hash();
@@ -558,6 +677,14 @@ mod tests {
                     }
                     if row.content_hash == hash {
                         outcomes.push(Outcome::Unchanged);
+                        continue;
+                    }
+                    if !written.contains(&r.id)
+                        && row.edited_by.is_some()
+                        && options.author.account.is_none()
+                        && !options.overwrite_edits
+                    {
+                        edited = true;
                         continue;
                     }
                     if !written.contains(&r.id) && row.changed_after_base.is_some() {
@@ -579,6 +706,7 @@ mod tests {
                             public_since: None,
                             was_public: false,
                             changed_after_base: None,
+                            edited_by: None,
                         },
                     );
                     Outcome::Created
@@ -588,12 +716,16 @@ mod tests {
             row.origin = r.provenance.origin.clone();
             row.content_hash = hash;
             row.public_since = r.public_since(now);
+            row.edited_by = options.author.account.clone();
             outcomes.push(outcome);
             seq += 1;
             revisions.push((seq, r.id.clone(), row.revision));
             if !written.contains(&r.id) {
                 written.push(r.id.clone());
             }
+        }
+        if edited {
+            return Err("edited");
         }
         if conflict {
             return Err("conflict");
@@ -623,8 +755,8 @@ mod tests {
     }
 
     /// A stored record: (its content, revision, public_since, was_public,
-    /// changed after the base).
-    type StoredCase = (Record, u32, Option<Timestamp>, bool, Option<u64>);
+    /// changed after the base, edited by an account).
+    type StoredCase = (Record, u32, Option<Timestamp>, bool, Option<u64>, bool);
 
     fn arb_stored() -> impl Strategy<Value = Option<StoredCase>> {
         proptest::option::of((
@@ -637,6 +769,7 @@ mod tests {
             ]),
             any::<bool>(),
             proptest::option::of(1..50u64),
+            any::<bool>(),
         ))
     }
 
@@ -646,11 +779,13 @@ mod tests {
             batch in proptest::collection::vec(arb_record(), 0..8),
             stored in proptest::collection::vec(arb_stored(), 3),
             allow_origin_change: bool,
+            by_account: bool,
+            overwrite_edits: bool,
             last in 50..60u64,
         ) {
             let mut state = Current { records: HashMap::new(), last_change: last };
             let mut base = None;
-            for (r, revision, since, was, changed) in stored.into_iter().flatten() {
+            for (r, revision, since, was, changed, edited) in stored.into_iter().flatten() {
                 if changed.is_some() {
                     base = Some(0);
                 }
@@ -661,12 +796,24 @@ mod tests {
                     public_since: since,
                     was_public: was,
                     changed_after_base: changed,
+                    edited_by: edited.then(|| "ana".to_string()),
                 });
             }
-            let options = ApplyOptions { allow_origin_change, base_change: base };
+            let author = if by_account {
+                Author::account("bo", "")
+            } else {
+                Author::import("fonds import")
+            };
+            let options = ApplyOptions {
+                allow_origin_change,
+                base_change: base,
+                author,
+                overwrite_edits,
+                ..Default::default()
+            };
             let now = at(NOW);
-            let got = plan(&batch, options, &state, now);
-            let want = reference(&batch, options, &state, now);
+            let got = plan(&batch, &options, &state, now);
+            let want = reference(&batch, &options, &state, now);
             match (got, want) {
                 (Ok(plan), Ok((outcomes, rows, revisions, last_change))) => {
                     prop_assert_eq!(&plan.outcomes, &outcomes);
@@ -682,12 +829,16 @@ mod tests {
                         prop_assert_eq!(&row.content_hash, &want.content_hash);
                         prop_assert_eq!(row.public_since, want.public_since);
                         prop_assert_eq!(row.was_public, want.was_public);
+                        prop_assert_eq!(row.edited_by, want.edited_by.as_deref());
                     }
                     // Numbering: consecutive after the log's end.
                     let written = plan.outcomes.iter().filter(|o| **o != Outcome::Unchanged).count();
                     prop_assert_eq!(plan.last_change, last + written as u64);
                 }
                 (Err(StoreError::OriginConflict { .. }), Err("origin")) => {}
+                (Err(StoreError::Edited { records }), Err("edited")) => {
+                    prop_assert!(!records.is_empty());
+                }
                 (Err(StoreError::Conflict { conflicts, .. }), Err("conflict")) => {
                     prop_assert!(!conflicts.is_empty());
                 }

@@ -81,6 +81,22 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // 2: accounts, sessions, API tokens, sign-in failure counts.
     accounts::TABLES,
+    // 3: who wrote each revision and why; which records staff edited; the
+    // audit log of purges.
+    &[
+        r#"ALTER TABLE records ADD COLUMN edited_by TEXT"#,
+        r#"ALTER TABLE revisions ADD COLUMN author TEXT"#,
+        r#"ALTER TABLE revisions ADD COLUMN command TEXT"#,
+        r#"ALTER TABLE revisions ADD COLUMN note TEXT NOT NULL DEFAULT ''"#,
+        r#"CREATE TABLE audit (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at TEXT COLLATE "C" NOT NULL,
+        account TEXT NOT NULL,
+        action TEXT NOT NULL,
+        record_id TEXT COLLATE "C" NOT NULL,
+        reason TEXT NOT NULL
+    )"#,
+    ],
 ];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most
@@ -192,7 +208,7 @@ impl Backend for PgStore {
         let at = plan.written_at.to_string();
         // Current rows, one upsert per chunk.
         let upsert = sql::upsert_records(
-            "SELECT id, revision, origin, hash, $5, since, was
+            "SELECT id, revision, origin, hash, $5, since, was, $8
              FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $6::text[], $7::int4[])
                   AS t(id, revision, origin, hash, since, was)",
         );
@@ -219,7 +235,8 @@ impl Backend for PgStore {
                         .iter()
                         .map(|r| i32::from(r.was_public))
                         .collect::<Vec<_>>(),
-                );
+                )
+                .bind(&plan.author.account);
             Sql::run(tx, current, ctx).await?;
             // The current revision's collections, for OAI-PMH sets.
             let clear = "DELETE FROM record_collections WHERE record_id = ANY($1)";
@@ -252,14 +269,22 @@ impl Backend for PgStore {
                 files.push(revision.record.provenance.file.as_str());
                 bodies.push(body);
             }
-            let stored = sqlx::query(
-                "INSERT INTO revisions (record_id, revision, recorded_at, file, body)
-                 SELECT id, revision, $5, file, body
+            let stored = sql::insert_revisions(
+                "SELECT id, revision, $5, file, body, $6, $7, $8
                  FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[])
                       AS t(id, revision, file, body)",
             );
-            let stored = stored.bind(&ids).bind(&revisions).bind(&files);
-            Sql::run(tx, stored.bind(&bodies).bind(&at), ctx).await?;
+            let author = plan.author;
+            let stored = sqlx::query(AssertSqlSafe(stored.as_str()))
+                .bind(&ids)
+                .bind(&revisions)
+                .bind(&files)
+                .bind(&bodies)
+                .bind(&at)
+                .bind(&author.account)
+                .bind(&author.command)
+                .bind(&author.note);
+            Sql::run(tx, stored, ctx).await?;
             let logged = sqlx::query(
                 "INSERT INTO changes (seq, record_id, revision)
                  SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int4[])",

@@ -17,8 +17,9 @@
 
 use super::plan::{self, Current, Plan, Stored};
 use super::{
-    AccountStore, ApplyOptions, ApplyReport, Change, Publication, PublicationQuery, RevisionInfo,
-    Store, StoreError, StoreResult, StoredRecord, db_error, publication,
+    AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, Publication,
+    PublicationQuery, RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error,
+    publication,
 };
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
@@ -64,16 +65,27 @@ pub const WRITING: &str = "writing a batch";
 
 /// The upsert of `records` rows given by `rows` (SQL giving the columns
 /// `id, revision, origin, content_hash, updated_at, public_since,
-/// was_public`, in that order).
+/// was_public, edited_by`, in that order).
 pub fn upsert_records(rows: &str) -> String {
     format!(
         "INSERT INTO records (id, revision, origin, content_hash, updated_at,
-                              public_since, was_public)
+                              public_since, was_public, edited_by)
          {rows}
          ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision,
              origin = EXCLUDED.origin, content_hash = EXCLUDED.content_hash,
              updated_at = EXCLUDED.updated_at, public_since = EXCLUDED.public_since,
-             was_public = EXCLUDED.was_public"
+             was_public = EXCLUDED.was_public, edited_by = EXCLUDED.edited_by"
+    )
+}
+
+/// The statement that stores a batch's revisions, given by `rows` (SQL
+/// giving `record_id, revision, recorded_at, file, body, author, command,
+/// note`).
+pub fn insert_revisions(rows: &str) -> String {
+    format!(
+        "INSERT INTO revisions (record_id, revision, recorded_at, file, body,
+                                author, command, note)
+         {rows}"
     )
 }
 
@@ -217,13 +229,15 @@ where
         instant(id, &Self::text(row, name)?)
     }
 
-    /// A row of `id, revision, updated_at, body`.
+    /// A row of `id, revision, updated_at, was_public, edited_by, body`.
     fn stored(row: &DB::Row) -> StoreResult<StoredRecord> {
         let id = Self::text(row, "id")?;
         Ok(StoredRecord {
             record: record(&id, &Self::text(row, "body")?)?,
             revision: Self::small(row, "revision")?,
             updated_at: Self::instant(row, &id, "updated_at")?,
+            was_public: Self::small(row, "was_public")? != 0,
+            edited_by: Self::optional_text(row, "edited_by")?,
         })
     }
 
@@ -244,7 +258,8 @@ where
         filter: impl FnOnce(&mut QueryBuilder<DB>),
     ) -> StoreResult<Vec<StoredRecord>> {
         let mut sql = QueryBuilder::new(
-            "SELECT r.id, r.revision, r.updated_at, v.body FROM records r
+            "SELECT r.id, r.revision, r.updated_at, r.was_public, r.edited_by, v.body
+             FROM records r
              JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
              WHERE r.",
         );
@@ -299,7 +314,8 @@ where
 
     async fn history(pool: &Pool<DB>, id: &str) -> StoreResult<Vec<RevisionInfo>> {
         let mut sql = QueryBuilder::new(
-            "SELECT revision, recorded_at, file FROM revisions WHERE record_id = ",
+            "SELECT revision, recorded_at, file, author, command, note FROM revisions
+             WHERE record_id = ",
         );
         sql.push_bind(id.to_string()).push(" ORDER BY revision");
         Self::decoded(pool, sql, "reading a record's history", |row| {
@@ -307,6 +323,11 @@ where
                 revision: Self::small(row, "revision")?,
                 recorded_at: Self::instant(row, id, "recorded_at")?,
                 file: Self::text(row, "file")?,
+                author: Author {
+                    account: Self::optional_text(row, "author")?,
+                    command: Self::optional_text(row, "command")?,
+                    note: Self::text(row, "note")?,
+                },
             })
         })
         .await
@@ -369,7 +390,7 @@ where
         let mut tx = backend.begin_write(ctx).await?;
         let current = Self::current(&mut tx, B::DIALECT, records, options.base_change).await?;
         // An error drops the transaction, which rolls it back.
-        let plan = plan::plan(records, options, &current, now)?;
+        let plan = plan::plan(records, &options, &current, now)?;
         if !plan.revisions.is_empty() {
             backend.write(&mut tx, &plan).await?;
         }
@@ -378,6 +399,86 @@ where
             outcomes: plan.outcomes,
             last_change: plan.last_change,
         })
+    }
+
+    /// [`Store::purge`] on `backend`, under the write lock, in one
+    /// transaction.
+    async fn purge<B: Backend<Db = DB>>(
+        backend: &B,
+        id: &str,
+        account: &str,
+        reason: &str,
+    ) -> StoreResult<bool> {
+        let ctx = "purging a record";
+        let now = clock::now().to_string();
+        let mut tx = backend.begin_write(ctx).await?;
+        let mut exists =
+            QueryBuilder::new("SELECT count(*) AS n FROM records WHERE revision > 0 AND id = ");
+        exists.push_bind(id.to_string());
+        let found = exists
+            .build()
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error(ctx))?;
+        if Self::big(&found, "n")? == 0 {
+            return Ok(false);
+        }
+        let last = QueryBuilder::new("SELECT coalesce(max(seq), 0) AS n FROM changes")
+            .build()
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error(ctx))?;
+        let seq = Self::big(&last, "n")? as i64 + 1;
+        let mut steps: Vec<QueryBuilder<DB>> = Vec::new();
+        let mut revisions = QueryBuilder::new("DELETE FROM revisions WHERE record_id = ");
+        revisions.push_bind(id.to_string());
+        steps.push(revisions);
+        let mut collections =
+            QueryBuilder::new("DELETE FROM record_collections WHERE record_id = ");
+        collections.push_bind(id.to_string());
+        steps.push(collections);
+        // The row stays, empty, so that a record once public is still
+        // listed as withdrawn (OAI-PMH's persistent deletions).
+        let mut row = QueryBuilder::new(
+            "UPDATE records SET revision = 0, content_hash = '', public_since = NULL,
+             edited_by = NULL,
+             was_public = CASE WHEN public_since <= ",
+        );
+        row.push_bind(now.clone())
+            .push(" THEN 1 ELSE was_public END, updated_at = ")
+            .push_bind(now.clone())
+            .push(" WHERE id = ")
+            .push_bind(id.to_string());
+        steps.push(row);
+        let mut change =
+            QueryBuilder::new("INSERT INTO changes (seq, record_id, revision) VALUES (");
+        change
+            .push_bind(seq)
+            .push(", ")
+            .push_bind(id.to_string())
+            .push(", 0)");
+        steps.push(change);
+        let mut audit = QueryBuilder::new(
+            "INSERT INTO audit (at, account, action, record_id, reason) VALUES (",
+        );
+        {
+            let mut values = audit.separated(", ");
+            values.push_bind(now);
+            values.push_bind(account.to_string());
+            values.push_bind("purge".to_string());
+            values.push_bind(id.to_string());
+            values.push_bind(reason.to_string());
+        }
+        audit.push(")");
+        steps.push(audit);
+        for mut step in steps {
+            step.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(write_error(ctx))?;
+        }
+        tx.commit().await.map_err(db_error(ctx))?;
+        Ok(true)
     }
 
     /// What the store holds of a batch's records, read under the write lock.
@@ -390,7 +491,7 @@ where
         let ctx = "reading the records a batch writes";
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
         let mut sql = QueryBuilder::new(
-            "SELECT id, revision, origin, content_hash, public_since, was_public
+            "SELECT id, revision, origin, content_hash, public_since, was_public, edited_by
              FROM records WHERE id",
         );
         Self::push_in(&mut sql, dialect, &ids);
@@ -406,6 +507,7 @@ where
                 public_since: public_since.map(|t| instant(&id, &t)).transpose()?,
                 was_public: Self::small(row, "was_public")? != 0,
                 changed_after_base: None,
+                edited_by: Self::optional_text(row, "edited_by")?,
             };
             current.records.insert(id, stored);
         }
@@ -499,6 +601,28 @@ where
         Sql::get(self.pool(), id).await
     }
 
+    async fn purge(&self, id: &str, account: &str, reason: &str) -> StoreResult<bool> {
+        Sql::purge(self, id, account, reason).await
+    }
+
+    async fn audit(&self, limit: usize) -> StoreResult<Vec<AuditEntry>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT at, account, action, record_id, reason FROM audit ORDER BY seq DESC LIMIT ",
+        );
+        sql.push_bind(limit as i64);
+        Sql::decoded(self.pool(), sql, "reading the audit log", |row| {
+            let record_id = Sql::<B::Db>::text(row, "record_id")?;
+            Ok(AuditEntry {
+                at: Sql::<B::Db>::instant(row, &record_id, "at")?,
+                account: Sql::<B::Db>::text(row, "account")?,
+                action: Sql::<B::Db>::text(row, "action")?,
+                reason: Sql::<B::Db>::text(row, "reason")?,
+                record_id,
+            })
+        })
+        .await
+    }
+
     async fn get_many(&self, ids: &[&str]) -> StoreResult<Vec<StoredRecord>> {
         Sql::get_many(self.pool(), B::DIALECT, ids).await
     }
@@ -516,7 +640,8 @@ where
     }
 
     async fn count(&self) -> StoreResult<u64> {
-        let sql = QueryBuilder::new("SELECT count(*) AS n FROM records");
+        // A purged record keeps its row at revision 0, with no content.
+        let sql = QueryBuilder::new("SELECT count(*) AS n FROM records WHERE revision > 0");
         Sql::number(self.pool(), sql, "counting records").await
     }
 

@@ -92,6 +92,22 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // 3: accounts, sessions, API tokens, sign-in failure counts.
     accounts::TABLES,
+    // 4: who wrote each revision and why; which records staff edited; the
+    // audit log of purges.
+    &[
+        "ALTER TABLE records ADD COLUMN edited_by TEXT",
+        "ALTER TABLE revisions ADD COLUMN author TEXT",
+        "ALTER TABLE revisions ADD COLUMN command TEXT",
+        "ALTER TABLE revisions ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            account TEXT NOT NULL,
+            action TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )",
+    ],
 ];
 
 /// The SQLite store.
@@ -150,7 +166,9 @@ impl Backend for SqliteStore {
         tx: &mut Transaction<'static, Sqlite>,
         plan: &Plan<'_>,
     ) -> StoreResult<()> {
-        let upsert = sql::upsert_records("VALUES (?, ?, ?, ?, ?, ?, ?)");
+        let upsert = sql::upsert_records("VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        let insert = sql::insert_revisions("VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        let author = plan.author;
         let (at, ctx) = (plan.written_at.to_string(), sql::WRITING);
         for row in &plan.rows {
             let current = sqlx::query(AssertSqlSafe(upsert.as_str()))
@@ -160,7 +178,8 @@ impl Backend for SqliteStore {
                 .bind(&row.content_hash)
                 .bind(&at)
                 .bind(row.public_since.map(|t| t.to_string()))
-                .bind(i64::from(row.was_public));
+                .bind(i64::from(row.was_public))
+                .bind(row.edited_by);
             Sql::run(tx, current, ctx).await?;
             // The current revision's collections, for OAI-PMH sets.
             let clear = "DELETE FROM record_collections WHERE record_id = ?";
@@ -173,15 +192,15 @@ impl Backend for SqliteStore {
         }
         for revision in &plan.revisions {
             let (id, number) = (&revision.record.id, i64::from(revision.revision));
-            let stored = sqlx::query(
-                "INSERT INTO revisions (record_id, revision, recorded_at, file, body)
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(number)
-            .bind(&at)
-            .bind(&revision.record.provenance.file)
-            .bind(revision.body());
+            let stored = sqlx::query(AssertSqlSafe(insert.as_str()))
+                .bind(id)
+                .bind(number)
+                .bind(&at)
+                .bind(&revision.record.provenance.file)
+                .bind(revision.body())
+                .bind(&author.account)
+                .bind(&author.command)
+                .bind(&author.note);
             Sql::run(tx, stored, ctx).await?;
             let logged =
                 sqlx::query("INSERT INTO changes (seq, record_id, revision) VALUES (?, ?, ?)")
@@ -347,7 +366,12 @@ mod tests {
         }
         let collections = store.public_collections(now).await.unwrap();
         for step in [
-            // Version 3's tables (accounts), then version 2's.
+            // Version 4's (authors, audit), 3's (accounts), then 2's.
+            "DROP TABLE audit",
+            "ALTER TABLE records DROP COLUMN edited_by",
+            "ALTER TABLE revisions DROP COLUMN author",
+            "ALTER TABLE revisions DROP COLUMN command",
+            "ALTER TABLE revisions DROP COLUMN note",
             "DROP TABLE sign_in_failures",
             "DROP TABLE api_tokens",
             "DROP TABLE sessions",

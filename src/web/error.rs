@@ -16,6 +16,7 @@
 
 use crate::archive::ArchiveError;
 use crate::search::SearchError;
+use crate::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -217,6 +218,21 @@ impl From<ArchiveError> for WebError {
             ArchiveError::NotFound(what) => WebError::not_found(format!("no record {what}")),
             ArchiveError::Search(e @ SearchError::BadQuery(_)) => {
                 WebError::bad_request(e.to_string())
+            }
+            e @ ArchiveError::Rejected(_) => WebError::bad_request(e.to_string()),
+            e @ ArchiveError::Forbidden { .. } => {
+                WebError::new(ErrorCode::Forbidden, e.to_string())
+            }
+            ArchiveError::Store(e @ StoreError::Stale { .. }) => {
+                WebError::new(ErrorCode::PreconditionFailed, e.to_string())
+            }
+            ArchiveError::Store(
+                e @ (StoreError::Conflict { .. }
+                | StoreError::Edited { .. }
+                | StoreError::OriginConflict { .. }),
+            ) => WebError::new(ErrorCode::Conflict, e.to_string()),
+            ArchiveError::Store(e @ StoreError::ReadOnly) => {
+                WebError::new(ErrorCode::Unavailable, e.to_string())
             }
             other => WebError::internal("the archive", other),
         }

@@ -208,7 +208,7 @@ fn a_conflicting_update_is_refused_and_reported(f: Fonds) {
         assert!(out.contains("1 updated"), "{out}");
 
         let options = ImportOptions { base_change: Some(base), ..Default::default() };
-        let err = archive.apply_batch(std::slice::from_ref(&ours), options).await.unwrap_err();
+        let err = archive.apply_batch(std::slice::from_ref(&ours), options.clone()).await.unwrap_err();
         let ArchiveError::Store(StoreError::Conflict { conflicts, .. }) = &err else {
             panic!("expected a conflict, got {err}");
         };

@@ -1,0 +1,253 @@
+//! Staff writes: a record saved from the desk or the API, a revert, a
+//! change of visibility for many records at once, a purge. Every one goes
+//! through the one write path ([`Archive::apply_batch`]) as a new revision
+//! by an account, so the change log, the index, the publication log and
+//! other nodes follow it as they follow an import; a purge is the one
+//! write that removes, and leaves an audit entry.
+//!
+//! Invariants:
+//! - Only an account whose role allows it writes ([`Role::Editor`] to save,
+//!   revert and change visibility, [`Role::Admin`] to purge); anyone else
+//!   is [`ArchiveError::Forbidden`] before anything is read or written.
+//! - A saved record is checked as an import checks it
+//!   ([`Record::problems`]): every problem is listed, per field, and
+//!   nothing is written.
+//! - A save keeps the server's fields: the stored record's provenance (a
+//!   new record gets the desk's), whatever the caller sent.
+//! - A save or revert names the revision it was made against; if the
+//!   record has moved on, it is [`StoreError::Stale`] and nothing is
+//!   written (checked under the store's write lock).
+//! - A revert writes the old revision's content exactly, provenance
+//!   included, so that an export of a reverted record is the export of the
+//!   revision it went back to.
+
+use super::{Archive, ArchiveError, ImportOptions, ImportReport};
+use crate::accounts::{Role, Viewer};
+use crate::import::ImportError;
+use crate::model::{Provenance, Record, Visibility};
+use crate::store::{AuditEntry, Author, StoreError, StoredRecord};
+use std::path::Path;
+
+/// The file name desk and API errors are reported against.
+pub const DESK: &str = "desk";
+
+/// What a save wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    /// The record's revision after the save.
+    pub revision: u32,
+    /// Whether a revision was written (false: the content was already
+    /// stored).
+    pub changed: bool,
+    /// Whether the save made the record.
+    pub created: bool,
+}
+
+impl Archive {
+    /// The account acting for `viewer`, if its role allows `needed`.
+    fn acting(viewer: &Viewer, needed: Role) -> Result<&str, ArchiveError> {
+        match viewer {
+            Viewer::Staff { name, role } if role.allows(needed) => Ok(name),
+            _ => Err(ArchiveError::Forbidden { needed }),
+        }
+    }
+
+    /// Saves `record` as `viewer`'s new revision of it, made against
+    /// revision `opened` (0: a new record; `None`: whatever is stored).
+    /// Server-owned fields (provenance) are kept from the stored record.
+    pub async fn save(
+        &self,
+        viewer: &Viewer,
+        mut record: Record,
+        opened: Option<u32>,
+        note: &str,
+    ) -> Result<Saved, ArchiveError> {
+        let account = Self::acting(viewer, Role::Editor)?;
+        let stored = self.store.get(&record.id).await?;
+        match &stored {
+            Some(stored) => {
+                let title_changed = stored.record.title != record.title;
+                record.provenance = stored.record.provenance.clone();
+                // Line breaks kept from a source title no longer fit another.
+                if let (true, Some(layout)) = (title_changed, record.provenance.layout.as_mut()) {
+                    layout.title_breaks.clear();
+                }
+            }
+            None => record.provenance = desk_provenance(&record.id),
+        }
+        refuse_problems(std::slice::from_ref(&record))?;
+        let options = ImportOptions {
+            expect_revision: opened,
+            author: Author::account(account, note.trim()),
+            ..ImportOptions::default()
+        };
+        let report = self
+            .apply_batch(std::slice::from_ref(&record), options)
+            .await?;
+        let revision = self.current_revision(&record.id).await?;
+        Ok(Saved {
+            revision,
+            changed: report.unchanged == 0,
+            created: report.created == 1,
+        })
+    }
+
+    /// Makes revision `revision` of record `id` current again, as a new
+    /// revision by `viewer`, made against the current revision `opened`
+    /// (`None`: whatever is current).
+    pub async fn revert(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        revision: u32,
+        opened: Option<u32>,
+        note: &str,
+    ) -> Result<Saved, ArchiveError> {
+        let account = Self::acting(viewer, Role::Editor)?;
+        let old = self
+            .store
+            .revision(id, revision)
+            .await?
+            .ok_or_else(|| ArchiveError::NotFound(format!("{id} revision {revision}")))?;
+        let note = match note.trim() {
+            "" => format!("reverted to revision {revision}"),
+            note => note.to_string(),
+        };
+        let options = ImportOptions {
+            expect_revision: opened,
+            author: Author::account(account, note),
+            // The old revision may have come from another source.
+            replace: true,
+            ..ImportOptions::default()
+        };
+        let report = self
+            .apply_batch(std::slice::from_ref(&old), options)
+            .await?;
+        Ok(Saved {
+            revision: self.current_revision(id).await?,
+            changed: report.unchanged == 0,
+            created: false,
+        })
+    }
+
+    /// Sets the visibility of every record named, as one batch by `viewer`
+    /// (publish, embargo, withdraw, back to draft): all or nothing. A
+    /// record already so is left alone.
+    pub async fn set_visibility(
+        &self,
+        viewer: &Viewer,
+        ids: &[String],
+        visibility: Visibility,
+        note: &str,
+    ) -> Result<ImportReport, ArchiveError> {
+        let account = Self::acting(viewer, Role::Editor)?;
+        let mut records = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let names: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let mut found = self.store.get_many(&names).await?;
+            found.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+            for id in chunk {
+                let at = found
+                    .binary_search_by(|s| s.record.id.as_str().cmp(id))
+                    .map_err(|_| ArchiveError::NotFound(id.clone()))?;
+                let mut record = found[at].record.clone();
+                record.visibility = visibility.clone();
+                records.push(record);
+            }
+        }
+        refuse_problems(&records)?;
+        let note = match note.trim() {
+            "" => format!("set to {}", visibility.status()),
+            note => note.to_string(),
+        };
+        let options = ImportOptions {
+            author: Author::account(account, note),
+            ..ImportOptions::default()
+        };
+        self.apply_batch(&records, options).await
+    }
+
+    /// Removes record `id` for good (every revision, its content), for a
+    /// rights or privacy complaint; an admin's act, with a reason, kept in
+    /// the audit log. A record once public stays listed as deleted for
+    /// harvesters.
+    pub async fn purge(&self, viewer: &Viewer, id: &str, reason: &str) -> Result<(), ArchiveError> {
+        let account = Self::acting(viewer, Role::Admin)?;
+        if reason.trim().is_empty() {
+            return Err(ArchiveError::Rejected(vec![
+                ImportError::file(Path::new(DESK), "say why the record is purged")
+                    .in_record(id)
+                    .in_field("reason"),
+            ]));
+        }
+        if !self.store.purge(id, account, reason.trim()).await? {
+            return Err(ArchiveError::NotFound(id.to_string()));
+        }
+        self.sync_index().await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first (admins only).
+    pub async fn audit(
+        &self,
+        viewer: &Viewer,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, ArchiveError> {
+        Self::acting(viewer, Role::Admin)?;
+        Ok(self.store.audit(limit).await?)
+    }
+
+    /// The record's current revision (0 when there is none).
+    async fn current_revision(&self, id: &str) -> Result<u32, ArchiveError> {
+        Ok(self.store.get(id).await?.map_or(0, |s| s.revision))
+    }
+}
+
+/// The provenance of a record made in the desk or through the API.
+pub fn desk_provenance(id: &str) -> Provenance {
+    Provenance {
+        format: DESK.to_string(),
+        origin: format!("{DESK}:{id}"),
+        file: String::new(),
+        line: None,
+        sha256: String::new(),
+        imported_at: crate::clock::now().to_string(),
+        layout: None,
+    }
+}
+
+/// Whether a stored record is a tombstone for the public: withdrawn after
+/// it was public.
+pub fn is_tombstone(stored: &StoredRecord) -> bool {
+    matches!(stored.record.visibility, Visibility::Withdrawn) && stored.was_public
+}
+
+/// A stale save's two sides, for showing both.
+pub fn stale_revision(error: &ArchiveError) -> Option<(u32, u32)> {
+    match error {
+        ArchiveError::Store(StoreError::Stale {
+            expected, found, ..
+        }) => Some((*expected, *found)),
+        _ => None,
+    }
+}
+
+/// Every field-level problem of `records`, as an import would report it
+/// (against the desk), or nothing when they are all valid.
+fn refuse_problems(records: &[Record]) -> Result<(), ArchiveError> {
+    let problems: Vec<ImportError> = records
+        .iter()
+        .flat_map(|r| {
+            r.problems().into_iter().map(|p| {
+                ImportError::file(Path::new(DESK), p.message)
+                    .in_record(r.id.clone())
+                    .in_field(p.field)
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ArchiveError::Rejected(problems))
+    }
+}
