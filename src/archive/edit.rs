@@ -64,17 +64,7 @@ impl Archive {
     ) -> Result<Saved, ArchiveError> {
         let account = Self::acting(viewer, Role::Editor)?;
         let stored = self.store.get(&record.id).await?;
-        match &stored {
-            Some(stored) => {
-                let title_changed = stored.record.title != record.title;
-                record.provenance = stored.record.provenance.clone();
-                // Line breaks kept from a source title no longer fit another.
-                if let (true, Some(layout)) = (title_changed, record.provenance.layout.as_mut()) {
-                    layout.title_breaks.clear();
-                }
-            }
-            None => record.provenance = desk_provenance(&record.id),
-        }
+        keep_server_fields(&mut record, stored.as_ref());
         refuse_problems(std::slice::from_ref(&record))?;
         let options = ImportOptions {
             expect_revision: opened,
@@ -90,6 +80,32 @@ impl Archive {
             changed: report.unchanged == 0,
             created: report.created == 1,
         })
+    }
+
+    /// Saves a batch of records as `viewer`'s, all or nothing (the API's
+    /// JSON Lines batch): each checked as an import checks it, server-owned
+    /// fields kept as [`Archive::save`] keeps them.
+    pub async fn save_many(
+        &self,
+        viewer: &Viewer,
+        mut records: Vec<Record>,
+        note: &str,
+    ) -> Result<ImportReport, ArchiveError> {
+        let account = Self::acting(viewer, Role::Editor)?;
+        for chunk in records.chunks_mut(500) {
+            let names: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+            let found = self.store.get_many(&names).await?;
+            for record in chunk.iter_mut() {
+                let stored = found.iter().find(|s| s.record.id == record.id);
+                keep_server_fields(record, stored);
+            }
+        }
+        refuse_problems(&records)?;
+        let options = ImportOptions {
+            author: Author::account(account, note.trim()),
+            ..ImportOptions::default()
+        };
+        self.apply_batch(&records, options).await
     }
 
     /// Makes revision `revision` of record `id` current again, as a new
@@ -249,5 +265,22 @@ fn refuse_problems(records: &[Record]) -> Result<(), ArchiveError> {
         Ok(())
     } else {
         Err(ArchiveError::Rejected(problems))
+    }
+}
+
+/// Sets what the server owns on a record sent by staff: the stored
+/// provenance (the desk's for a new record); a title's kept line breaks
+/// are dropped when the title changed.
+fn keep_server_fields(record: &mut Record, stored: Option<&StoredRecord>) {
+    match stored {
+        Some(stored) => {
+            let title_changed = stored.record.title != record.title;
+            record.provenance = stored.record.provenance.clone();
+            // Line breaks kept from a source title no longer fit another.
+            if let (true, Some(layout)) = (title_changed, record.provenance.layout.as_mut()) {
+                layout.title_breaks.clear();
+            }
+        }
+        None => record.provenance = desk_provenance(&record.id),
     }
 }

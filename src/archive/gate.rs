@@ -84,6 +84,27 @@ impl Reader<'_> {
         }
     }
 
+    /// A record withdrawn after it was public, whoever asks: its page
+    /// answers 410 with its citation. `None` for anything else.
+    pub async fn tombstone(&self, id: &str) -> Result<Option<StoredRecord>, ArchiveError> {
+        Ok(self
+            .archive
+            .store
+            .get(id)
+            .await?
+            .filter(super::edit::is_tombstone))
+    }
+
+    /// The records not public now (drafts, running embargoes, withdrawn),
+    /// most recently written first, at most `limit`: the desk's work list.
+    /// Empty for a viewer who does not see unpublished records.
+    pub async fn unpublished(&self, limit: usize) -> Result<Vec<StoredRecord>, ArchiveError> {
+        if !self.unpublished {
+            return Ok(Vec::new());
+        }
+        Ok(self.archive.store.unpublished(self.now, limit).await?)
+    }
+
     /// A given revision of a record: for anyone, only of a record they may
     /// see, and only a revision that is itself public.
     pub async fn revision(&self, id: &str, revision: u32) -> Result<Record, ArchiveError> {

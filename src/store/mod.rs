@@ -398,6 +398,9 @@ pub trait Store: AccountStore + Send + Sync {
     async fn count(&self) -> StoreResult<u64>;
     /// Records in identifier order, after `after`, at most `limit`.
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>>;
+    /// Records not public at `now` (drafts, running embargoes, withdrawn),
+    /// most recently written first, at most `limit`: the desk's work list.
+    async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>>;
     /// Change-log entries after `seq`, in order, at most `limit`.
     async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>>;
     /// The newest change-log sequence number (0 when empty).

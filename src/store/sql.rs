@@ -631,6 +631,16 @@ where
         Sql::list(self.pool(), after, limit).await
     }
 
+    async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>> {
+        Sql::current_records(self.pool(), |sql| {
+            sql.push("revision > 0 AND (r.public_since IS NULL OR r.public_since > ")
+                .push_bind(now.to_string())
+                .push(") ORDER BY r.updated_at DESC, r.id LIMIT ")
+                .push_bind(limit as i64);
+        })
+        .await
+    }
+
     async fn revision(&self, id: &str, revision: u32) -> StoreResult<Option<Record>> {
         Sql::revision(self.pool(), id, revision).await
     }

@@ -7,12 +7,16 @@
 //! the one envelope of [`super::WebError`]; every call reads through the
 //! request viewer's reader, so anyone is served public records only.
 
+use super::error::Problem;
 use super::pages::{MAX_OFFSET, parse_params, parse_sort};
-use super::{Shared, WebError};
+use super::viewer::Credential;
+use super::{ErrorCode, Shared, WebError};
 use crate::accounts::Viewer;
+use crate::archive::ArchiveError;
 use crate::search::{FacetCount, SearchRequest, SearchResults};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -23,12 +27,13 @@ use utoipa::{OpenApi, ToSchema};
 /// The API routes (mounted under `/api/v1`).
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/records", get(list_records))
-        .route("/records/{id}", get(get_record))
+        .route("/records", get(list_records).post(post_records))
+        .route("/records/{id}", get(get_record).put(put_record))
         .route("/search", get(search))
         .route("/facets", get(facets))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { WebError::not_found("no such API endpoint") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
 }
 
 /// The OpenAPI document.
@@ -38,10 +43,28 @@ pub fn router() -> Router<Shared> {
         title = "fonds JSON API",
         description = "Records, search and facets of a fonds archive. Only public records are served."
     ),
-    paths(get_record, list_records, search, facets),
-    components(schemas(ErrorEnvelope, ErrorBody, RecordPage, FacetsOnly))
+    paths(get_record, put_record, list_records, post_records, search, facets),
+    components(schemas(ErrorEnvelope, ErrorBody, Problem, RecordPage, FacetsOnly, Written, BatchReport)),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// Adds the API-token security scheme (`Authorization: Bearer fonds_…`).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "A personal API token (fonds_…), made in the desk (/desk/tokens) or with \
+             `fonds token create USER`. Writes need an editor's or admin's token."
+                .into(),
+        );
+        components.add_security_scheme("api_token", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The error envelope every failed call answers with.
 #[derive(Serialize, ToSchema)]
@@ -60,6 +83,37 @@ pub struct ErrorBody {
     pub code: String,
     /// What went wrong.
     pub message: String,
+    /// For a refused write: every problem, per record and field (nothing
+    /// was written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// What a write of one record did.
+#[derive(Serialize, ToSchema)]
+pub struct Written {
+    /// The record.
+    pub id: String,
+    /// Its revision now (also the response's `ETag`).
+    pub revision: u32,
+    /// Whether a new revision was written (false: the content was already
+    /// stored).
+    pub changed: bool,
+    /// Whether the write made the record.
+    pub created: bool,
+}
+
+/// What a batch write did: the command line's import report.
+#[derive(Serialize, ToSchema)]
+pub struct BatchReport {
+    /// Records in the batch.
+    pub records: usize,
+    /// New records.
+    pub created: usize,
+    /// Records given a new revision.
+    pub updated: usize,
+    /// Records whose content was already stored.
+    pub unchanged: usize,
 }
 
 /// A page of records in identifier order.
@@ -88,22 +142,228 @@ async fn openapi() -> Response {
     }
 }
 
-/// One record.
+/// A revision as an entity tag: `"7"`.
+fn etag(revision: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{revision}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// One record, with its revision as its `ETag`.
 #[utoipa::path(
     get,
     path = "/api/v1/records/{id}",
     params(("id" = String, Path, description = "The record's identifier")),
     responses(
-        (status = 200, description = "The record, in the dump format", body = serde_json::Value),
-        (status = 404, description = "No public record has this identifier", body = ErrorEnvelope)
+        (status = 200, description = "The record, in the dump format; its revision in the ETag header", body = serde_json::Value,
+            headers(("ETag" = String, description = "The record's revision, quoted: \"7\""))),
+        (status = 404, description = "No record the caller may see has this identifier", body = ErrorEnvelope),
+        (status = 410, description = "The record was withdrawn", body = ErrorEnvelope)
     )
 )]
 async fn get_record(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<crate::model::Record>, WebError> {
-    Ok(Json(state.archive.reader(&viewer).get(&id).await?.record))
+) -> Result<Response, WebError> {
+    let reader = state.archive.reader(&viewer);
+    match reader.get(&id).await {
+        Ok(stored) => {
+            let mut response = Json(stored.record).into_response();
+            response
+                .headers_mut()
+                .insert(header::ETAG, etag(stored.revision));
+            Ok(response)
+        }
+        Err(ArchiveError::NotFound(what)) => match reader.tombstone(&id).await? {
+            Some(_) => Err(WebError::new(
+                ErrorCode::Gone,
+                format!("record {id} was withdrawn"),
+            )),
+            None => Err(ArchiveError::NotFound(what).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The revision an `If-Match` header names: `"7"`, `W/"7"` or `7`; `*`
+/// (any existing record) and no header are `None`.
+fn if_match(headers: &HeaderMap) -> Result<Option<u32>, WebError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let bare = text.trim_start_matches("W/").trim_matches('"');
+    bare.parse().map(Some).map_err(|_| {
+        WebError::bad_request(format!(
+            "If-Match: {text:?} is not a revision (the ETag of GET /api/v1/records/{{id}}, e.g. \"7\")"
+        ))
+    })
+}
+
+/// A write's caller: an API token, never a session cookie (a cookie
+/// would let another site's page write in a signed-in browser's name).
+fn writer(credential: &Credential) -> Result<(), WebError> {
+    if matches!(credential, Credential::Bearer) {
+        Ok(())
+    } else {
+        Err(WebError::new(
+            ErrorCode::Unauthorized,
+            "writes need an API token: Authorization: Bearer fonds_…",
+        ))
+    }
+}
+
+/// The most a write's body may hold.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Creates or replaces one record (a new revision), as the dump's JSON.
+#[utoipa::path(
+    put,
+    path = "/api/v1/records/{id}",
+    params(
+        ("id" = String, Path, description = "The record's identifier (must match the body's `id`)"),
+        ("If-Match" = Option<String>, Header, description = "The revision the change was made against, as GET gave it in its ETag (\"7\"). A newer stored revision answers 412 and nothing is written."),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: only create; an existing record answers 412")
+    ),
+    request_body(content = serde_json::Value, description = "A record in the dump's JSON shape (the second line of `fonds export --format jsonl ID`). `provenance` is the server's: whatever is sent there is ignored and the stored provenance kept (a new record gets the desk's).", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved as a new revision (or already so)", body = Written, headers(("ETag" = String, description = "The revision now"))),
+        (status = 201, description = "Created", body = Written, headers(("ETag" = String, description = "The revision now"))),
+        (status = 400, description = "Not a record, or a field breaks a rule: every problem listed, nothing written", body = ErrorEnvelope),
+        (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
+        (status = 403, description = "The token's account may not edit (a viewer)", body = ErrorEnvelope),
+        (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope),
+        (status = 412, description = "If-Match names an older revision than the stored one", body = ErrorEnvelope)
+    ),
+    security(("api_token" = []))
+)]
+async fn put_record(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    credential: Credential,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    writer(&credential)?;
+    let mut expected = if_match(&headers)?;
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == b"*")
+    {
+        expected = Some(0);
+    }
+    if body.len() > MAX_BODY {
+        return Err(ErrorCode::PayloadTooLarge.into());
+    }
+    let record: crate::model::Record = serde_json::from_slice(&body)
+        .map_err(|e| WebError::bad_request(format!("the body is not a record: {e}")))?;
+    if record.id != id {
+        return Err(WebError::bad_request(format!(
+            "the body's id {:?} is not the address's {id:?}",
+            record.id
+        )));
+    }
+    let saved = state.archive.save(&viewer, record, expected, "").await?;
+    let status = if saved.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (
+        status,
+        Json(Written {
+            id,
+            revision: saved.revision,
+            changed: saved.changed,
+            created: saved.created,
+        }),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(saved.revision));
+    Ok(response)
+}
+
+/// Creates or replaces many records at once, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/records",
+    request_body(content = String, description = "JSON Lines: one record per line in the dump's shape (a dump's header line is skipped). Provenance is the server's, as for PUT.", content_type = "application/x-ndjson"),
+    responses(
+        (status = 200, description = "Every record written (or already so)", body = BatchReport),
+        (status = 400, description = "A line is not a record or breaks a rule: every problem listed by line and field, nothing written", body = ErrorEnvelope),
+        (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
+        (status = 403, description = "The token's account may not edit", body = ErrorEnvelope),
+        (status = 409, description = "A record named twice, or another writer's change clashes", body = ErrorEnvelope)
+    ),
+    security(("api_token" = []))
+)]
+async fn post_records(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    credential: Credential,
+    body: axum::body::Bytes,
+) -> Result<Json<BatchReport>, WebError> {
+    writer(&credential)?;
+    if body.len() > MAX_BODY {
+        return Err(ErrorCode::PayloadTooLarge.into());
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| WebError::bad_request(format!("the body is not UTF-8: {e}")))?;
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(Problem {
+                    line: Some(n as u64 + 1),
+                    record: None,
+                    field: None,
+                    message: format!("not JSON: {e}"),
+                });
+                continue;
+            }
+        };
+        // A dump's first line describes the dump, not a record.
+        if value.get("fonds_dump").is_some() {
+            continue;
+        }
+        match serde_json::from_value::<crate::model::Record>(value) {
+            Ok(r) => records.push(r),
+            Err(e) => problems.push(Problem {
+                line: Some(n as u64 + 1),
+                record: None,
+                field: None,
+                message: format!("not a record: {e}"),
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        let mut e = WebError::bad_request(format!(
+            "{} lines could not be read; nothing was written",
+            problems.len()
+        ));
+        e.problems = problems;
+        return Err(e);
+    }
+    if records.is_empty() {
+        return Err(WebError::bad_request("the body holds no records"));
+    }
+    let report = state.archive.save_many(&viewer, records, "").await?;
+    Ok(Json(BatchReport {
+        records: report.records,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+    }))
 }
 
 #[derive(serde::Deserialize)]

@@ -14,7 +14,7 @@
 //! - Internal failures are logged here, with their cause, and answered
 //!   without it: nothing of the server's inside reaches a reader.
 
-use crate::archive::ArchiveError;
+use crate::archive::{AccountError, ArchiveError};
 use crate::search::SearchError;
 use crate::store::StoreError;
 use axum::http::StatusCode;
@@ -39,6 +39,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// A request body too large to take.
     PayloadTooLarge,
+    /// Too many attempts (failed sign-ins): wait before the next.
+    TooManyRequests,
     /// The archive cannot answer for now (its store unreachable, say).
     Unavailable,
     /// Anything else: the cause is in the server's log.
@@ -55,7 +57,7 @@ struct Row {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::NotFound,
         ErrorCode::Gone,
         ErrorCode::BadRequest,
@@ -64,6 +66,7 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::PreconditionFailed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::TooManyRequests,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
@@ -119,6 +122,12 @@ impl ErrorCode {
                 "Too large",
                 "What was sent is too large.",
             ),
+            ErrorCode::TooManyRequests => (
+                "too_many_requests",
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Too many attempts in a row; wait a little and try again.",
+            ),
             ErrorCode::Unavailable => (
                 "unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -168,6 +177,38 @@ pub struct WebError {
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// Field-level problems of a refused write, each as an import reports
+    /// it (in the envelope as `problems`).
+    pub problems: Vec<Problem>,
+    /// How long to wait before trying again (`Retry-After`), for 429.
+    pub retry_after: Option<u64>,
+}
+
+/// One field-level problem of a refused write.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// The line of the request body (JSON Lines), where it is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The record's identifier, where it is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The field at fault (`title`, `date`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&crate::import::ImportError> for Problem {
+    fn from(e: &crate::import::ImportError) -> Problem {
+        Problem {
+            line: e.line,
+            record: e.record.clone(),
+            field: e.field.clone(),
+            message: e.message.clone(),
+        }
+    }
 }
 
 impl WebError {
@@ -176,6 +217,8 @@ impl WebError {
         WebError {
             code,
             message: message.into(),
+            problems: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -198,11 +241,15 @@ impl WebError {
 
     /// The JSON envelope.
     pub fn envelope(&self) -> serde_json::Value {
-        serde_json::json!({"error": {
+        let mut error = serde_json::json!({
             "status": self.code.status().as_u16(),
             "code": self.code.code(),
             "message": self.message,
-        }})
+        });
+        if !self.problems.is_empty() {
+            error["problems"] = serde_json::to_value(&self.problems).unwrap_or_default();
+        }
+        serde_json::json!({ "error": error })
     }
 }
 
@@ -219,7 +266,14 @@ impl From<ArchiveError> for WebError {
             ArchiveError::Search(e @ SearchError::BadQuery(_)) => {
                 WebError::bad_request(e.to_string())
             }
-            e @ ArchiveError::Rejected(_) => WebError::bad_request(e.to_string()),
+            ArchiveError::Rejected(errors) => {
+                let mut out = WebError::bad_request(match errors.as_slice() {
+                    [one] => one.to_string(),
+                    _ => format!("{} problems; nothing was saved", errors.len()),
+                });
+                out.problems = errors.iter().map(Problem::from).collect();
+                out
+            }
             e @ ArchiveError::Forbidden { .. } => {
                 WebError::new(ErrorCode::Forbidden, e.to_string())
             }
@@ -239,10 +293,52 @@ impl From<ArchiveError> for WebError {
     }
 }
 
-/// The JSON API's answer: the envelope, with the code's status.
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> WebError {
+        match e {
+            AccountError::Throttled { retry_after } => {
+                let mut out = WebError::new(ErrorCode::TooManyRequests, e.to_string());
+                out.retry_after = Some(retry_after.as_secs().max(1));
+                out
+            }
+            AccountError::SignInRefused => WebError::new(ErrorCode::Unauthorized, e.to_string()),
+            e @ (AccountError::Name(_)
+            | AccountError::Password(_)
+            | AccountError::BadLabel(_)
+            | AccountError::BadTokenRef
+            | AccountError::DuplicateUser(_)
+            | AccountError::Disabled(_)) => WebError::bad_request(e.to_string()),
+            e @ (AccountError::UnknownUser(_) | AccountError::UnknownToken(_)) => {
+                WebError::not_found(e.to_string())
+            }
+            AccountError::Store(e) => WebError::from(ArchiveError::Store(e)),
+            e @ AccountError::Random(_) => WebError::internal("accounts", e),
+        }
+    }
+}
+
+/// The JSON API's answer: the envelope, with the code's status (and
+/// `Retry-After` when there is a wait, `WWW-Authenticate` on a 401).
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        (self.code.status(), axum::Json(self.envelope())).into_response()
+        let mut response = (self.code.status(), axum::Json(self.envelope())).into_response();
+        add_headers(&self, response.headers_mut());
+        response
+    }
+}
+
+/// The headers an error's status calls for: `Retry-After` with a wait,
+/// `WWW-Authenticate` for the API's bearer tokens on a 401.
+pub fn add_headers(error: &WebError, headers: &mut axum::http::HeaderMap) {
+    use axum::http::{HeaderValue, header};
+    if let Some(secs) = error.retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if error.code == ErrorCode::Unauthorized {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"fonds\""),
+        );
     }
 }
 

@@ -25,8 +25,11 @@
 //!   Both take code and status from the one table, [`error::ErrorCode`].
 
 pub mod api;
+pub mod auth;
+pub mod desk;
 pub mod error;
 pub mod pages;
+pub mod record_form;
 pub mod share;
 pub mod viewer;
 pub mod views;
@@ -97,7 +100,11 @@ pub fn router(state: Shared) -> Router {
         .route("/records/{id}", get(pages::record))
         .route("/browse", get(pages::browse))
         .nest("/api/v1", api::router())
-        .route_layer(axum::middleware::from_fn(viewer::per_request));
+        .merge(desk::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            viewer::per_request,
+        ));
     Router::new()
         .merge(reading_room)
         .route("/static/fonds.css", get(pages::stylesheet))
@@ -140,7 +147,8 @@ pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> 
     let _follower = state.archive.follow(FOLLOW_INTERVAL, |e| {
         eprintln!("fonds: following the store: {e}")
     });
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -33,7 +33,8 @@ pub const PAGE_SIZE: usize = 20;
 /// request; narrowing is the way further.
 pub const MAX_OFFSET: usize = 10_000;
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+/// Renders a page with a status (a failure to render is a 500).
+pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -62,6 +63,21 @@ fn error_page(state: &AppState, code: ErrorCode) -> Response {
             message: code.default_message().to_string(),
         },
     )
+}
+
+/// The HTML page of a particular error: its code's status and heading,
+/// its own message, and the headers the status calls for.
+pub(super) fn web_error_page(state: &AppState, e: &WebError) -> Response {
+    let mut response = render(
+        e.code.status(),
+        &ErrorPage {
+            site: &state.site_name,
+            title: e.code.title().to_string(),
+            message: e.message.clone(),
+        },
+    );
+    super::error::add_headers(e, response.headers_mut());
+    response
 }
 
 fn archive_error(state: &AppState, e: ArchiveError) -> Response {
@@ -486,7 +502,11 @@ pub async fn record(
         Err(e) => return archive_error(&state, e),
     };
     let Some((stored, download)) = found else {
-        return error_page(&state, ErrorCode::NotFound);
+        return match reader.tombstone(&id).await {
+            Ok(Some(gone)) => tombstone(&state, &gone),
+            Ok(None) => error_page(&state, ErrorCode::NotFound),
+            Err(e) => archive_error(&state, e),
+        };
     };
     let r = &stored.record;
     let canonical = format!("{}/records/{}", state.base_url, path_segment(&r.id));
@@ -558,4 +578,36 @@ pub async fn browse(State(state): State<Shared>, viewer: Viewer) -> Response {
         types: get("type"),
     };
     render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "tombstone.html")]
+struct TombstonePage<'a> {
+    site: &'a str,
+    id: String,
+    title: String,
+    withdrawn: String,
+    /// (style label, citation as HTML).
+    citations: CitationBox,
+}
+
+/// The page of a record withdrawn after it was public: 410 Gone, with what
+/// a reader needs to cite it (the record itself is no longer shown).
+fn tombstone(state: &AppState, gone: &crate::store::StoredRecord) -> Response {
+    let r = &gone.record;
+    let canonical = format!("{}/records/{}", state.base_url, path_segment(&r.id));
+    let ctx = CiteContext {
+        public_url: Some(canonical),
+        accessed: None,
+    };
+    render(
+        ErrorCode::Gone.status(),
+        &TombstonePage {
+            site: &state.site_name,
+            id: r.id.clone(),
+            title: r.title.clone(),
+            withdrawn: gone.updated_at.day().to_string(),
+            citations: citation_box(r, &ctx),
+        },
+    )
 }

@@ -1,0 +1,879 @@
+//! The desk: staff pages under `/desk/` for editing records, drafts and
+//! embargoes, publication, history and revert, API tokens and accounts.
+//!
+//! Every page is server-rendered and works without script; every form
+//! posts back with the session's CSRF token. Writes go through the
+//! archive's staff write path (`crate::archive` edit: save, revert,
+//! visibility, purge), so a desk save is a revision like an import's and is
+//! refused exactly as an import would be, field by field.
+//!
+//! Invariants:
+//! - Every handler takes a [`Staff`] (a page without a session is a
+//!   redirect to sign-in); every POST checks the CSRF token first, then
+//!   the role (viewer reads, editor writes, admin purges and manages
+//!   accounts).
+//! - A save names the revision its form was opened on; a save over a newer
+//!   revision is refused (409) with both versions side by side and the
+//!   form kept as sent, never written.
+//! - A refused form is shown again as sent, each problem beside its field.
+
+use super::auth::{Staff, StaffBar};
+use super::record_form::{self, FieldProblem, RecordForm};
+use super::views::path_segment;
+use super::{Shared, WebError};
+use crate::accounts::Role;
+use crate::accounts::password::Password;
+use crate::archive::{ArchiveError, Saved, is_tombstone, stale_revision};
+use crate::model::diff::{FieldChange, diff};
+use crate::model::{Record, Visibility};
+use crate::search::SearchRequest;
+use crate::store::AuditEntry;
+use crate::store::accounts::{TokenInfo, User};
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+/// The desk's routes (merged into the site's pages, under `/desk/`).
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/desk", get(|| async { Redirect::permanent("/desk/") }))
+        .route("/desk/", get(home))
+        .route(
+            "/desk/sign-in",
+            get(super::auth::sign_in_page).post(super::auth::sign_in),
+        )
+        .route("/desk/sign-out", post(super::auth::sign_out))
+        .route("/desk/records/new", get(new_record).post(create_record))
+        .route("/desk/records/{id}", get(edit_record).post(save_record))
+        .route("/desk/records/{id}/history", get(history))
+        .route("/desk/records/{id}/revert", post(revert))
+        .route("/desk/records/{id}/purge", post(purge))
+        .route("/desk/batch", get(batch_page).post(batch))
+        .route("/desk/tokens", get(tokens).post(token_action))
+        .route("/desk/users", get(users).post(user_action))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
+}
+
+/// The largest form the desk takes (a record with long texts).
+const MAX_FORM: usize = 32 * 1024 * 1024;
+
+/// The form's pairs as sent.
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn all<'a>(pairs: &'a Pairs, name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// A desk page's answer: never stored by any cache.
+fn page(status: StatusCode, template: &impl Template) -> Response {
+    let mut response = super::pages::render(status, template);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+fn fail(state: &Shared, e: impl Into<WebError>) -> Response {
+    super::pages::web_error_page(state, &e.into())
+}
+
+/// Checks a POST's CSRF token, then the account's role.
+fn allowed(staff: &Staff, pairs: &Pairs, needed: Role) -> Result<(), WebError> {
+    staff.check(field(pairs, "csrf"))?;
+    staff.require(needed)
+}
+
+fn desk_href(id: &str) -> String {
+    format!("/desk/records/{}", path_segment(id))
+}
+
+/// A record in a desk list.
+struct Row {
+    href: String,
+    public_href: String,
+    id: String,
+    title: String,
+    status: String,
+    updated: String,
+    by: String,
+    revision: u32,
+}
+
+fn status_text(v: &Visibility) -> String {
+    match v {
+        Visibility::Embargoed { until } => format!("embargoed until {until}"),
+        other => other.status().to_string(),
+    }
+}
+
+impl Row {
+    fn new(s: &crate::store::StoredRecord) -> Row {
+        Row {
+            href: desk_href(&s.record.id),
+            public_href: format!("/records/{}", path_segment(&s.record.id)),
+            id: s.record.id.clone(),
+            title: s.record.title.clone(),
+            status: status_text(&s.record.visibility),
+            updated: s.updated_at.to_string(),
+            by: s.edited_by.clone().unwrap_or_else(|| "import".into()),
+            revision: s.revision,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_home.html")]
+struct HomePage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    unpublished: Vec<Row>,
+    recent: Vec<Row>,
+    audit: Vec<AuditEntry>,
+    message: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Message {
+    done: Option<String>,
+}
+
+/// `/desk/`: drafts and embargoes (with batch publication), recent
+/// changes, the audit log for admins.
+async fn home(
+    State(state): State<Shared>,
+    staff: Staff,
+    Query(message): Query<Message>,
+) -> Response {
+    let reader = state.archive.reader(&staff.viewer);
+    let unpublished = match reader.unpublished(200).await {
+        Ok(list) => list,
+        Err(e) => return fail(&state, e),
+    };
+    let recent = match reader.recent(20).await {
+        Ok(list) => list,
+        Err(e) => return fail(&state, e),
+    };
+    let audit = if staff.role.allows(Role::Admin) {
+        match state.archive.audit(&staff.viewer, 20).await {
+            Ok(a) => a,
+            Err(e) => return fail(&state, e),
+        }
+    } else {
+        Vec::new()
+    };
+    page(
+        StatusCode::OK,
+        &HomePage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            unpublished: unpublished.iter().map(Row::new).collect(),
+            recent: recent.iter().map(Row::new).collect(),
+            audit,
+            message: message.done,
+        },
+    )
+}
+
+/// Both sides of a stale save: the version saved meanwhile and the one
+/// sent, field by field.
+struct StaleView {
+    opened: u32,
+    current: u32,
+    by: String,
+    changes: Vec<FieldChange>,
+}
+
+#[derive(Template)]
+#[template(path = "desk_record.html")]
+struct RecordPage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    /// `None` for a new record.
+    existing: Option<Existing>,
+    form: RecordForm,
+    opened: u32,
+    note: String,
+    problems: Vec<FieldProblem>,
+    stale: Option<StaleView>,
+    message: Option<String>,
+}
+
+/// What the edit page shows of a stored record beside its form.
+struct Existing {
+    id: String,
+    public_href: String,
+    history_href: String,
+    action: String,
+    revision: u32,
+    status: String,
+    tombstone: bool,
+}
+
+impl RecordPage<'_> {
+    /// The problems of one form field.
+    fn errors_for(&self, name: &str) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|p| p.field == name)
+            .map(|p| p.message.as_str())
+            .collect()
+    }
+
+    /// The problems of a field of a numbered row (`text.2.kind`).
+    fn errors_at(&self, rows: &str, index: &usize, name: &str) -> Vec<&str> {
+        self.errors_for(&format!("{rows}.{index}.{name}"))
+    }
+}
+
+fn existing(s: &crate::store::StoredRecord) -> Existing {
+    Existing {
+        id: s.record.id.clone(),
+        public_href: format!("/records/{}", path_segment(&s.record.id)),
+        history_href: format!("{}/history", desk_href(&s.record.id)),
+        action: desk_href(&s.record.id),
+        revision: s.revision,
+        status: status_text(&s.record.visibility),
+        tombstone: is_tombstone(s),
+    }
+}
+
+/// `GET /desk/records/new`: a blank form.
+async fn new_record(State(state): State<Shared>, staff: Staff) -> Response {
+    page(
+        StatusCode::OK,
+        &RecordPage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            existing: None,
+            form: RecordForm::blank(),
+            opened: 0,
+            note: String::new(),
+            problems: Vec::new(),
+            stale: None,
+            message: None,
+        },
+    )
+}
+
+/// `GET /desk/records/{id}`: the record's form.
+async fn edit_record(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(message): Query<Message>,
+) -> Response {
+    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, e),
+    };
+    page(
+        StatusCode::OK,
+        &RecordPage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            existing: Some(existing(&stored)),
+            form: RecordForm::from_record(&stored.record),
+            opened: stored.revision,
+            note: String::new(),
+            problems: Vec::new(),
+            stale: None,
+            message: message.done,
+        },
+    )
+}
+
+/// `POST /desk/records/new`: makes a record from the blank form.
+async fn create_record(
+    State(state): State<Shared>,
+    staff: Staff,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
+        return fail(&state, e);
+    }
+    submit(&state, &staff, None, &pairs).await
+}
+
+/// `POST /desk/records/{id}`: saves the form as a new revision.
+async fn save_record(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
+        return fail(&state, e);
+    }
+    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, e),
+    };
+    submit(&state, &staff, Some(stored), &pairs).await
+}
+
+/// Reads a sent form and saves it, or shows it again with its problems.
+async fn submit(
+    state: &Shared,
+    staff: &Staff,
+    stored: Option<crate::store::StoredRecord>,
+    pairs: &Pairs,
+) -> Response {
+    let base = stored.as_ref().map(|s| &s.record);
+    let (record, mut problems) = record_form::parse(pairs, base);
+    let opened: u32 = field(pairs, "opened").parse().unwrap_or(0);
+    let note = field(pairs, "note").to_string();
+    let again = |record: &Record, problems, stale, status| {
+        let mut form = RecordForm::from_record(record);
+        // What could not be read is shown as sent.
+        form.extra = field(pairs, "extra").replace("\r\n", "\n");
+        page(
+            status,
+            &RecordPage {
+                site: &state.site_name,
+                bar: staff.bar(),
+                existing: stored.as_ref().map(existing),
+                form,
+                opened,
+                note: note.clone(),
+                problems,
+                stale,
+                message: None,
+            },
+        )
+    };
+    if stored.is_none() {
+        // The identifier of a new record must be free.
+        match state.archive.reader(&staff.viewer).get(&record.id).await {
+            Ok(_) => problems.push(FieldProblem {
+                field: "id".into(),
+                message: format!("a record {} already exists", record.id),
+            }),
+            Err(ArchiveError::NotFound(_)) => {}
+            Err(e) => return fail(state, e),
+        }
+    }
+    if !problems.is_empty() {
+        return again(&record, problems, None, StatusCode::BAD_REQUEST);
+    }
+    let id = record.id.clone();
+    match state
+        .archive
+        .save(&staff.viewer, record.clone(), Some(opened), &note)
+        .await
+    {
+        Ok(Saved {
+            revision, changed, ..
+        }) => {
+            let done = if changed {
+                format!("Saved as revision {revision}.")
+            } else {
+                "Nothing changed: nothing was saved.".to_string()
+            };
+            let query = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Redirect::to(&format!("{}?{query}", desk_href(&id))).into_response()
+        }
+        Err(ArchiveError::Rejected(errors)) => {
+            let problems = errors
+                .iter()
+                .map(|e| FieldProblem {
+                    field: record_form::form_field(e.field.as_deref().unwrap_or("")).to_string(),
+                    message: e.message.clone(),
+                })
+                .collect();
+            again(&record, problems, None, StatusCode::BAD_REQUEST)
+        }
+        Err(e) if stale_revision(&e).is_some() => {
+            let current = match state.archive.reader(&staff.viewer).get(&id).await {
+                Ok(s) => s,
+                Err(e) => return fail(state, e),
+            };
+            let mut mine = record.clone();
+            mine.provenance = current.record.provenance.clone();
+            let stale = StaleView {
+                opened,
+                current: current.revision,
+                by: current
+                    .edited_by
+                    .clone()
+                    .unwrap_or_else(|| "an import".into()),
+                changes: diff(&current.record, &mine),
+            };
+            again(&record, Vec::new(), Some(stale), StatusCode::CONFLICT)
+        }
+        Err(e) => fail(state, e),
+    }
+}
+
+/// A revision in the history list.
+struct RevisionRow {
+    revision: u32,
+    at: String,
+    by: String,
+    note: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk_history.html")]
+struct HistoryPage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    id: String,
+    title: String,
+    edit_href: String,
+    action: String,
+    revisions: Vec<RevisionRow>,
+    older: u32,
+    newer: u32,
+    changes: Vec<FieldChange>,
+    current: u32,
+}
+
+#[derive(serde::Deserialize)]
+struct Compare {
+    a: Option<u32>,
+    b: Option<u32>,
+}
+
+/// `GET /desk/records/{id}/history?a=N&b=M`: every revision, who made it
+/// and why, the difference between any two, and revert buttons.
+async fn history(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(compare): Query<Compare>,
+) -> Response {
+    let reader = state.archive.reader(&staff.viewer);
+    let stored = match reader.get(&id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, e),
+    };
+    let list = match reader.history(&id).await {
+        Ok(h) => h,
+        Err(e) => return fail(&state, e),
+    };
+    let current = stored.revision;
+    let newer = compare.b.unwrap_or(current);
+    let older = compare.a.unwrap_or(newer.saturating_sub(1).max(1));
+    let read = |n: u32| reader.revision(&id, n);
+    let changes = match (read(older).await, read(newer).await) {
+        (Ok(a), Ok(b)) => diff(&a, &b),
+        (Err(e), _) | (_, Err(e)) => return fail(&state, e),
+    };
+    page(
+        StatusCode::OK,
+        &HistoryPage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            title: stored.record.title.clone(),
+            edit_href: desk_href(&id),
+            action: format!("{}/revert", desk_href(&id)),
+            revisions: list
+                .iter()
+                .map(|r| RevisionRow {
+                    revision: r.revision,
+                    at: r.recorded_at.to_string(),
+                    by: match (&r.author.account, &r.author.command) {
+                        (Some(account), _) => account.clone(),
+                        (None, Some(command)) => format!("import ({command})"),
+                        (None, None) => "import".into(),
+                    },
+                    note: r.author.note.clone(),
+                    current: r.revision == current,
+                })
+                .collect(),
+            id,
+            older,
+            newer,
+            changes,
+            current,
+        },
+    )
+}
+
+/// `POST /desk/records/{id}/revert`: the chosen revision's content as a new
+/// revision.
+async fn revert(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
+        return fail(&state, e);
+    }
+    let Ok(revision) = field(&pairs, "revision").parse::<u32>() else {
+        return fail(&state, WebError::bad_request("revision: not a number"));
+    };
+    let opened = field(&pairs, "opened").parse::<u32>().ok();
+    match state
+        .archive
+        .revert(&staff.viewer, &id, revision, opened, field(&pairs, "note"))
+        .await
+    {
+        Ok(saved) => {
+            let done = format!(
+                "Reverted to revision {revision}: now revision {}.",
+                saved.revision
+            );
+            let query = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Redirect::to(&format!("{}?{query}", desk_href(&id))).into_response()
+        }
+        Err(e) => fail(&state, e),
+    }
+}
+
+/// `POST /desk/records/{id}/purge`: an admin removes a record for good.
+async fn purge(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Admin) {
+        return fail(&state, e);
+    }
+    match state
+        .archive
+        .purge(&staff.viewer, &id, field(&pairs, "reason"))
+        .await
+    {
+        Ok(()) => {
+            let done = format!("Record {id} purged; the audit log keeps who and why.");
+            let query = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Redirect::to(&format!("/desk/?{query}")).into_response()
+        }
+        Err(e) => fail(&state, e),
+    }
+}
+
+/// The most records one batch may name (a search's results included).
+const MAX_BATCH: usize = 10_000;
+
+#[derive(Template)]
+#[template(path = "desk_batch.html")]
+struct BatchPage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    q: String,
+    total: usize,
+    sample: Vec<Row>,
+}
+
+#[derive(serde::Deserialize)]
+struct BatchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The identifiers of every record `q` finds for staff (at most
+/// [`MAX_BATCH`]).
+fn search_ids(state: &Shared, staff: &Staff, q: &str) -> Result<(usize, Vec<String>), WebError> {
+    let reader = state.archive.reader(&staff.viewer);
+    let mut request = SearchRequest::new(q, 100);
+    request.facet_limit = 0;
+    let mut ids = Vec::new();
+    let total = loop {
+        let results = reader.search(&request)?;
+        let total = results.total;
+        let n = results.hits.len();
+        ids.extend(results.hits.into_iter().map(|h| h.id));
+        if n < request.limit || ids.len() >= total || ids.len() >= MAX_BATCH {
+            break total;
+        }
+        request.offset += n;
+    };
+    if total > MAX_BATCH {
+        return Err(WebError::bad_request(format!(
+            "this search finds {total} records; a batch takes at most {MAX_BATCH}: narrow it"
+        )));
+    }
+    Ok((total, ids))
+}
+
+/// `GET /desk/batch?q=…`: what a search finds, and a form to publish,
+/// embargo, withdraw or hold all of it.
+async fn batch_page(
+    State(state): State<Shared>,
+    staff: Staff,
+    Query(query): Query<BatchQuery>,
+) -> Response {
+    let q = query.q.trim().to_string();
+    let (total, ids) = if q.is_empty() {
+        (0, Vec::new())
+    } else {
+        match search_ids(&state, &staff, &q) {
+            Ok(found) => found,
+            Err(e) => return fail(&state, e),
+        }
+    };
+    let sample_ids: Vec<&str> = ids.iter().take(50).map(String::as_str).collect();
+    let mut sample = Vec::new();
+    for id in sample_ids {
+        if let Ok(s) = state.archive.reader(&staff.viewer).get(id).await {
+            sample.push(Row::new(&s));
+        }
+    }
+    page(
+        StatusCode::OK,
+        &BatchPage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            q,
+            total,
+            sample,
+        },
+    )
+}
+
+/// `POST /desk/batch`: sets the visibility of the records named (`id`,
+/// repeated) or found (`q`), as one all-or-nothing batch.
+async fn batch(State(state): State<Shared>, staff: Staff, Form(pairs): Form<Pairs>) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
+        return fail(&state, e);
+    }
+    let mut ids: Vec<String> = all(&pairs, "id").into_iter().map(str::to_string).collect();
+    let q = field(&pairs, "q").trim();
+    if !q.is_empty() {
+        match search_ids(&state, &staff, q) {
+            Ok((_, found)) => ids.extend(found),
+            Err(e) => return fail(&state, e),
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return fail(&state, WebError::bad_request("no records chosen"));
+    }
+    let visibility = match field(&pairs, "status") {
+        "published" => Visibility::Published,
+        "draft" => Visibility::Draft,
+        "withdrawn" => Visibility::Withdrawn,
+        "embargoed" => Visibility::Embargoed {
+            until: field(&pairs, "until").trim().to_string(),
+        },
+        other => {
+            return fail(
+                &state,
+                WebError::bad_request(format!("status: {other:?} is not a visibility")),
+            );
+        }
+    };
+    match state
+        .archive
+        .set_visibility(
+            &staff.viewer,
+            &ids,
+            visibility.clone(),
+            field(&pairs, "note"),
+        )
+        .await
+    {
+        Ok(report) => {
+            let done = format!(
+                "{} records set to {}: {} changed, {} already so.",
+                ids.len(),
+                status_text(&visibility),
+                report.updated,
+                report.unchanged
+            );
+            let query = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Redirect::to(&format!("/desk/?{query}")).into_response()
+        }
+        Err(e) => fail(&state, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_tokens.html")]
+struct TokensPage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    tokens: Vec<TokenInfo>,
+    created: Option<String>,
+    message: Option<String>,
+}
+
+async fn tokens_page(
+    state: &Shared,
+    staff: &Staff,
+    created: Option<String>,
+    message: Option<String>,
+) -> Response {
+    match state.archive.tokens(&staff.name).await {
+        Ok(tokens) => page(
+            StatusCode::OK,
+            &TokensPage {
+                site: &state.site_name,
+                bar: staff.bar(),
+                tokens,
+                created,
+                message,
+            },
+        ),
+        Err(e) => fail(state, e),
+    }
+}
+
+/// `GET /desk/tokens`: the account's API tokens.
+async fn tokens(State(state): State<Shared>, staff: Staff) -> Response {
+    tokens_page(&state, &staff, None, None).await
+}
+
+/// `POST /desk/tokens`: create (`action=create`, `label`) or revoke
+/// (`action=revoke`, `id`) one of the account's own tokens.
+async fn token_action(
+    State(state): State<Shared>,
+    staff: Staff,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Viewer) {
+        return fail(&state, e);
+    }
+    match field(&pairs, "action") {
+        "create" => match state
+            .archive
+            .create_token(&staff.name, field(&pairs, "label"))
+            .await
+        {
+            Ok((_, secret)) => {
+                tokens_page(&state, &staff, Some(secret.expose().to_string()), None).await
+            }
+            Err(e) => fail(&state, e),
+        },
+        "revoke" => {
+            let id = field(&pairs, "id");
+            // Only one's own tokens.
+            let own = match state.archive.tokens(&staff.name).await {
+                Ok(list) => list.iter().any(|t| t.id.to_string() == id),
+                Err(e) => return fail(&state, e),
+            };
+            if !own {
+                return fail(
+                    &state,
+                    WebError::not_found(format!("no API token {id} of yours")),
+                );
+            }
+            match state.archive.revoke_token(id).await {
+                Ok(info) => {
+                    let message = format!("Token {} revoked.", info.id);
+                    tokens_page(&state, &staff, None, Some(message)).await
+                }
+                Err(e) => fail(&state, e),
+            }
+        }
+        other => fail(
+            &state,
+            WebError::bad_request(format!("action: {other:?} is not create or revoke")),
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk_users.html")]
+struct UsersPage<'a> {
+    site: &'a str,
+    bar: StaffBar,
+    users: Vec<User>,
+    roles: [Role; 3],
+    message: Option<String>,
+}
+
+/// `GET /desk/users`: the accounts (admins only).
+async fn users(State(state): State<Shared>, staff: Staff) -> Response {
+    if let Err(e) = staff.require(Role::Admin) {
+        return fail(&state, e);
+    }
+    users_page(&state, &staff, None).await
+}
+
+async fn users_page(state: &Shared, staff: &Staff, message: Option<String>) -> Response {
+    match state.archive.users().await {
+        Ok(users) => page(
+            StatusCode::OK,
+            &UsersPage {
+                site: &state.site_name,
+                bar: staff.bar(),
+                users,
+                roles: Role::ALL,
+                message,
+            },
+        ),
+        Err(e) => fail(state, e),
+    }
+}
+
+/// `POST /desk/users`: add an account, change its role, disable or enable
+/// it (admins only).
+async fn user_action(
+    State(state): State<Shared>,
+    staff: Staff,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Admin) {
+        return fail(&state, e);
+    }
+    let name = field(&pairs, "name").trim();
+    let role =
+        || Role::parse(field(&pairs, "role")).map_err(|e| WebError::bad_request(e.to_string()));
+    let result: Result<String, WebError> = match field(&pairs, "action") {
+        "add" => match (role(), Password::new(field(&pairs, "password").to_string())) {
+            (Ok(role), Ok(password)) => state
+                .archive
+                .add_user(name, role, &password)
+                .await
+                .map(|_| format!("Account {name} added as {}.", role.as_str()))
+                .map_err(WebError::from),
+            (Err(e), _) => Err(e),
+            (_, Err(e)) => Err(WebError::bad_request(e.to_string())),
+        },
+        "role" => match role() {
+            Ok(role) => state
+                .archive
+                .set_role(name, role)
+                .await
+                .map(|_| format!("{name} is now {}.", role.as_str()))
+                .map_err(WebError::from),
+            Err(e) => Err(e),
+        },
+        "disable" | "enable" => {
+            let disable = field(&pairs, "action") == "disable";
+            if disable && name == staff.name {
+                Err(WebError::bad_request(
+                    "an admin cannot disable their own account",
+                ))
+            } else {
+                state
+                    .archive
+                    .set_disabled(name, disable)
+                    .await
+                    .map(|_| format!("{name} {}.", if disable { "disabled" } else { "enabled" }))
+                    .map_err(WebError::from)
+            }
+        }
+        other => Err(WebError::bad_request(format!(
+            "action: {other:?} is not add, role, disable or enable"
+        ))),
+    };
+    match result {
+        Ok(message) => users_page(&state, &staff, Some(message)).await,
+        Err(e) => fail(&state, e),
+    }
+}
