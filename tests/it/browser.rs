@@ -3,7 +3,8 @@
 //! open a hit, read the original beside the translation; on a phone-sized
 //! window, one version at a time.
 
-use super::common::{Fonds, Server, demo};
+use super::common::{Fonds, SEED, Server, demo};
+use super::desk::{PASSWORD, add_user};
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -54,6 +55,26 @@ impl Drop for Driver {
     }
 }
 
+/// A headless Chromium session through the driver.
+async fn chromium(driver: &Driver) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
 /// A record with a Russian original and an English translation whose
 /// paragraphs correspond (a test fixture written for this test).
 fn bilingual_fixture(f: &Fonds) -> std::path::PathBuf {
@@ -87,22 +108,7 @@ async fn search_narrow_open_and_read_side_by_side_in_chromium() {
     let server = Server::start(&f, &[]);
     let driver = Driver::start();
 
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session");
+    let c = chromium(&driver).await;
 
     // Search from the home page's form.
     c.goto(&format!("{}/", server.base)).await.unwrap();
@@ -224,5 +230,177 @@ async fn search_narrow_open_and_read_side_by_side_in_chromium() {
         .unwrap();
     assert!(!original.is_displayed().await.unwrap());
     assert!(translation.is_displayed().await.unwrap());
+    c.close().await.unwrap();
+}
+
+/// Types into a field, replacing what it held.
+async fn fill(c: &fantoccini::Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Issue 14's first Must-show, as an editor does it in a browser.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (installed by .ci/run)"]
+async fn an_editor_corrects_the_seed_in_the_desk_and_reverts_it_in_chromium() {
+    let f = Fonds::new();
+    f.import(&[&demo(SEED)]);
+    add_user(&f, "ana", "editor");
+    let seed = f.show_json("208261");
+    let recipients = seed["recipients"].as_array().unwrap().len();
+    let texts = seed["texts"].as_array().unwrap().len();
+    let server = Server::start(&f, &[]);
+    let driver = Driver::start();
+    let c = chromium(&driver).await;
+
+    // The desk asks for a sign-in first, then comes back.
+    c.goto(&format!("{}/desk/records/208261", server.base))
+        .await
+        .unwrap();
+    fill(&c, "#name", "ana").await;
+    fill(&c, "#password", PASSWORD).await;
+    c.find(Locator::Css("form.sign-in button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form.record-form"))
+        .await
+        .unwrap();
+
+    fill(
+        &c,
+        "#f-summary",
+        "Kim Il Sung thanks Stalin for the liberation (desk correction)",
+    )
+    .await;
+    fill(
+        &c,
+        &format!("input[name='recipient.{recipients}.name']"),
+        "Vyacheslav Molotov",
+    )
+    .await;
+    c.find(Locator::Id(&format!("f-text.{texts}.kind")))
+        .await
+        .unwrap()
+        .select_by_value("translation")
+        .await
+        .unwrap();
+    fill(&c, &format!("[id='f-text.{texts}.language']"), "fr").await;
+    c.find(Locator::Id(&format!("f-text.{texts}.machine")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &c,
+        &format!("[id='f-text.{texts}.body']"),
+        "Au camarade Staline.\nMessage téléphonique.",
+    )
+    .await;
+    fill(
+        &c,
+        "#f-reference",
+        "RGASPI, f. 558, op. 11, d. 110, ll. 1-2",
+    )
+    .await;
+    fill(
+        &c,
+        "#f-note",
+        "summary, recipient, machine translation, reference",
+    )
+    .await;
+    c.find(Locator::Css("form.record-form > p > button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let saved_at = Instant::now();
+    assert_eq!(notice.text().await.unwrap(), "Saved as revision 2.");
+    // The parsed parts follow the verbatim reference.
+    let parts = c
+        .find(Locator::Css("dl.parsed"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(parts.contains("110"), "{parts}");
+
+    // The public page and search show the change within a second.
+    loop {
+        let hits = server.ok("/api/v1/search?q=Molotov").json();
+        if hits["total"] == 1 {
+            break;
+        }
+        assert!(
+            saved_at.elapsed() < Duration::from_secs(1),
+            "not searchable: {hits}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let page = server.ok("/records/208261").body;
+    assert!(page.contains("desk correction"));
+    assert!(page.contains("Vyacheslav Molotov"));
+    assert!(page.contains("machine translation"));
+    assert!(page.contains("Au camarade Staline."));
+    let stored = f.show_json("208261");
+    assert_eq!(stored["archival_reference"]["delo"], "110");
+    assert_eq!(stored["texts"][texts]["machine_translation"], true);
+    assert_eq!(
+        stored["texts"][texts]["body"],
+        "Au camarade Staline.\nMessage téléphonique."
+    );
+
+    // The history shows the diff.
+    c.goto(&format!("{}/desk/records/208261/history", server.base))
+        .await
+        .unwrap();
+    let diff = c
+        .find(Locator::Css("table.diff"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for path in [
+        "summary",
+        &format!("recipients[{recipients}].name"),
+        "archival_reference.verbatim",
+    ] {
+        assert!(diff.contains(path), "{path} in the diff:\n{diff}");
+    }
+    assert!(diff.contains("Kim praises Stalin") && diff.contains("desk correction"));
+
+    // Revert restores the original, byte for byte.
+    c.find(Locator::XPath(
+        "//button[normalize-space()='Revert to revision 1']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert!(notice.text().await.unwrap().contains("now revision 3"));
+    let export = f.ok(&["export", "--format", "wilson", "208261"]);
+    assert_eq!(export, std::fs::read_to_string(demo(SEED)).unwrap());
     c.close().await.unwrap();
 }

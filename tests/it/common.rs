@@ -349,12 +349,22 @@ impl Server {
 
     /// Starts `fonds serve` from a prepared command.
     pub fn start_with(command: &mut Command, extra: &[&str]) -> Server {
+        Server::start_logging(command, extra, std::process::Stdio::inherit())
+    }
+
+    /// Starts `fonds serve` from a prepared command, its log (standard
+    /// error) going to `log`.
+    pub fn start_logging(
+        command: &mut Command,
+        extra: &[&str],
+        log: impl Into<std::process::Stdio>,
+    ) -> Server {
         use std::io::BufRead;
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("fonds serve starts");
         let stdout = child.stdout.take().unwrap();

@@ -6,6 +6,7 @@ mod browser;
 mod cite;
 mod common;
 mod corpus;
+mod desk;
 mod dump;
 mod import;
 mod layers;
