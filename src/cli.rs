@@ -526,10 +526,23 @@ async fn serve(
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
             paths.push(path);
         }
-        let report = archive
-            .import(&paths, ImportOptions::default(), &())
-            .await?;
-        print_report(&report);
+        match archive.import(&paths, ImportOptions::default(), &()).await {
+            Ok(report) => print_report(&report),
+            // What staff changed in the demo's desk stays as they left it.
+            Err(crate::archive::ArchiveError::Store(crate::store::StoreError::Edited {
+                records,
+            })) => eprintln!(
+                "fonds: {} demo records were edited in the desk; kept as edited",
+                records.len()
+            ),
+            Err(e) => return Err(e.into()),
+        }
+        if archive.users().await?.is_empty() {
+            eprintln!(
+                "fonds: to sign in to the desk, add an account: fonds --data {} user add NAME --role admin",
+                data_dir.display()
+            );
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -25,7 +25,9 @@ use crate::accounts::Viewer;
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
 use crate::search::{SearchRequest, SearchResults};
-use crate::store::{Publication, PublicationQuery, RevisionInfo, StoreError, StoredRecord};
+use crate::store::{
+    ImportBatch, Publication, PublicationQuery, RevisionInfo, StoreError, StoredRecord,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Records read from the store at a time by a walk over every record.
@@ -93,6 +95,28 @@ impl Reader<'_> {
             .get(id)
             .await?
             .filter(super::edit::is_tombstone))
+    }
+
+    /// The latest import batches, newest first (staff only: empty for
+    /// anyone else).
+    pub async fn import_batches(&self, limit: usize) -> Result<Vec<ImportBatch>, ArchiveError> {
+        if !self.unpublished {
+            return Ok(Vec::new());
+        }
+        Ok(self.archive.store.import_batches(limit).await?)
+    }
+
+    /// The records an import batch wrote (staff only: empty for anyone
+    /// else).
+    pub async fn batch_records(
+        &self,
+        at: Timestamp,
+        command: Option<&str>,
+    ) -> Result<Vec<String>, ArchiveError> {
+        if !self.unpublished {
+            return Ok(Vec::new());
+        }
+        Ok(self.archive.store.batch_records(at, command).await?)
     }
 
     /// The records not public now (drafts, running embargoes, withdrawn),

@@ -1,5 +1,5 @@
 //! Field-level differences between two versions of a record, for the
-//! history page and `fonds history`.
+//! desk's history page and for the refusal of a stale save (both sides shown).
 //!
 //! A record is flattened into `(path, value)` leaves through its JSON form
 //! (the dump's field names): `title`, `recipients[1].name`,

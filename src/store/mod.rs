@@ -127,6 +127,18 @@ pub struct AuditEntry {
     pub reason: String,
 }
 
+/// One import as the store remembers it: the revisions it wrote, known by
+/// their instant and the command that wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// When it was written (every revision of the batch has this instant).
+    pub at: Timestamp,
+    /// The command that ran it, where known.
+    pub command: Option<String>,
+    /// How many revisions it wrote.
+    pub records: u64,
+}
+
 /// What applying a batch did to each record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -398,6 +410,13 @@ pub trait Store: AccountStore + Send + Sync {
     async fn count(&self) -> StoreResult<u64>;
     /// Records in identifier order, after `after`, at most `limit`.
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>>;
+    /// The latest import batches (the revisions one import wrote, which
+    /// share their instant), newest first, at most `limit`.
+    async fn import_batches(&self, limit: usize) -> StoreResult<Vec<ImportBatch>>;
+    /// The records an import batch (its instant and command) wrote a
+    /// revision of, in identifier order.
+    async fn batch_records(&self, at: Timestamp, command: Option<&str>)
+    -> StoreResult<Vec<String>>;
     /// Records not public at `now` (drafts, running embargoes, withdrawn),
     /// most recently written first, at most `limit`: the desk's work list.
     async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>>;

@@ -88,6 +88,7 @@ const MIGRATIONS: &[&[&str]] = &[
         r#"ALTER TABLE revisions ADD COLUMN author TEXT"#,
         r#"ALTER TABLE revisions ADD COLUMN command TEXT"#,
         r#"ALTER TABLE revisions ADD COLUMN note TEXT NOT NULL DEFAULT ''"#,
+        r#"CREATE INDEX revisions_imports ON revisions (recorded_at) WHERE author IS NULL"#,
         r#"CREATE TABLE audit (
         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         at TEXT COLLATE "C" NOT NULL,

@@ -17,7 +17,7 @@
 
 use super::plan::{self, Current, Plan, Stored};
 use super::{
-    AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, Publication,
+    AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, ImportBatch, Publication,
     PublicationQuery, RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error,
     publication,
 };
@@ -629,6 +629,44 @@ where
 
     async fn list(&self, after: Option<&str>, limit: usize) -> StoreResult<Vec<StoredRecord>> {
         Sql::list(self.pool(), after, limit).await
+    }
+
+    async fn import_batches(&self, limit: usize) -> StoreResult<Vec<ImportBatch>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT recorded_at, command, count(*) AS n FROM revisions
+             WHERE author IS NULL GROUP BY recorded_at, command
+             ORDER BY recorded_at DESC, command LIMIT ",
+        );
+        sql.push_bind(limit as i64);
+        Sql::decoded(self.pool(), sql, "listing import batches", |row| {
+            Ok(ImportBatch {
+                at: Sql::<B::Db>::instant(row, "import batch", "recorded_at")?,
+                command: Sql::<B::Db>::optional_text(row, "command")?,
+                records: Sql::<B::Db>::big(row, "n")?,
+            })
+        })
+        .await
+    }
+
+    async fn batch_records(
+        &self,
+        at: Timestamp,
+        command: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT DISTINCT v.record_id FROM revisions v JOIN records r ON r.id = v.record_id
+             WHERE r.revision > 0 AND v.author IS NULL AND v.recorded_at = ",
+        );
+        sql.push_bind(at.to_string());
+        match command {
+            Some(command) => sql.push(" AND v.command = ").push_bind(command.to_string()),
+            None => sql.push(" AND v.command IS NULL"),
+        };
+        sql.push(" ORDER BY v.record_id");
+        Sql::decoded(self.pool(), sql, "reading an import batch", |row| {
+            Sql::<B::Db>::text(row, "record_id")
+        })
+        .await
     }
 
     async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>> {

@@ -99,6 +99,7 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE revisions ADD COLUMN author TEXT",
         "ALTER TABLE revisions ADD COLUMN command TEXT",
         "ALTER TABLE revisions ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX revisions_imports ON revisions (recorded_at) WHERE author IS NULL",
         "CREATE TABLE audit (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             at TEXT NOT NULL,
@@ -368,6 +369,7 @@ mod tests {
         for step in [
             // Version 4's (authors, audit), 3's (accounts), then 2's.
             "DROP TABLE audit",
+            "DROP INDEX revisions_imports",
             "ALTER TABLE records DROP COLUMN edited_by",
             "ALTER TABLE revisions DROP COLUMN author",
             "ALTER TABLE revisions DROP COLUMN command",

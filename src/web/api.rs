@@ -295,10 +295,10 @@ async fn put_record(
     request_body(content = String, description = "JSON Lines: one record per line in the dump's shape (a dump's header line is skipped). Provenance is the server's, as for PUT.", content_type = "application/x-ndjson"),
     responses(
         (status = 200, description = "Every record written (or already so)", body = BatchReport),
-        (status = 400, description = "A line is not a record or breaks a rule: every problem listed by line and field, nothing written", body = ErrorEnvelope),
+        (status = 400, description = "A line is not a record, breaks a rule, or names a record another line names too: every problem listed by line and field, nothing written", body = ErrorEnvelope),
         (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
         (status = 403, description = "The token's account may not edit", body = ErrorEnvelope),
-        (status = 409, description = "A record named twice, or another writer's change clashes", body = ErrorEnvelope)
+        (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope)
     ),
     security(("api_token" = []))
 )]

@@ -573,14 +573,52 @@ struct BatchPage<'a> {
     site: &'a str,
     bar: StaffBar,
     q: String,
+    import: String,
+    command: Option<String>,
     total: usize,
     sample: Vec<Row>,
+    imports: Vec<ImportRow>,
+}
+
+/// An import batch in the list of recent imports.
+struct ImportRow {
+    at: String,
+    href: String,
+    command: String,
+    records: u64,
+    chosen: bool,
 }
 
 #[derive(serde::Deserialize)]
 struct BatchQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    import: String,
+    command: Option<String>,
+}
+
+/// The records an import batch wrote, named by its instant and command.
+async fn import_ids(
+    state: &Shared,
+    staff: &Staff,
+    at: &str,
+    command: Option<&str>,
+) -> Result<Vec<String>, WebError> {
+    let at = crate::clock::Timestamp::parse(at.trim())
+        .map_err(|e| WebError::bad_request(format!("import: {e}")))?;
+    let ids = state
+        .archive
+        .reader(&staff.viewer)
+        .batch_records(at, command)
+        .await?;
+    if ids.len() > MAX_BATCH {
+        return Err(WebError::bad_request(format!(
+            "this import wrote {} records; a batch takes at most {MAX_BATCH}",
+            ids.len()
+        )));
+    }
+    Ok(ids)
 }
 
 /// The identifiers of every record `q` finds for staff (at most
@@ -608,35 +646,72 @@ fn search_ids(state: &Shared, staff: &Staff, q: &str) -> Result<(usize, Vec<Stri
     Ok((total, ids))
 }
 
-/// `GET /desk/batch?q=…`: what a search finds, and a form to publish,
-/// embargo, withdraw or hold all of it.
+/// `GET /desk/batch?q=…` or `?import=INSTANT`: what a search finds or an
+/// import wrote, and a form to publish, embargo, withdraw or hold all of
+/// it; with the recent imports to choose from.
 async fn batch_page(
     State(state): State<Shared>,
     staff: Staff,
     Query(query): Query<BatchQuery>,
 ) -> Response {
     let q = query.q.trim().to_string();
-    let (total, ids) = if q.is_empty() {
-        (0, Vec::new())
+    let import = query.import.trim().to_string();
+    let command = query.command.clone();
+    let found = if !import.is_empty() {
+        import_ids(&state, &staff, &import, command.as_deref())
+            .await
+            .map(|ids| (ids.len(), ids))
+    } else if !q.is_empty() {
+        search_ids(&state, &staff, &q)
     } else {
-        match search_ids(&state, &staff, &q) {
-            Ok(found) => found,
-            Err(e) => return fail(&state, e),
-        }
+        Ok((0, Vec::new()))
     };
+    let (total, ids) = match found {
+        Ok(found) => found,
+        Err(e) => return fail(&state, e),
+    };
+    let reader = state.archive.reader(&staff.viewer);
     let sample_ids: Vec<&str> = ids.iter().take(50).map(String::as_str).collect();
     let mut sample = Vec::new();
     for id in sample_ids {
-        if let Ok(s) = state.archive.reader(&staff.viewer).get(id).await {
+        if let Ok(s) = reader.get(id).await {
             sample.push(Row::new(&s));
         }
     }
+    let imports = match reader.import_batches(20).await {
+        Ok(list) => list,
+        Err(e) => return fail(&state, e),
+    };
     page(
         StatusCode::OK,
         &BatchPage {
             site: &state.site_name,
             bar: staff.bar(),
+            imports: imports
+                .iter()
+                .map(|b| ImportRow {
+                    at: b.at.to_string(),
+                    href: format!(
+                        "/desk/batch?{}",
+                        serde_urlencoded::to_string(
+                            [
+                                ("import", Some(b.at.to_string())),
+                                ("command", b.command.clone())
+                            ]
+                            .into_iter()
+                            .filter_map(|(k, v)| v.map(|v| (k, v)))
+                            .collect::<Vec<_>>()
+                        )
+                        .unwrap_or_default()
+                    ),
+                    command: b.command.clone().unwrap_or_else(|| "an import".into()),
+                    records: b.records,
+                    chosen: b.at.to_string() == import && b.command == command,
+                })
+                .collect(),
             q,
+            import,
+            command,
             total,
             sample,
         },
@@ -644,7 +719,8 @@ async fn batch_page(
 }
 
 /// `POST /desk/batch`: sets the visibility of the records named (`id`,
-/// repeated) or found (`q`), as one all-or-nothing batch.
+/// repeated), found (`q`) or written by an import (`import`), as one
+/// all-or-nothing batch.
 async fn batch(State(state): State<Shared>, staff: Staff, Form(pairs): Form<Pairs>) -> Response {
     if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
         return fail(&state, e);
@@ -654,6 +730,18 @@ async fn batch(State(state): State<Shared>, staff: Staff, Form(pairs): Form<Pair
     if !q.is_empty() {
         match search_ids(&state, &staff, q) {
             Ok((_, found)) => ids.extend(found),
+            Err(e) => return fail(&state, e),
+        }
+    }
+    let import = field(&pairs, "import").trim();
+    let command = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "command")
+        .map(|(_, v)| v.as_str());
+    if !import.is_empty() {
+        match import_ids(&state, &staff, import, command).await {
+            Ok(found) => ids.extend(found),
             Err(e) => return fail(&state, e),
         }
     }

@@ -390,8 +390,10 @@ fn date(p: &Pairs, prefix: &str) -> Option<RecordDate> {
     })
 }
 
-/// Reads a sent form as a record, over `base` (the revision the form was
-/// opened on; `None` for a new record, whose identifier the form gives).
+/// Reads a sent form as a record, over `base` (the record as stored now,
+/// whose identifier and parsed reference are kept; `None` for a new
+/// record, whose identifier the form gives). Whether the form was opened
+/// on that revision is the archive's check, on save.
 /// What cannot be read is returned as field problems beside the record as
 /// far as it could be read (to show the form again); the record's own
 /// rules ([`Record::problems`]) are checked by the archive on save.

@@ -1047,3 +1047,52 @@ fn no_secret_reaches_a_page_an_api_answer_or_the_servers_log() {
         }
     }
 }
+
+#[test]
+fn a_whole_import_batch_is_held_back_and_published_at_once() {
+    let f = archive();
+    let later = synthetic_batch(&f.path("later"), "later", 3);
+    f.import(&[&later]);
+    let server = Server::start(&f, &[]);
+    let mut ana = sign_in(&server, "ana", PASSWORD);
+    let page = ana.get("/desk/batch");
+    assert_eq!(page.status, 200);
+    // The newest import is listed first, with its command and its size.
+    let re = regex::Regex::new(r#"<a href="/desk/batch\?([^"]+)">"#).unwrap();
+    let query = re.captures(&page.body).expect("an import listed")[1].replace("&#38;", "&");
+    let chosen: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap();
+    let command = &chosen
+        .iter()
+        .find(|(k, _)| k == "command")
+        .unwrap_or_else(|| panic!("{query}\n{}", page.body))
+        .1;
+    assert!(
+        command.starts_with("fonds import") && command.contains("later"),
+        "{command}"
+    );
+    let listed = ana.get(&format!("/desk/batch?{query}"));
+    assert!(listed.body.contains("3 records"), "{}", listed.body);
+    let with = |status: &str, csrf: &str| {
+        let mut form = chosen.clone();
+        form.push(("csrf".into(), csrf.into()));
+        form.push(("status".into(), status.into()));
+        form
+    };
+    let csrf = ana.csrf();
+    let held = ana.post_form("/desk/batch", &with("draft", &csrf));
+    assert_eq!(held.status, 303, "{}", held.body);
+    for i in 0..3 {
+        assert_eq!(server.get(&format!("/records/later-{i}")).status, 404);
+    }
+    assert_eq!(
+        server.get("/records/pub-0").status,
+        200,
+        "the earlier import is untouched"
+    );
+    let csrf = ana.csrf();
+    let published = ana.post_form("/desk/batch", &with("published", &csrf));
+    assert_eq!(published.status, 303);
+    for i in 0..3 {
+        assert_eq!(server.get(&format!("/records/later-{i}")).status, 200);
+    }
+}
