@@ -111,6 +111,15 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
 ];
 
+/// Whether SQLite said the database is locked or busy (another process
+/// holds a lock for a moment).
+fn is_locked(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517")),
+        _ => false,
+    }
+}
+
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -131,11 +140,24 @@ impl SqliteStore {
             // A large import grows the write-ahead log to the size of its
             // batch; once checkpointed it is cut back to this.
             .pragma("journal_size_limit", "67108864");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(db_error("opening the SQLite store"))?;
+        // Connecting sets the journal mode, which takes a lock before the
+        // busy timeout applies: two processes opening a new file at once
+        // can find it locked for a moment. Try again for a while.
+        let mut attempt = 0;
+        let pool = loop {
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(e) if attempt < 100 && is_locked(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(db_error("opening the SQLite store")(e)),
+            }
+        };
         let store = SqliteStore { pool };
         let ctx = "upgrading the schema";
         let mut tx = store.begin_write(ctx).await?;
