@@ -39,8 +39,11 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportErr
             ),
         )]);
     }
-    let mut records = Vec::with_capacity(header.records);
+    // The header's count is only a claim: reserve no more than a little.
+    let mut records = Vec::with_capacity(header.records.min(1 << 12));
     let mut errors = Vec::new();
+    // Each identifier's first line in this dump.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut last_line = 1;
     for (i, line) in lines {
         let n = i + 1;
@@ -49,8 +52,22 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportErr
             continue;
         }
         match serde_json::from_str::<Record>(line) {
+            Ok(record) if seen.contains_key(&record.id) => errors.push(
+                err(
+                    n,
+                    format!(
+                        "identifier already in this dump at line {}",
+                        seen[&record.id]
+                    ),
+                )
+                .in_record(record.id.clone())
+                .in_field("id"),
+            ),
             Ok(record) => match record.validate() {
-                Ok(()) => records.push(record),
+                Ok(()) => {
+                    seen.insert(record.id.clone(), n);
+                    records.push(record)
+                }
                 Err(e) => errors.push(
                     err(n, e.message)
                         .in_record(record.id.clone())

@@ -313,6 +313,12 @@ fn read_named_file(row: &Row, relative: &str) -> Result<String, String> {
             "{relative:?} leads out of the manifest's folder (symbolic link)"
         ));
     }
+    let regular = std::fs::metadata(&canonical)
+        .map_err(|e| format!("{relative:?}: cannot read: {e}"))?
+        .is_file();
+    if !regular {
+        return Err(format!("{relative:?}: {}", super::NOT_REGULAR));
+    }
     let bytes = std::fs::read(&canonical).map_err(|e| format!("{relative:?}: cannot read: {e}"))?;
     decode_text(&full, bytes).map_err(|e| {
         let line = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();

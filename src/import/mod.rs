@@ -177,6 +177,9 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Discovery, 
         };
         if meta.is_dir() {
             walk(path, forced, &mut found, &mut errors);
+        } else if !meta.is_file() {
+            // Reading a FIFO would wait forever; a device could be endless.
+            errors.push(ImportError::file(path, NOT_REGULAR));
         } else {
             match classify(path, forced) {
                 Ok(format) => found.files.push(SourceFile {
@@ -224,6 +227,10 @@ fn walk(dir: &Path, forced: Option<Format>, found: &mut Discovery, errors: &mut 
             walk(&entry, forced, found, errors);
             continue;
         }
+        if !entry.is_file() {
+            found.skipped.push((entry, NOT_REGULAR.into()));
+            continue;
+        }
         match classify(&entry, forced) {
             Ok(format) => found.files.push(SourceFile {
                 path: entry,
@@ -247,6 +254,10 @@ fn classify(path: &Path, forced: Option<Format>) -> Result<Format, ImportError> 
         )
     })
 }
+
+/// Why a path that is neither a file nor a folder is refused.
+pub const NOT_REGULAR: &str =
+    "not a regular file (a FIFO, device or socket is never read: it could wait or run forever)";
 
 /// Reads a file as UTF-8 text: refuses an empty file, and names the line of
 /// the first byte that is not UTF-8.

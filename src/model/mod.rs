@@ -402,6 +402,14 @@ impl Record {
         };
         if self.id.trim().is_empty() {
             problems.push(missing("id"));
+        } else if self.id == "." || self.id == ".." {
+            problems.push(FieldError {
+                field: "id",
+                message: format!(
+                    "{:?} is not an identifier: browsers drop it from a link's path",
+                    self.id
+                ),
+            });
         } else if self.id.chars().any(|c| c.is_control() || c == '/') {
             problems.push(FieldError {
                 field: "id",

@@ -244,3 +244,116 @@ fn a_missing_path_is_refused() {
         "{err}"
     );
 }
+
+/// Runs `fonds import PATH`; fails the test if it has not ended within 30 s
+/// (a FIFO read would wait forever).
+fn import_within_30s(f: &Fonds, path: &Path) -> std::process::Output {
+    let child = f
+        .command()
+        .arg("import")
+        .arg(path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(out) => out,
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+            panic!("fonds import {} hung", path.display());
+        }
+    }
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn a_fifo_is_refused_never_waited_on() {
+    let (f, before) = seeded();
+    // Named by a manifest as a record's text.
+    let manifest = manifest(&f, "fifo-1,A pipe,1950-01-01,en,text/pipe.txt\n");
+    mkfifo(&f.path("batch/text/pipe.txt"));
+    let out = import_within_30s(&f, &manifest);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("pipe.txt") && err.contains("not a regular file"),
+        "{err}"
+    );
+    // Named on the command line.
+    let pipe = f.path("named.md");
+    mkfifo(&pipe);
+    let out = import_within_30s(&f, &pipe);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("named.md") && err.contains("not a regular file"),
+        "{err}"
+    );
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn dot_and_dot_dot_are_not_identifiers() {
+    let (f, before) = seeded();
+    let seed_line = before.lines().nth(1).unwrap();
+    for id in [".", ".."] {
+        let mut record: serde_json::Value = serde_json::from_str(seed_line).unwrap();
+        record["id"] = id.into();
+        let dump = write(
+            &f,
+            "dots.jsonl",
+            format!("{{\"fonds_dump\":1,\"records\":1}}\n{record}\n").as_bytes(),
+        );
+        let err = refused(&f, &before, &[&dump]);
+        assert!(
+            err.contains("dots.jsonl:2") && err.contains("is not an identifier"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_duplicate_identifier_in_a_dump_is_reported_at_its_line_in_the_dump() {
+    let (f, before) = seeded();
+    let seed_line = before.lines().nth(1).unwrap();
+    let dump = write(
+        &f,
+        "twice.jsonl",
+        format!("{{\"fonds_dump\":1,\"records\":2}}\n{seed_line}\n{seed_line}\n").as_bytes(),
+    );
+    let err = refused(&f, &before, &[&dump]);
+    assert!(
+        err.contains("twice.jsonl:3"),
+        "the dump's own file and line: {err}"
+    );
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn a_dump_header_promising_endless_records_is_refused_without_reserving_them() {
+    let (f, before) = seeded();
+    let seed_line = before.lines().nth(1).unwrap();
+    let dump = write(
+        &f,
+        "huge.jsonl",
+        format!("{{\"fonds_dump\":1,\"records\":4000000000000000000}}\n{seed_line}\n").as_bytes(),
+    );
+    let err = refused(&f, &before, &[&dump]);
+    assert!(
+        err.contains("huge.jsonl") && err.contains("promises"),
+        "{err}"
+    );
+}
