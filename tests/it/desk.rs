@@ -1096,3 +1096,61 @@ fn a_whole_import_batch_is_held_back_and_published_at_once() {
         assert_eq!(server.get(&format!("/records/later-{i}")).status, 200);
     }
 }
+
+#[test]
+fn an_admins_purge_removes_every_revision_and_leaves_an_audit_entry() {
+    let f = archive();
+    let server = Server::start(&f, &[]);
+    let mut ana = sign_in(&server, "ana", PASSWORD);
+    let (seed, revision) = stored(&mut ana, "208261");
+    let mut form = form_pairs(&mut ana, &seed, revision);
+    set(&mut form, "summary", "A private detail to be removed");
+    assert_eq!(ana.post_form("/desk/records/208261", &form).status, 303);
+
+    let mut ada = sign_in(&server, "ada", PASSWORD);
+    let csrf = ada.csrf();
+    let refused = ada.post_form(
+        "/desk/records/208261/purge",
+        &pairs(&[("csrf", &csrf), ("reason", " ")]),
+    );
+    assert_eq!(refused.status, 400, "a purge needs a reason");
+    let purged = ada.post_form(
+        "/desk/records/208261/purge",
+        &pairs(&[
+            ("csrf", &csrf),
+            ("reason", "privacy complaint of 2026-12-01"),
+        ]),
+    );
+    assert_eq!(purged.status, 303, "{}", purged.body);
+
+    assert_eq!(server.get("/records/208261").status, 404);
+    assert_eq!(
+        ada.get("/desk/records/208261").status,
+        404,
+        "gone for staff too"
+    );
+    assert_eq!(server.get("/api/v1/search?q=Stalin").json()["total"], 0);
+    assert_eq!(server.get("/health").body, "ok 4 records\n");
+    assert!(!f.dump().contains("private detail"));
+    let history = f.fails(&["history", "208261"]);
+    assert!(history.contains("208261"), "{history}");
+    // Harvesters learn it is deleted; nothing of it is left to read.
+    let oai = server
+        .get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc")
+        .body;
+    let header = oai
+        .split("<header")
+        .find(|h| h.contains("208261"))
+        .expect("listed");
+    assert!(header.contains("status=\"deleted\""), "{header}");
+    // The audit log says who, what and why.
+    let desk = ada.get("/desk/").body;
+    assert!(
+        desk.contains("privacy complaint of 2026-12-01") && desk.contains(">ada<"),
+        "{desk}"
+    );
+    assert!(
+        !ana.get("/desk/").body.contains("privacy complaint"),
+        "the audit log is for admins"
+    );
+}
