@@ -21,6 +21,7 @@
 
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
+use crate::objects::Objects;
 use crate::search::names::NameAuthority;
 use crate::search::{SearchError, SearchIndex};
 use crate::store::postgres::PgStore;
@@ -35,9 +36,11 @@ use std::time::{Duration, Instant};
 mod accounts;
 mod edit;
 mod gate;
+mod objects;
 pub use accounts::{AccountError, SignedIn};
 pub use edit::{DESK, Saved, desk_provenance, is_tombstone, stale_revision};
 pub use gate::{PublicReader, Reader};
+pub use objects::{Page, Upload};
 
 /// Where the archive keeps its data.
 #[derive(Debug, Clone)]
@@ -77,6 +80,9 @@ pub enum ArchiveError {
         /// The lowest role that may.
         needed: crate::accounts::Role,
     },
+    /// A file could not be stored or read.
+    #[error(transparent)]
+    Object(#[from] crate::objects::ObjectError),
     /// The search index failed, or a query was refused.
     #[error(transparent)]
     Search(#[from] SearchError),
@@ -158,6 +164,8 @@ pub struct Archive {
     store: Arc<dyn Store>,
     index: Arc<SearchIndex>,
     index_dir: PathBuf,
+    /// The files of records (scans, PDFs) and their derivatives.
+    objects: Objects,
     /// The last catch-up found the index's writer held by another process.
     index_elsewhere: Arc<AtomicBool>,
 }
@@ -196,10 +204,12 @@ impl Archive {
         }
         let index_dir = config.data_dir.join("index");
         let index = SearchIndex::open(&index_dir, authority)?;
+        let objects = Objects::in_folder(&config.data_dir.join("files"))?;
         let archive = Archive {
             store,
             index: Arc::new(index),
             index_dir,
+            objects,
             index_elsewhere: Arc::new(AtomicBool::new(false)),
         };
         archive.sync_index().await?;

@@ -11,7 +11,7 @@
 
 use crate::accounts::password::Password;
 use crate::accounts::{Role, Viewer};
-use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress};
+use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress, Upload};
 use crate::cite::{self, CiteContext, Style};
 use crate::export;
 use crate::import::Format;
@@ -125,6 +125,19 @@ pub enum Command {
         /// Why (shown in the history).
         #[arg(long, default_value = "")]
         note: String,
+    },
+    /// Attach scans or PDFs of the original to a record, as its next pages
+    /// (JPEG, PNG, TIFF, PDF): a new revision. Images get their IIIF tiles.
+    Attach {
+        /// The record's identifier.
+        id: String,
+        /// The files, in page order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A label for the pages ("recto", "envelope"); numbered when
+        /// several files are attached at once.
+        #[arg(long)]
+        label: Option<String>,
     },
     /// Remove a record and all its revisions for good (a rights or privacy
     /// complaint); kept in the audit log with the reason. Harvesters are
@@ -459,6 +472,27 @@ pub async fn run(cli: Cli) -> Result<()> {
             } else {
                 eprintln!("record {id}: revision {revision}'s content is already current");
             }
+        }
+        Command::Attach { id, files, label } => {
+            let several = files.len() > 1;
+            let uploads = files
+                .iter()
+                .enumerate()
+                .map(|(i, path)| {
+                    let label = label.as_ref().map(|l| match several {
+                        true => format!("{l} {}", i + 1),
+                        false => l.clone(),
+                    });
+                    Upload::read(path, label)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let saved = archive.attach(&operator(), &id, uploads, None, "").await?;
+            eprintln!(
+                "record {id}: {} file{} attached (revision {})",
+                files.len(),
+                if several { "s" } else { "" },
+                saved.revision
+            );
         }
         Command::Purge { id, reason } => {
             archive.purge(&operator(), &id, &reason).await?;

@@ -19,6 +19,10 @@
 //! - [`archive`]: the one write path: applies a parsed batch to the store;
 //!   and the read gate every front end reads records through.
 //! - [`web`]: the reading room (pages) and the JSON API, on axum.
+//! - [`objects`]: digital objects: scans and PDFs, content-addressed, and
+//!   their tile pyramids.
+//! - [`iiif`]: IIIF Image API requests and `info.json`, Presentation
+//!   manifests.
 //! - [`oai`]: what other systems harvest: OAI-PMH, sitemap, public dump.
 //! - [`cli`]: the command line.
 
@@ -29,9 +33,11 @@ pub mod cli;
 pub mod clock;
 pub mod export;
 pub mod html;
+pub mod iiif;
 pub mod import;
 pub mod model;
 pub mod oai;
+pub mod objects;
 pub mod search;
 pub mod store;
 pub mod web;

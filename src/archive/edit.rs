@@ -45,7 +45,7 @@ pub struct Saved {
 
 impl Archive {
     /// The account acting for `viewer`, if its role allows `needed`.
-    fn acting(viewer: &Viewer, needed: Role) -> Result<&str, ArchiveError> {
+    pub(super) fn acting(viewer: &Viewer, needed: Role) -> Result<&str, ArchiveError> {
         match viewer {
             Viewer::Staff { name, role } if role.allows(needed) => Ok(name),
             _ => Err(ArchiveError::Forbidden { needed }),
@@ -65,6 +65,7 @@ impl Archive {
         let account = Self::acting(viewer, Role::Editor)?;
         let stored = self.store.get(&record.id).await?;
         keep_server_fields(&mut record, stored.as_ref());
+        refuse_file_changes(std::slice::from_ref(&record), &[stored.as_ref()])?;
         refuse_problems(std::slice::from_ref(&record))?;
         let options = ImportOptions {
             expect_revision: opened,
@@ -95,10 +96,13 @@ impl Archive {
         for chunk in records.chunks_mut(500) {
             let names: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
             let found = self.store.get_many(&names).await?;
+            let mut stored = Vec::with_capacity(chunk.len());
             for record in chunk.iter_mut() {
-                let stored = found.iter().find(|s| s.record.id == record.id);
-                keep_server_fields(record, stored);
+                let found = found.iter().find(|s| s.record.id == record.id);
+                keep_server_fields(record, found);
+                stored.push(found);
             }
+            refuse_file_changes(chunk, &stored)?;
         }
         refuse_problems(&records)?;
         let options = ImportOptions {
@@ -214,7 +218,7 @@ impl Archive {
     }
 
     /// The record's current revision (0 when there is none).
-    async fn current_revision(&self, id: &str) -> Result<u32, ArchiveError> {
+    pub(super) async fn current_revision(&self, id: &str) -> Result<u32, ArchiveError> {
         Ok(self.store.get(id).await?.map_or(0, |s| s.revision))
     }
 }
@@ -250,7 +254,7 @@ pub fn stale_revision(error: &ArchiveError) -> Option<(u32, u32)> {
 
 /// Every field-level problem of `records`, as an import would report it
 /// (against the desk), or nothing when they are all valid.
-fn refuse_problems(records: &[Record]) -> Result<(), ArchiveError> {
+pub(super) fn refuse_problems(records: &[Record]) -> Result<(), ArchiveError> {
     let problems: Vec<ImportError> = records
         .iter()
         .flat_map(|r| {
@@ -268,6 +272,33 @@ fn refuse_problems(records: &[Record]) -> Result<(), ArchiveError> {
     }
 }
 
+/// A record sent by staff names the files it already has: its files are
+/// changed by their own write ([`Archive::attach`], [`Archive::set_files`]),
+/// which stores and checks the bytes, never by a record's body.
+fn refuse_file_changes(
+    records: &[Record],
+    stored: &[Option<&StoredRecord>],
+) -> Result<(), ArchiveError> {
+    let problems: Vec<ImportError> = records
+        .iter()
+        .zip(stored)
+        .filter(|(r, s)| s.map_or(&[][..], |s| &s.record.files[..]) != &r.files[..])
+        .map(|(r, _)| {
+            ImportError::file(
+                Path::new(DESK),
+                "files are attached, reordered or removed with PUT /api/v1/records/{id}/files, \
+                 `fonds attach` or the desk's files form, not in the record",
+            )
+            .in_record(r.id.clone())
+            .in_field("files")
+        })
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(ArchiveError::Rejected(problems)),
+    }
+}
+
 /// Sets what the server owns on a record sent by staff: the stored
 /// provenance (the desk's for a new record); a title's kept line breaks
 /// are dropped when the title changed.
@@ -279,6 +310,11 @@ fn keep_server_fields(record: &mut Record, stored: Option<&StoredRecord>) {
             // Line breaks kept from a source title no longer fit another.
             if let (true, Some(layout)) = (title_changed, record.provenance.layout.as_mut()) {
                 layout.title_breaks.clear();
+            }
+            // Files change through the files' own write (`attach`,
+            // `set_files`); a form or body that leaves them out keeps them.
+            if record.files.is_empty() {
+                record.files = stored.record.files.clone();
             }
         }
         None => record.provenance = desk_provenance(&record.id),

@@ -61,6 +61,13 @@ pub struct Reader<'a> {
     now: Timestamp,
 }
 
+impl<'a> Reader<'a> {
+    /// The archive read (for the gate's other files).
+    pub(super) fn archive(&self) -> &'a Archive {
+        self.archive
+    }
+}
+
 impl Reader<'_> {
     /// Whether this reader sees drafts and records under embargo.
     pub fn sees_unpublished(&self) -> bool {

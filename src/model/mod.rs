@@ -15,10 +15,14 @@
 mod date;
 pub mod diff;
 mod language;
+mod object;
 mod reference;
 
 pub use date::{DateError, DateValue, RecordDate};
 pub use language::{language_code, language_name};
+pub use object::{
+    DigitalObject, MEDIA_TYPES, RIGHTS_URI_PREFIXES, is_rights_uri, media_type_of_name,
+};
 pub use reference::{ArchivalReference, FolioRange};
 
 use crate::clock::{Day, Timestamp};
@@ -102,9 +106,16 @@ pub struct Record {
     /// Collections (series, volumes) the record belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collections: Vec<String>,
-    /// Rights statement.
+    /// Rights statement, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rights: Option<String>,
+    /// The rights statement as a URI aggregators read (rightsstatements.org
+    /// or Creative Commons; see [`is_rights_uri`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights_uri: Option<String>,
+    /// Scans and PDFs of the original, in page order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<DigitalObject>,
     /// Who may see it.
     #[serde(default)]
     pub visibility: Visibility,
@@ -377,6 +388,8 @@ impl Record {
             subjects: Vec::new(),
             collections: Vec::new(),
             rights: None,
+            rights_uri: None,
+            files: Vec::new(),
             visibility: Visibility::Published,
             provenance,
             extra: BTreeMap::new(),
@@ -425,6 +438,23 @@ impl Record {
             problems.push(FieldError {
                 field: "date",
                 message: e.to_string(),
+            });
+        }
+        if let Some(uri) = &self.rights_uri
+            && !is_rights_uri(uri)
+        {
+            problems.push(FieldError {
+                field: "rights_uri",
+                message: format!(
+                    "{uri:?} is not a rights statement URI (rightsstatements.org or \
+                     creativecommons.org)"
+                ),
+            });
+        }
+        if let Some(message) = self.files.iter().find_map(DigitalObject::problem) {
+            problems.push(FieldError {
+                field: "files",
+                message,
             });
         }
         if let Visibility::Embargoed { until } = &self.visibility

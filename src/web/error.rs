@@ -43,6 +43,9 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The archive cannot answer for now (its store unreachable, say).
     Unavailable,
+    /// A request the archive understands but does not offer (an IIIF
+    /// rotation by other than 90 degrees, say).
+    NotImplemented,
     /// Anything else: the cause is in the server's log.
     Internal,
 }
@@ -57,7 +60,7 @@ struct Row {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::NotFound,
         ErrorCode::Gone,
         ErrorCode::BadRequest,
@@ -68,6 +71,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::TooManyRequests,
         ErrorCode::Unavailable,
+        ErrorCode::NotImplemented,
         ErrorCode::Internal,
     ];
 
@@ -133,6 +137,12 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Unavailable",
                 "The archive cannot answer just now; try again shortly.",
+            ),
+            ErrorCode::NotImplemented => (
+                "not_implemented",
+                StatusCode::NOT_IMPLEMENTED,
+                "Not offered",
+                "The archive understands this request but does not offer it.",
             ),
             ErrorCode::Internal => (
                 "internal",
@@ -285,10 +295,24 @@ impl From<ArchiveError> for WebError {
                 | StoreError::Edited { .. }
                 | StoreError::OriginConflict { .. }),
             ) => WebError::new(ErrorCode::Conflict, e.to_string()),
+            ArchiveError::Object(crate::objects::ObjectError::Refused(why)) => {
+                WebError::bad_request(why)
+            }
             ArchiveError::Store(e @ StoreError::ReadOnly) => {
                 WebError::new(ErrorCode::Unavailable, e.to_string())
             }
             other => WebError::internal("the archive", other),
+        }
+    }
+}
+
+impl From<crate::iiif::IiifError> for WebError {
+    fn from(e: crate::iiif::IiifError) -> WebError {
+        match e {
+            crate::iiif::IiifError::BadRequest(why) => WebError::bad_request(why),
+            crate::iiif::IiifError::NotImplemented(why) => {
+                WebError::new(ErrorCode::NotImplemented, why)
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod api;
 pub mod auth;
 pub mod desk;
 pub mod error;
+pub mod iiif;
 pub mod pages;
 pub mod record_form;
 pub mod share;
@@ -101,6 +102,7 @@ pub fn router(state: Shared) -> Router {
         .route("/browse", get(pages::browse))
         .nest("/api/v1", api::router())
         .merge(desk::router())
+        .merge(iiif::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             viewer::per_request,

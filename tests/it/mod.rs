@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod desk;
 mod dump;
+mod iiif;
 mod import;
 mod layers;
 mod nodes;
