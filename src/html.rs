@@ -1,9 +1,25 @@
 //! HTML escaping: the one function every edge that writes HTML by hand
 //! (search snippets, citation boxes) uses. Templates escape through askama.
+//! Also the one percent-encoding of an identifier as a URL path segment
+//! (record pages, the desk, IIIF).
 //!
 //! Invariant: the output contains no `<`, `>`, `&`, `"` or `'` that was not
 //! written as an entity, so it is safe in element content and in quoted
 //! attribute values.
+
+/// Percent-encodes an identifier for use as one path segment: everything
+/// but ASCII letters, digits and `-._~`.
+pub fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {

@@ -241,15 +241,16 @@ impl Page<'_> {
         Ok(self.archive.objects.pyramid(&self.object.sha256).await?)
     }
 
-    /// A region of the image at a size.
-    pub async fn render(&self, request: &RenderRequest) -> Result<Output, ArchiveError> {
-        if !self.object.is_image() {
-            return Err(self.not_found());
-        }
+    /// A region of the image at a size; `pyramid` is [`Page::pyramid`]'s.
+    pub async fn render(
+        &self,
+        pyramid: &Pyramid,
+        request: &RenderRequest,
+    ) -> Result<Output, ArchiveError> {
         Ok(self
             .archive
             .objects
-            .render(&self.object.sha256, request)
+            .render(&self.object.sha256, pyramid, request)
             .await?)
     }
 

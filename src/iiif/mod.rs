@@ -23,6 +23,8 @@ pub mod presentation;
 pub use image::{MAX_AREA, info_json, parse_request};
 pub use presentation::manifest;
 
+use crate::html::path_segment;
+
 /// Why an image request cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IiifError {
@@ -38,18 +40,8 @@ pub enum IiifError {
 
 /// `{base}/iiif/{id}`: where a record's IIIF resources start.
 pub fn record_base(base: &str, id: &str) -> String {
-    format!(
-        "{base}/iiif/{}",
-        percent_encoding::utf8_percent_encode(id, SEGMENT)
-    )
+    format!("{base}/iiif/{}", path_segment(id))
 }
-
-/// The characters escaped in a path segment.
-pub const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// The image service of page `n` of record `id`.
 pub fn image_service(base: &str, id: &str, n: usize) -> String {

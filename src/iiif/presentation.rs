@@ -4,6 +4,7 @@
 
 use super::{image_service, record_base};
 use crate::cite::{CiteContext, Style, cite};
+use crate::html::path_segment;
 use crate::model::{Record, language_name};
 use serde_json::{Value, json};
 
@@ -76,10 +77,7 @@ fn metadata(r: &Record) -> Vec<Value> {
 pub fn manifest(record: &Record, base: &str) -> Option<Value> {
     let id = &record.id;
     let root = record_base(base, id);
-    let page_url = format!(
-        "{base}/records/{}",
-        percent_encoding::utf8_percent_encode(id, super::SEGMENT)
-    );
+    let page_url = format!("{base}/records/{}", path_segment(id));
     let mut canvases = Vec::new();
     let mut thumbnail = None;
     for (i, file) in record.files.iter().enumerate() {
@@ -154,10 +152,7 @@ pub fn manifest(record: &Record, base: &str) -> Option<Value> {
             "format": "text/html",
         }],
         "seeAlso": [{
-            "id": format!(
-                "{base}/api/v1/records/{}",
-                percent_encoding::utf8_percent_encode(id, super::SEGMENT)
-            ),
+            "id": format!("{base}/api/v1/records/{}", path_segment(id)),
             "type": "Dataset",
             "label": en("The record as JSON"),
             "format": "application/json",

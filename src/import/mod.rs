@@ -22,8 +22,7 @@ mod xml;
 
 pub use crate::export::wilson::EXTRA_SECTION_PREFIX as WILSON_SECTION_PREFIX;
 
-use crate::model::{Provenance, Record};
-use sha2::{Digest, Sha256};
+use crate::model::{Provenance, Record, sha256_hex};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -341,12 +340,6 @@ pub fn parse_file(file: &SourceFile, imported_at: &str) -> Result<Parsed, Vec<Im
         records,
         bytes: size + extra_bytes,
     })
-}
-
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Folds runs of white space (XML and manifest text) into single spaces.

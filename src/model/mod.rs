@@ -516,9 +516,15 @@ impl Record {
         r.provenance.line = None;
         r.provenance.sha256.clear();
         let json = serde_json::to_vec(&r).expect("a record always serialises");
-        Sha256::digest(&json)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        sha256_hex(&json)
     }
+}
+
+/// SHA-256 of `bytes`, lowercase hex: content hashes, source files'
+/// fixity, and the address of an attached file.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -37,11 +37,10 @@ pub use pyramid::{Pyramid, TILE};
 pub use render::{Output, OutputFormat, Quality, RenderRequest};
 pub use sniff::{Kind, kind_of};
 
-use crate::model::DigitalObject;
+use crate::model::{DigitalObject, sha256_hex};
 use bytes::Bytes;
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -101,14 +100,6 @@ impl std::fmt::Debug for Objects {
     }
 }
 
-/// SHA-256 of `bytes`, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn original_key(sha: &str) -> Key {
     Key::from(format!("originals/{}/{sha}", &sha[..2]))
 }
@@ -148,9 +139,10 @@ impl Objects {
     pub async fn ingest(
         &self,
         name: &str,
-        bytes: Vec<u8>,
+        bytes: impl Into<Bytes>,
         label: Option<String>,
     ) -> Result<DigitalObject, ObjectError> {
+        let bytes: Bytes = bytes.into();
         if bytes.len() as u64 > self.limits.max_bytes {
             return Err(ObjectError::Refused(format!(
                 "is {} bytes, more than the limit of {}",
@@ -170,6 +162,7 @@ impl Objects {
             Kind::Image(format) => {
                 let (w, h) = pyramid::dimensions(&bytes, format, self.limits)?;
                 if !self.has(&derived_key(&sha, "pyramid.json")).await? {
+                    // Shared, not copied: the decoder reads the same buffer.
                     self.build_pyramid(&sha, bytes.clone(), format).await?;
                 }
                 self.put(original_key(&sha), bytes).await?;
@@ -192,7 +185,7 @@ impl Objects {
     async fn build_pyramid(
         &self,
         sha: &str,
-        bytes: Vec<u8>,
+        bytes: Bytes,
         format: image::ImageFormat,
     ) -> Result<(), ObjectError> {
         let _permit = self.decoding.acquire().await.expect("never closed");
@@ -223,7 +216,8 @@ impl Objects {
         self.put(derived_key(sha, "pyramid.json"), json).await
     }
 
-    async fn put(&self, key: Key, bytes: Vec<u8>) -> Result<(), ObjectError> {
+    async fn put(&self, key: Key, bytes: impl Into<Bytes>) -> Result<(), ObjectError> {
+        let bytes: Bytes = bytes.into();
         self.store.put(&key, PutPayload::from(bytes)).await?;
         Ok(())
     }
@@ -282,10 +276,15 @@ impl Objects {
     }
 
     /// Renders a region of an image at a size (see [`RenderRequest`]) from
-    /// its tiles: an exact tile is its stored bytes; anything else is
+    /// its tiles (`shape` is its [`Objects::pyramid`], read once by the
+    /// caller): an exact tile is its stored bytes; anything else is
     /// composed from the few tiles it needs, a bounded number at a time.
-    pub async fn render(&self, sha: &str, request: &RenderRequest) -> Result<Output, ObjectError> {
-        let shape = self.pyramid(sha).await?;
+    pub async fn render(
+        &self,
+        sha: &str,
+        shape: &Pyramid,
+        request: &RenderRequest,
+    ) -> Result<Output, ObjectError> {
         if let Some((level, col, row)) = shape.exact_tile(request) {
             let bytes = self.tile(sha, level, col, row).await?;
             return Ok(Output {

@@ -188,7 +188,7 @@ fn encode_tile(tile: &DynamicImage, icc: Option<&Vec<u8>>) -> Result<Vec<u8>, Ob
 /// `icc`) to `sink` by its key, level after level; returns the shape.
 /// Memory: the decoded image plus its half-size level.
 pub fn build(
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     format: ImageFormat,
     limits: Limits,
     sink: &mut dyn FnMut(String, Vec<u8>),

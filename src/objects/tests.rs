@@ -1,3 +1,6 @@
+//! The object store on a real folder: files checked and kept, pyramids
+//! built, regions rendered from tiles, bad files refused.
+
 use super::*;
 use image::{ImageFormat, Rgb, RgbImage};
 
@@ -66,7 +69,7 @@ async fn a_scan_is_kept_with_its_pyramid_and_regions_come_from_the_right_place()
     // The bottom-right tile of level 0, asked for exactly, is the stored tile.
     let corner = request((1024, 1024, 476, 76), (476, 76));
     assert_eq!(shape.exact_tile(&corner), Some((0, 2, 2)));
-    let tile = objects.render(&page.sha256, &corner).await.unwrap();
+    let tile = objects.render(&page.sha256, &shape, &corner).await.unwrap();
     assert_eq!(
         tile.bytes,
         objects.tile(&page.sha256, 0, 2, 2).await.unwrap()
@@ -75,7 +78,11 @@ async fn a_scan_is_kept_with_its_pyramid_and_regions_come_from_the_right_place()
 
     // A region across tiles, scaled: each quarter keeps its colour.
     let whole = objects
-        .render(&page.sha256, &request((0, 0, 1500, 1100), (300, 220)))
+        .render(
+            &page.sha256,
+            &shape,
+            &request((0, 0, 1500, 1100), (300, 220)),
+        )
         .await
         .unwrap();
     let img = decode(&whole);
@@ -90,7 +97,7 @@ async fn a_scan_is_kept_with_its_pyramid_and_regions_come_from_the_right_place()
     turned.rotation = 90;
     turned.quality = Quality::Gray;
     turned.format = OutputFormat::Png;
-    let out = objects.render(&page.sha256, &turned).await.unwrap();
+    let out = objects.render(&page.sha256, &shape, &turned).await.unwrap();
     assert_eq!(out.media_type, "image/png");
     let grey = image::load_from_memory(&out.bytes).unwrap();
     assert_eq!((grey.width(), grey.height()), (50, 100));
@@ -239,7 +246,7 @@ async fn a_grey_scan_keeps_grey_tiles_and_derivatives_carry_no_exif() {
         "a derivative carries no EXIF"
     );
     let out = objects
-        .render(&page.sha256, &request((0, 0, 600, 300), (120, 60)))
+        .render(&page.sha256, &shape, &request((0, 0, 600, 300), (120, 60)))
         .await
         .unwrap();
     assert!(!out.bytes.windows(6).any(|w| w == b"SECRET"));

@@ -9,7 +9,6 @@
 
 use super::{Shared, WebError};
 use crate::accounts::Viewer;
-use crate::archive::ArchiveError;
 use crate::iiif::{self, image_service};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -148,7 +147,7 @@ async fn image(
         &rotation,
         &quality,
     )?;
-    let output = page.render(&request).await?;
+    let output = page.render(&pyramid, &request).await?;
     let mut response = (
         [
             (header::CONTENT_TYPE, output.media_type),
@@ -174,11 +173,7 @@ async fn original(
     let n = page_number(&page)?;
     let reader = state.archive.reader(&viewer);
     let page = reader.page(&id, n).await?;
-    let bytes = match page.original().await {
-        Ok(bytes) => bytes,
-        Err(ArchiveError::Object(e)) => return Err(WebError::internal("a stored file", e)),
-        Err(e) => return Err(e.into()),
-    };
+    let bytes = page.original().await?;
     let name: String = page
         .object
         .name

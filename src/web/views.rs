@@ -484,18 +484,7 @@ pub fn snippet_html(snippet: &Snippet) -> String {
     snippet.marked(crate::html::escape_into, "<mark>", "</mark>")
 }
 
-/// Percent-encodes an identifier for use as one path segment.
-pub fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::html::path_segment;
 
 /// A facet value with its count and the link that narrows (or widens) the
 /// search by it.

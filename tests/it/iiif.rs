@@ -25,7 +25,7 @@ fn write_image(f: &Fonds, name: &str, image: &RgbImage, format: ImageFormat) -> 
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    fonds::objects::sha256_hex(bytes)
+    fonds::model::sha256_hex(bytes)
 }
 
 /// The seed with a two-page scan attached: a PNG and a JPEG.
