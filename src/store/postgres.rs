@@ -98,6 +98,9 @@ const MIGRATIONS: &[&[&str]] = &[
         reason TEXT NOT NULL
     )"#,
     ],
+    // 5: a revision's change number by its record and revision (which of two
+    // imports in the same second came last).
+    &[r#"CREATE INDEX changes_revision ON changes (record_id, revision)"#],
 ];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most

@@ -633,9 +633,14 @@ where
 
     async fn import_batches(&self, limit: usize) -> StoreResult<Vec<ImportBatch>> {
         let mut sql = QueryBuilder::new(
-            "SELECT recorded_at, command, count(*) AS n FROM revisions
-             WHERE author IS NULL GROUP BY recorded_at, command
-             ORDER BY recorded_at DESC, command LIMIT ",
+            // Timestamps are whole seconds: of two imports in one second,
+            // the one whose changes were numbered later is the newer.
+            "SELECT v.recorded_at, v.command, count(*) AS n,
+                    COALESCE(max(c.seq), 0) AS last
+             FROM revisions v
+             LEFT JOIN changes c ON c.record_id = v.record_id AND c.revision = v.revision
+             WHERE v.author IS NULL GROUP BY v.recorded_at, v.command
+             ORDER BY v.recorded_at DESC, last DESC, v.command LIMIT ",
         );
         sql.push_bind(limit as i64);
         Sql::decoded(self.pool(), sql, "listing import batches", |row| {

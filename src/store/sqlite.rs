@@ -109,6 +109,9 @@ const MIGRATIONS: &[&[&str]] = &[
             reason TEXT NOT NULL
         )",
     ],
+    // 5: a revision's change number by its record and revision (which of two
+    // imports in the same second came last).
+    &["CREATE INDEX changes_revision ON changes (record_id, revision)"],
 ];
 
 /// Whether SQLite said the database is locked or busy (another process
@@ -241,7 +244,7 @@ mod tests {
     use super::*;
     use crate::clock::{Timestamp, now};
     use crate::model::{Provenance, Record, Visibility};
-    use crate::store::{ApplyOptions, PublicationQuery, Store};
+    use crate::store::{ApplyOptions, Author, PublicationQuery, Store};
 
     fn record(id: &str, visibility: Visibility, collections: &[&str]) -> Record {
         let provenance = Provenance {
@@ -360,6 +363,45 @@ mod tests {
         assert!(store.earliest_publication(now).await.unwrap().unwrap() <= now);
     }
 
+    /// Imports are listed newest first, also two run in the same second
+    /// (timestamps are whole seconds) whose commands sort the other way.
+    #[tokio::test]
+    async fn import_batches_are_listed_newest_first_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite3"))
+            .await
+            .unwrap();
+        let import = |command: &str| ApplyOptions {
+            author: Author {
+                account: None,
+                command: Some(command.into()),
+                note: String::new(),
+            },
+            ..ApplyOptions::default()
+        };
+        // Start just after a second turns, so that both fall in one second.
+        let start = now();
+        while now() == start {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let first = [record("a", Visibility::Published, &[])];
+        store.apply(&first, import("fonds import a")).await.unwrap();
+        let second = [
+            record("b", Visibility::Published, &[]),
+            record("c", Visibility::Published, &[]),
+        ];
+        store
+            .apply(&second, import("fonds import z"))
+            .await
+            .unwrap();
+        let batches = store.import_batches(10).await.unwrap();
+        let got: Vec<_> = batches
+            .iter()
+            .map(|b| (b.command.as_deref().unwrap(), b.records))
+            .collect();
+        assert_eq!(got, [("fonds import z", 2), ("fonds import a", 1)]);
+    }
+
     /// Upgrading a version-1 store computes what `apply` maintains.
     #[tokio::test]
     async fn the_upgrade_backfills_the_publication_log() {
@@ -389,7 +431,8 @@ mod tests {
         }
         let collections = store.public_collections(now).await.unwrap();
         for step in [
-            // Version 4's (authors, audit), 3's (accounts), then 2's.
+            // Version 5's index, 4's (authors, audit), 3's (accounts), then 2's.
+            "DROP INDEX changes_revision",
             "DROP TABLE audit",
             "DROP INDEX revisions_imports",
             "ALTER TABLE records DROP COLUMN edited_by",
