@@ -262,6 +262,15 @@ mod tests {
         r
     }
 
+    /// A new store in a folder of its own (kept while the folder lives).
+    async fn empty() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.sqlite3"))
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
     }
@@ -290,10 +299,7 @@ mod tests {
     /// stays listed (withdrawn when hidden), an embargo lifts by itself.
     #[tokio::test]
     async fn the_publication_log_follows_visibility() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite3"))
-            .await
-            .unwrap();
+        let (_dir, store) = empty().await;
         let batch = [
             record("a", Visibility::Published, &["X"]),
             record("b", Visibility::Draft, &["X"]),
@@ -367,10 +373,7 @@ mod tests {
     /// (timestamps are whole seconds) whose commands sort the other way.
     #[tokio::test]
     async fn import_batches_are_listed_newest_first_within_a_second() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("s.sqlite3"))
-            .await
-            .unwrap();
+        let (_dir, store) = empty().await;
         let import = |command: &str| ApplyOptions {
             author: Author {
                 account: None,
