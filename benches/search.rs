@@ -252,6 +252,7 @@ fn open_fonds(dir: &Path) -> (Archive, tokio::runtime::Runtime) {
         .block_on(Archive::open(&Config {
             data_dir: dir.to_path_buf(),
             database: None,
+            files: None,
         }))
         .expect("the archive opens");
     (archive, runtime)

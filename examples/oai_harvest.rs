@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
     let archive = Archive::open(&Config {
         data_dir: data.into(),
         database: std::env::var("FONDS_DATABASE").ok(),
+        files: std::env::var("FONDS_FILE_STORE").ok(),
     })
     .await?;
     let mut config = OaiConfig::new(

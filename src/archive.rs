@@ -21,7 +21,7 @@
 
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
-use crate::objects::Objects;
+use crate::objects::{FilesLocation, Objects};
 use crate::search::names::NameAuthority;
 use crate::search::{SearchError, SearchIndex};
 use crate::store::postgres::PgStore;
@@ -51,6 +51,11 @@ pub struct Config {
     /// A PostgreSQL URL (`postgres://user:password@host/db`): the store is
     /// there, shared by every node. `None`: SQLite in the data folder.
     pub database: Option<String>,
+    /// Where the files of records (scans, PDFs) and their derivatives are
+    /// kept (see [`crate::objects::FilesLocation`]): `s3://bucket/prefix`,
+    /// shared by every node, or a folder (`file:///path` or a path). `None`:
+    /// the data folder's `files/`.
+    pub files: Option<String>,
 }
 
 /// Archive failures.
@@ -204,7 +209,8 @@ impl Archive {
         }
         let index_dir = config.data_dir.join("index");
         let index = SearchIndex::open(&index_dir, authority)?;
-        let objects = Objects::in_folder(&config.data_dir.join("files"))?;
+        let files = FilesLocation::parse(config.files.as_deref(), &config.data_dir.join("files"))?;
+        let objects = Objects::open(&files)?;
         let archive = Archive {
             store,
             index: Arc::new(index),
@@ -421,6 +427,7 @@ impl Archive {
         let discovery = import::discover(paths, options.format).map_err(ArchiveError::Rejected)?;
         let imported_at = crate::clock::now().to_string();
         let mut records = Vec::new();
+        let mut files = Vec::new();
         let mut errors = Vec::new();
         let mut bytes = 0;
         let total = discovery.files.len();
@@ -428,15 +435,23 @@ impl Archive {
             match import::parse_file(file, &imported_at) {
                 Ok(parsed) => {
                     bytes += parsed.bytes;
+                    let offset = records.len();
+                    files.extend(parsed.files.into_iter().map(|mut f| {
+                        f.index += offset;
+                        f
+                    }));
                     records.extend(parsed.records);
                 }
                 Err(mut e) => errors.append(&mut e),
             }
             progress.files(i + 1, total, records.len());
         }
+        errors.extend(duplicate_claims(&records));
         if !errors.is_empty() {
             return Err(ArchiveError::Rejected(errors));
         }
+        // The scans and PDFs first: a record never names a file the store lacks.
+        self.store_import_files(&mut records, &files).await?;
         let mut report = self.apply_batch(&records, options).await?;
         report.files = total;
         report.bytes = bytes;

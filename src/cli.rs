@@ -16,6 +16,7 @@ use crate::cite::{self, CiteContext, Style};
 use crate::export;
 use crate::import::Format;
 use crate::model::{Record, language_name};
+use crate::objects::FilesLocation;
 use crate::search::{SearchRequest, SearchResults, Sort};
 use crate::store::{Author, RevisionInfo};
 use anyhow::{Context, Result, bail};
@@ -36,6 +37,18 @@ pub struct Cli {
     /// by every node; the data folder then holds only this node's index.
     #[arg(long, global = true, env = "FONDS_DATABASE", hide_env_values = true)]
     pub database: Option<String>,
+    /// Keep the files of records (scans, PDFs, their tiles) in S3-compatible
+    /// storage shared by every node (s3://bucket/prefix; credentials, region
+    /// and endpoint from the AWS_* environment), or in a folder
+    /// (file:///path or a path). Default: the data folder's files/.
+    #[arg(
+        long,
+        global = true,
+        env = "FONDS_FILE_STORE",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub file_store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -154,9 +167,15 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
-        /// Output file (or folder, for several Wilson records); stdout if absent.
+        /// Output file (or folder, for several Wilson records, or with
+        /// --files); stdout if absent.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write a dump folder that restores the records' files too:
+        /// OUT/records.jsonl and each attached file under OUT/files/ (needs
+        /// --out and the jsonl format).
+        #[arg(long, requires = "out")]
+        files: bool,
         /// Identifiers to export; all records if none.
         ids: Vec<String>,
     },
@@ -264,6 +283,9 @@ pub enum ExportFormat {
 /// Runs the command line and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = check_usage(&cli) {
+        e.exit();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -283,6 +305,24 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Usage rules clap's attributes cannot say; broken, they are usage errors
+/// (exit code 2) like clap's own.
+fn check_usage(cli: &Cli) -> Result<(), clap::Error> {
+    if let Command::Export {
+        files: true,
+        format,
+        ..
+    } = &cli.command
+        && *format != ExportFormat::Jsonl
+    {
+        return Err(<Cli as clap::CommandFactory>::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--files writes a dump folder (records.jsonl and files/): it needs --format jsonl",
+        ));
+    }
+    Ok(())
 }
 
 fn parse_style(name: &str) -> Result<Style, String> {
@@ -305,6 +345,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
+    check_usage(&cli)?;
     if let Command::Serve {
         listen,
         demo,
@@ -320,11 +361,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             repository_id,
             admin_email,
         };
-        return serve(cli.data, cli.database, listen, demo, site).await;
+        return serve(cli.data, cli.database, cli.file_store, listen, demo, site).await;
     }
+    file_store(cli.file_store.as_deref(), &cli.data)?;
     let config = Config {
         data_dir: cli.data.clone(),
         database: cli.database.clone(),
+        files: cli.file_store.clone(),
     };
     let archive = Archive::open(&config)
         .await
@@ -498,7 +541,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             archive.purge(&operator(), &id, &reason).await?;
             eprintln!("record {id}: purged (every revision removed; kept in the audit log)");
         }
-        Command::Export { format, out, ids } => export_records(&archive, format, out, &ids).await?,
+        Command::Export {
+            out: Some(dir),
+            files: true,
+            ids,
+            ..
+        } => export_dump_folder(&archive, &dir, &ids).await?,
+        Command::Export {
+            format, out, ids, ..
+        } => export_records(&archive, format, out, &ids).await?,
         Command::User { command } => user_command(&archive, command).await?,
         Command::Token { command } => token_command(&archive, command).await?,
         Command::Serve { .. } => unreachable!("handled before the archive is opened"),
@@ -529,9 +580,17 @@ struct Site {
     admin_email: Option<String>,
 }
 
+/// Where `--file-store` says the files are; a location that cannot be used
+/// is refused naming the option (and never showing a secret), before
+/// anything is opened.
+fn file_store(url: Option<&str>, data: &Path) -> Result<FilesLocation> {
+    FilesLocation::parse(url, &data.join("files")).context("--file-store (FONDS_FILE_STORE)")
+}
+
 async fn serve(
     data: PathBuf,
     database: Option<String>,
+    files: Option<String>,
     listen: std::net::SocketAddr,
     demo: bool,
     site: Site,
@@ -541,13 +600,28 @@ async fn serve(
     } else {
         data
     };
+    // The demo is embedded, whatever --database and --file-store say.
+    let (database, files) = if demo {
+        (None, None)
+    } else {
+        (database, files)
+    };
+    let location = file_store(files.as_deref(), &data_dir)?;
+    let archive_is_shared = database.is_some();
     let archive = Archive::open(&Config {
         data_dir: data_dir.clone(),
-        // The demo is embedded, whatever --database says.
-        database: if demo { None } else { database },
+        database,
+        files,
     })
     .await
     .with_context(|| format!("opening the archive in {}", data_dir.display()))?;
+    if archive_is_shared && !location.is_shared() {
+        eprintln!(
+            "fonds: warning: the store is shared (--database) but files (scans, PDFs) are \
+             kept in the folder {location}, which other nodes do not see; give every node \
+             the same --file-store s3://BUCKET/PREFIX"
+        );
+    }
     if demo {
         let source = data_dir.join("demo-source");
         let mut paths = Vec::new();
@@ -663,16 +737,7 @@ async fn export_records(
     let reader = archive.reader(&console());
     match format {
         ExportFormat::Jsonl => {
-            let count = if ids.is_empty() {
-                reader.count().await? as usize
-            } else {
-                ids.len()
-            };
-            let mut buf = Vec::new();
-            writeln!(buf, "{}", export::jsonl::header(count))?;
-            reader
-                .for_each_record(ids, |r| writeln!(buf, "{}", export::jsonl::line(r)))
-                .await?;
+            let buf = dump_lines(&reader, ids, |_| ()).await?;
             write_output(out.as_deref(), &buf)
         }
         ExportFormat::Wilson => {
@@ -699,6 +764,107 @@ async fn export_records(
             }
         }
     }
+}
+
+/// The JSON Lines dump of the records `ids` (all if none) as `reader` sees
+/// them; `each` is shown every record written.
+async fn dump_lines(
+    reader: &crate::archive::Reader<'_>,
+    ids: &[String],
+    mut each: impl FnMut(&Record),
+) -> Result<Vec<u8>> {
+    let count = if ids.is_empty() {
+        reader.count().await? as usize
+    } else {
+        ids.len()
+    };
+    let mut buf = Vec::new();
+    writeln!(buf, "{}", export::jsonl::header(count))?;
+    reader
+        .for_each_record(ids, |r| {
+            each(r);
+            writeln!(buf, "{}", export::jsonl::line(r))
+        })
+        .await?;
+    Ok(buf)
+}
+
+/// `export --files --out DIR`: the dump as `DIR/records.jsonl` and every
+/// file its records name at `DIR/files/ab/abcd…` (see `export::jsonl`),
+/// each checked against its SHA-256. The files go first and the records
+/// file last (whole or not at all), so a folder with a `records.jsonl`
+/// holds every file it names; a file already there with the right bytes is
+/// kept, so exporting again into the same folder writes only what is new.
+async fn export_dump_folder(archive: &Archive, dir: &Path, ids: &[String]) -> Result<()> {
+    // The same records as `export --format jsonl`: the staff's full backup.
+    let reader = archive.reader(&console());
+    let mut named: Vec<(String, Vec<String>)> = Vec::new();
+    let lines = dump_lines(&reader, ids, |r| {
+        if !r.files.is_empty() {
+            let shas = r.files.iter().map(|f| f.sha256.clone()).collect();
+            named.push((r.id.clone(), shas));
+        }
+    })
+    .await?;
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is not a folder (--files writes a dump folder)",
+            dir.display()
+        );
+    }
+    let mut done = std::collections::HashSet::new();
+    let (mut written, mut kept, mut size) = (0usize, 0usize, 0u64);
+    for (id, shas) in named {
+        let pages = reader.pages(&id).await?;
+        if !pages.iter().map(|p| &p.object.sha256).eq(shas.iter()) {
+            bail!(
+                "record {id}'s files changed while it was exported; run the export again \
+                 ({} was not written)",
+                export::jsonl::RECORDS_FILE
+            );
+        }
+        for page in pages {
+            let sha = &page.object.sha256;
+            if !done.insert(sha.clone()) {
+                continue;
+            }
+            let path = dir.join(export::jsonl::file_path(sha));
+            if std::fs::read(&path).is_ok_and(|b| crate::model::sha256_hex(&b) == *sha) {
+                kept += 1;
+                continue;
+            }
+            let bytes = page
+                .original()
+                .await
+                .with_context(|| format!("reading file {} of record {id} ({sha})", page.number))?;
+            if crate::model::sha256_hex(&bytes) != *sha {
+                bail!(
+                    "the stored file {sha} (record {id}, file {}) no longer has that SHA-256: \
+                     the object store is damaged",
+                    page.number
+                );
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            write_output(Some(&path), &bytes)?;
+            written += 1;
+            size += bytes.len() as u64;
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let records = dir.join(export::jsonl::RECORDS_FILE);
+    write_output(Some(&records), &lines)?;
+    eprintln!(
+        "wrote {} and {} file{} ({written} written, {:.1} MB; {kept} already there) to {}",
+        export::jsonl::RECORDS_FILE,
+        written + kept,
+        if written + kept == 1 { "" } else { "s" },
+        size as f64 / 1e6,
+        dir.display()
+    );
+    Ok(())
 }
 
 async fn user_command(archive: &Archive, command: UserCommand) -> Result<()> {

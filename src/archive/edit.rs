@@ -200,10 +200,23 @@ impl Archive {
                     .in_field("reason"),
             ]));
         }
+        // The files its revisions named, to remove those no other revision
+        // names once it is gone.
+        let mut files = std::collections::BTreeSet::new();
+        for info in self.store.history(id).await? {
+            if let Some(record) = self.store.revision(id, info.revision).await? {
+                files.extend(record.files.into_iter().map(|f| f.sha256));
+            }
+        }
         if !self.store.purge(id, account, reason.trim()).await? {
             return Err(ArchiveError::NotFound(id.to_string()));
         }
         self.sync_index().await?;
+        for sha in files {
+            if !self.store.names_file(&sha).await? {
+                self.objects.remove(&sha).await?;
+            }
+        }
         Ok(())
     }
 

@@ -93,6 +93,21 @@ impl Reader<'_> {
         }
     }
 
+    /// The current revisions of `ids` that the viewer may see, in the order
+    /// of `ids` (one read; the others are left out, as if missing).
+    pub async fn get_many(&self, ids: &[&str]) -> Result<Vec<StoredRecord>, ArchiveError> {
+        let mut found: HashMap<String, StoredRecord> = self
+            .archive
+            .store
+            .get_many(ids)
+            .await?
+            .into_iter()
+            .filter(|s| self.visible(&s.record))
+            .map(|s| (s.record.id.clone(), s))
+            .collect();
+        Ok(ids.iter().filter_map(|id| found.remove(*id)).collect())
+    }
+
     /// A record withdrawn after it was public, whoever asks: its page
     /// answers 410 with its citation. `None` for anything else.
     pub async fn tombstone(&self, id: &str) -> Result<Option<StoredRecord>, ArchiveError> {
@@ -245,17 +260,7 @@ impl Reader<'_> {
         // only when some were not visible.
         let mut out = Vec::new();
         for ids in newest_first.chunks(n.max(1)) {
-            let mut found: HashMap<String, StoredRecord> = store
-                .get_many(ids)
-                .await?
-                .into_iter()
-                .map(|s| (s.record.id.clone(), s))
-                .collect();
-            out.extend(
-                ids.iter()
-                    .filter_map(|id| found.remove(*id))
-                    .filter(|s| self.visible(&s.record)),
-            );
+            out.extend(self.get_many(ids).await?);
             if out.len() >= n {
                 out.truncate(n);
                 break;
@@ -375,6 +380,7 @@ mod tests {
         let archive = Archive::open(&Config {
             data_dir: dir.path().to_path_buf(),
             database: None,
+            files: None,
         })
         .await
         .unwrap();

@@ -9,12 +9,16 @@
 //! - A file's bytes, tiles and renders are reached only through a [`Page`],
 //!   which only a [`Reader`] that may see the record hands out: a record the
 //!   viewer may not see has no pages.
+//! - An import's files (a manifest's `files` column, a dump's `files/`) are
+//!   found, checked and stored before the batch's records are written, and
+//!   a batch with any file missing, mismatching or refused writes no record;
+//!   a missing or mismatching dump file is found before anything is stored.
 
 use super::edit::refuse_problems;
 use super::{Archive, ArchiveError, ImportOptions, Reader, Saved};
 use crate::accounts::{Role, Viewer};
-use crate::import::ImportError;
-use crate::model::DigitalObject;
+use crate::import::{FileRef, ImportError, RecordFiles};
+use crate::model::{DigitalObject, Record, sha256_hex};
 use crate::objects::{ObjectError, Output, Pyramid, RenderRequest};
 use crate::store::{Author, StoredRecord};
 use bytes::Bytes;
@@ -33,6 +37,17 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// A file sent by a form or an API call; a label that is only spaces is
+    /// no label.
+    pub fn sent(name: String, bytes: Vec<u8>, label: Option<&str>) -> Upload {
+        let label = label.map(str::trim).filter(|l| !l.is_empty());
+        Upload {
+            name,
+            bytes,
+            label: label.map(String::from),
+        }
+    }
+
     /// Reads a file from disk; its name is the path's last part.
     pub fn read(path: &Path, label: Option<String>) -> Result<Upload, ArchiveError> {
         let name = path
@@ -131,6 +146,156 @@ impl Archive {
         self.write_files(viewer, stored, kept, opened, &note).await
     }
 
+    /// Stores the files an import's records name (`wanted`, from the
+    /// parsers) and sets each such record's `files` to them, in page order.
+    ///
+    /// First every file is looked for, before anything is stored: a dump's
+    /// file must be in the store already (same SHA-256) or at its path
+    /// beside the dump with bytes of the SHA-256 its record gives; a
+    /// manifest's must be readable. Then each file read from disk is
+    /// ingested (checked from its bytes, its tile pyramid built) and a dump's
+    /// compared with what its record says. Every problem is listed, each
+    /// located where the source names the file; with any, no record is
+    /// written (files already stored stay unreferenced: content-addressed,
+    /// they are found again by the next import).
+    pub(super) async fn store_import_files(
+        &self,
+        records: &mut [Record],
+        wanted: &[RecordFiles],
+    ) -> Result<(), ArchiveError> {
+        // Which files the store holds already (a dump's, by SHA-256); the
+        // others are read from their paths.
+        let mut in_store: Vec<Vec<bool>> = Vec::with_capacity(wanted.len());
+        let mut errors = Vec::new();
+        for group in wanted {
+            let id = &records[group.index].id;
+            let mut held = Vec::with_capacity(group.files.len());
+            for file in &group.files {
+                let stored = match &file.expected {
+                    Some(expected) => self.objects.has_original(&expected.sha256).await?,
+                    None => false,
+                };
+                held.push(stored);
+                if stored {
+                    continue;
+                }
+                if let Err(message) = Self::look_for(file) {
+                    errors.push(file.error(id, message));
+                }
+            }
+            in_store.push(held);
+        }
+        if !errors.is_empty() {
+            return Err(ArchiveError::Rejected(errors));
+        }
+        let mut described: Vec<Vec<DigitalObject>> = Vec::with_capacity(wanted.len());
+        for (group, held) in wanted.iter().zip(&in_store) {
+            let id = records[group.index].id.clone();
+            let mut pages = Vec::with_capacity(group.files.len());
+            for (file, stored) in group.files.iter().zip(held) {
+                let in_store = file.expected.as_ref().filter(|_| *stored);
+                match self.store_import_file(file, in_store).await {
+                    Ok(page) => pages.push(page),
+                    Err(Refusal::Refused(message)) => errors.push(file.error(&id, message)),
+                    Err(Refusal::Failed(e)) => return Err(e),
+                }
+            }
+            described.push(pages);
+        }
+        if !errors.is_empty() {
+            return Err(ArchiveError::Rejected(errors));
+        }
+        for (group, pages) in wanted.iter().zip(described) {
+            records[group.index].files = pages;
+        }
+        Ok(())
+    }
+
+    /// Whether a file that is not in the store is where its source says,
+    /// and (for a dump's) holds the bytes its record names.
+    fn look_for(file: &FileRef) -> Result<(), String> {
+        let missing = |why: String| match &file.expected {
+            Some(expected) => format!(
+                "{} (sha256 {}, {:?}) is neither in this archive nor beside the dump: {why}",
+                file.named, expected.sha256, expected.name
+            ),
+            None => format!("{:?}: {why}", file.named),
+        };
+        let meta = std::fs::metadata(&file.path).map_err(|e| missing(format!("{e}")))?;
+        if !meta.is_file() {
+            return Err(missing(crate::import::NOT_REGULAR.into()));
+        }
+        if let Some(expected) = &file.expected {
+            let bytes = std::fs::read(&file.path).map_err(|e| missing(format!("{e}")))?;
+            let sha = sha256_hex(&bytes);
+            if sha != expected.sha256 {
+                return Err(format!(
+                    "{} holds bytes whose SHA-256 is {sha}, not the record's sha256 {}",
+                    file.named, expected.sha256
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores one of an import's files and describes it as a page; for a
+    /// dump's file the store already holds (`in_store`), only makes sure an
+    /// image's pyramid is there and agrees.
+    async fn store_import_file(
+        &self,
+        file: &FileRef,
+        in_store: Option<&DigitalObject>,
+    ) -> Result<DigitalObject, Refusal> {
+        let bytes = match in_store {
+            None => std::fs::read(&file.path)
+                .map_err(|e| Refusal::Refused(format!("{:?}: cannot read: {e}", file.named)))?,
+            Some(expected) if !expected.is_image() => return Ok(expected.clone()),
+            Some(expected) => match self.objects.pyramid(&expected.sha256).await {
+                Ok(shape) => {
+                    let got = DigitalObject {
+                        width: Some(shape.width),
+                        height: Some(shape.height),
+                        ..expected.clone()
+                    };
+                    return match differences(expected, &got) {
+                        None => Ok(expected.clone()),
+                        Some(why) => Err(Refusal::Refused(format!(
+                            "sha256 {} (in this archive): {why}",
+                            expected.sha256
+                        ))),
+                    };
+                }
+                // Stored without its tiles: built again from the original.
+                Err(ObjectError::Missing(_)) => self
+                    .objects
+                    .original(&expected.sha256)
+                    .await
+                    .map_err(|e| Refusal::Failed(e.into()))?
+                    .to_vec(),
+                Err(e) => return Err(Refusal::Failed(e.into())),
+            },
+        };
+        let page = match self
+            .objects
+            .ingest(&file.name, bytes, file.label.clone())
+            .await
+        {
+            Ok(page) => page,
+            Err(ObjectError::Refused(why)) => {
+                return Err(Refusal::Refused(format!("{:?}: {why}", file.named)));
+            }
+            Err(e) => return Err(Refusal::Failed(e.into())),
+        };
+        match &file.expected {
+            None => Ok(page),
+            Some(expected) => match differences(expected, &page) {
+                // The record keeps what it says, exactly (its content hash).
+                None => Ok(expected.clone()),
+                Some(why) => Err(Refusal::Refused(format!("{}: {why}", file.named))),
+            },
+        }
+    }
+
     /// The current revision for staff (every record), or `NotFound`.
     async fn staff_get(&self, id: &str) -> Result<StoredRecord, ArchiveError> {
         self.store
@@ -197,6 +362,45 @@ impl Archive {
     }
 }
 
+/// Why one of an import's files was not stored.
+enum Refusal {
+    /// The file is at fault: reported against it, with the others.
+    Refused(String),
+    /// The store failed: the import stops.
+    Failed(ArchiveError),
+}
+
+/// How a file as stored differs from what a dump's record says of it.
+fn differences(said: &DigitalObject, found: &DigitalObject) -> Option<String> {
+    let mut out = Vec::new();
+    if said.sha256 != found.sha256 {
+        out.push(format!(
+            "sha256 {} (the file's is {})",
+            said.sha256, found.sha256
+        ));
+    }
+    if said.media_type != found.media_type {
+        out.push(format!(
+            "media type {} (the file is {})",
+            said.media_type, found.media_type
+        ));
+    }
+    if said.bytes != found.bytes {
+        out.push(format!(
+            "{} bytes (the file has {})",
+            said.bytes, found.bytes
+        ));
+    }
+    if (said.width, said.height) != (found.width, found.height) {
+        let size = |o: &DigitalObject| match (o.width, o.height) {
+            (Some(w), Some(h)) => format!("{w}×{h} pixels"),
+            _ => "no pixel size".to_string(),
+        };
+        out.push(format!("{} (the file is {})", size(said), size(found)));
+    }
+    (!out.is_empty()).then(|| format!("the record says {}", out.join(", ")))
+}
+
 /// One file of a record the reader may see: the only way to its bytes.
 pub struct Page<'a> {
     archive: &'a Archive,
@@ -224,6 +428,26 @@ impl<'a> Reader<'a> {
             number,
             object,
         })
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// Every page of record `id`, in order; `NotFound` when the record is
+    /// not there for this viewer.
+    pub async fn pages(&self, id: &str) -> Result<Vec<Page<'a>>, ArchiveError> {
+        let record = self.get(id).await?;
+        Ok(record
+            .record
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, object)| Page {
+                archive: self.archive(),
+                record: record.clone(),
+                number: i + 1,
+                object: object.clone(),
+            })
+            .collect())
     }
 }
 

@@ -105,6 +105,10 @@ pub fn render(
         .and_then(|b| b.items.first())
         .map(|i| finish(&i.content))
         .ok_or(CiteError::Empty)?;
+    let bibliography = match which {
+        CslStyle::Apa => apa_translator_label(bibliography),
+        _ => bibliography,
+    };
     Ok(Rendered { note, bibliography })
 }
 
@@ -125,6 +129,15 @@ fn keep_location_case(text: String, location: Option<&str>, markup: Markup) -> S
         Markup::Plain => text.replace(&capitalised, location),
         Markup::Html => text.replace(&escape(&capitalised), &escape(location)),
     }
+}
+
+/// APA 7 writes the translator's role title-cased, "(G. Goldberg, Trans.)";
+/// the APA style asks for that (`text-case="title"` on the label), but
+/// hayagriva prints the locale's term as it is, "trans.". The label is put
+/// right where it closes the translator's parenthesis (the editors' "(Eds.)"
+/// comes out right already).
+fn apa_translator_label(text: String) -> String {
+    text.replace(", trans.)", ", Trans.)")
 }
 
 /// The item as hayagriva can render it: it renders single dates only (a

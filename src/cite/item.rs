@@ -54,6 +54,36 @@ impl Name {
     }
 }
 
+/// What a reference manager files the record as.
+///
+/// An archival document is a manuscript; a document printed in an edition
+/// (a FRUS volume) is a section of that book, because a manuscript has no
+/// editors in Zotero (which turns an editor of a manuscript into an author)
+/// nor a book title, pages or publisher. The CSL item stays `manuscript` in
+/// both cases: CSL's manuscript takes a container title and editors, and the
+/// styles then print the document's date as the document's, not as the
+/// volume's year of publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An archival document (Zotero `manuscript`, RIS `MANSCPT`, BibTeX
+    /// `@unpublished`).
+    Manuscript,
+    /// A document in a printed edition (Zotero `bookSection`, RIS `CHAP`,
+    /// BibTeX `@incollection`).
+    InEdition,
+}
+
+impl Kind {
+    /// Zotero's name of the item type (also said in `DC.type`, which
+    /// Zotero reads as the item type when it is one of its own).
+    pub fn zotero_type(self) -> &'static str {
+        match self {
+            Kind::Manuscript => "manuscript",
+            Kind::InEdition => "bookSection",
+        }
+    }
+}
+
 /// A calendar date reduced to what is known: year, month, day.
 pub type DateParts = Vec<i64>;
 
@@ -218,6 +248,19 @@ impl Citable {
             collections: record.collections.clone(),
             note: (!note.is_empty()).then(|| note.join(" ")),
         }
+    }
+
+    /// What a reference manager files the record as.
+    pub fn kind(&self) -> Kind {
+        match self.container_title {
+            Some(_) => Kind::InEdition,
+            None => Kind::Manuscript,
+        }
+    }
+
+    /// The year of the document's date (the first, for a range).
+    pub fn year(&self) -> Option<i64> {
+        self.issued.as_ref().and_then(|d| d.start.first().copied())
     }
 
     /// The original language's English name ("Russian"), or the code.

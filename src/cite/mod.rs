@@ -322,21 +322,63 @@ mod tests {
                 .collect()
         };
         assert_eq!(get("citation_title"), [seed().title.as_str()]);
-        assert_eq!(get("citation_author"), ["Kim Il Sung"]);
+        // One name, in its order: a family name with no given name.
+        assert_eq!(get("citation_author"), ["Kim Il Sung,"]);
         assert_eq!(get("citation_date"), ["1948/09/22"]);
         assert_eq!(get("citation_publication_date"), ["1948/09/22"]);
-        assert_eq!(get("citation_publisher"), ["Wilson Center Digital Archive"]);
         assert_eq!(
             get("citation_public_url"),
             ["https://fonds.example.org/records/208261"]
         );
         assert_eq!(get("citation_language"), ["ru"]);
-        assert_eq!(get("citation_archive"), ["RGASPI"]);
-        assert_eq!(
-            get("citation_archive_location"),
-            ["f. 558, op. 11, d. 109, ll. 0065–0067"]
-        );
+        // Zotero's item type, not the document type.
+        assert_eq!(get("DC.type"), ["manuscript"]);
+        assert_eq!(get("DC.creator"), ["Kim Il Sung"]);
         assert_eq!(get("DC.contributor"), ["Gary Goldberg"]);
         assert_eq!(get("DC.date"), ["1948-09-22"]);
+        assert_eq!(get("DC.publisher"), ["Wilson Center Digital Archive"]);
+        // Nothing Zotero would misfile: no journal from DC.source, no
+        // publisher for a manuscript, no book title.
+        for absent in [
+            "DC.source",
+            "citation_publisher",
+            "citation_book_title",
+            "citation_journal_title",
+        ] {
+            assert!(get(absent).is_empty(), "{absent}: {:?}", get(absent));
+        }
+    }
+
+    #[test]
+    fn highwire_tags_describe_a_document_in_an_edition() {
+        let frus = demo("frus/frus1961-63v06.xml", Format::Tei)
+            .into_iter()
+            .find(|r| r.id == "frus1961-63v06d12")
+            .unwrap();
+        let tags = highwire_tags(&frus, "https://fonds.example.org/records/frus1961-63v06d12");
+        let get = |name: &str| -> Vec<&str> {
+            tags.iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        assert_eq!(get("DC.type"), ["bookSection"]);
+        assert_eq!(get("citation_author"), ["Khrushchev, Nikita S."]);
+        assert_eq!(
+            get("citation_editor"),
+            ["Charles S. Sampson,", "Glenn W. LaFantasie,"]
+        );
+        assert_eq!(
+            get("citation_book_title"),
+            [
+                "Foreign Relations of the United States, 1961–1963, Volume VI, Kennedy-Khrushchev Exchanges"
+            ]
+        );
+        assert_eq!(get("citation_firstpage"), ["17"]);
+        assert!(get("citation_lastpage").is_empty());
+        assert_eq!(
+            get("citation_publisher"),
+            ["United States Government Printing Office"]
+        );
     }
 }

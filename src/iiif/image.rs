@@ -4,7 +4,10 @@
 //! Offered: regions by pixels, percent and `square`; sizes `max`, `w,`,
 //! `,h`, `w,h`, `!w,h`, `pct:n`, each with `^` (upscaling); rotation by
 //! multiples of 90 and mirroring; qualities default, color, gray, bitonal;
-//! JPEG and PNG: level 2 and a little more.
+//! JPEG and PNG: level 2 and a little more. Any size larger than the region
+//! needs `^`, also a `!w,h` whose best fit would enlarge it (as the official
+//! validator's `size_noup` test asks): see [`confined_thumbnail`] for a
+//! thumbnail request that never does.
 
 use super::IiifError;
 use crate::objects::{OutputFormat, Pyramid, Quality, RenderRequest};
@@ -113,6 +116,19 @@ fn fit_area(rw: u32, rh: u32, up: bool) -> (u32, u32) {
     (w, h)
 }
 
+/// The size part of a request for the whole of an image of `width` ×
+/// `height` within `side` × `side` pixels, and the size it answers:
+/// `!side,side`, or `max` for an image that already fits (a `!w,h` that
+/// would enlarge is refused without `^`).
+pub fn confined_thumbnail(width: u32, height: u32, side: u32) -> (String, (u32, u32)) {
+    let spec = match width <= side && height <= side {
+        true => "max".to_string(),
+        false => format!("!{side},{side}"),
+    };
+    let answer = size(&spec, width.max(1), height.max(1)).unwrap_or((width, height));
+    (spec, answer)
+}
+
 /// The size asked for, given the region's size.
 fn size(text: &str, rw: u32, rh: u32) -> Result<(u32, u32), IiifError> {
     let (up, spec) = match text.strip_prefix('^') {
@@ -138,9 +154,13 @@ fn size(text: &str, rw: u32, rh: u32) -> Result<(u32, u32), IiifError> {
         if w == 0 || h == 0 {
             return Err(bad(format!("size {text:?} is empty")));
         }
-        let mut factor = (f64::from(w) / f64::from(rw)).min(f64::from(h) / f64::from(rh));
-        if !up {
-            factor = factor.min(1.0);
+        let factor = (f64::from(w) / f64::from(rw)).min(f64::from(h) / f64::from(rh));
+        // The best fit inside w×h would enlarge the region: as for `w,h`,
+        // only with `^` (what the official validator's `size_noup` checks).
+        if factor > 1.0 && !up {
+            return Err(bad(format!(
+                "size {text:?} would enlarge the {rw}×{rh} region: write ^{text} to enlarge"
+            )));
         }
         let (sw, sh) = scaled(rw, rh, factor);
         (sw.min(w), sh.min(h))
@@ -338,7 +358,13 @@ mod tests {
         assert_eq!(req("full", "!500,500").unwrap().size, (500, 400));
         assert_eq!(req("full", "300,300").unwrap().size, (300, 300));
         assert_eq!(req("0,0,100,100", "^200,").unwrap().size, (200, 200));
-        assert_eq!(req("full", "!2000,2000").unwrap().size, (1000, 800));
+        assert_eq!(req("full", "!2000,800").unwrap().size, (1000, 800));
+        assert_eq!(req("full", "!1000,2000").unwrap().size, (1000, 800));
+        // A best fit larger than the region enlarges: only with `^`.
+        assert!(matches!(
+            req("full", "!2000,2000"),
+            Err(IiifError::BadRequest(_))
+        ));
         assert_eq!(req("full", "^!1250,2000").unwrap().size, (1250, 1000));
         assert!(matches!(
             req("full", "1001,"),
@@ -365,6 +391,27 @@ mod tests {
         assert!(u64::from(r.size.0) * u64::from(r.size.1) <= MAX_AREA);
         let r = parse_request(100, 50, "full", "^max", "0", "default.jpg").unwrap();
         assert!(r.size.0 > 2800 && r.size.0 / r.size.1 == 2, "{:?}", r.size);
+    }
+
+    #[test]
+    fn thumbnails_never_ask_to_enlarge() {
+        assert_eq!(
+            confined_thumbnail(1000, 800, 200),
+            ("!200,200".to_string(), (200, 160))
+        );
+        assert_eq!(
+            confined_thumbnail(150, 100, 200),
+            ("max".to_string(), (150, 100))
+        );
+        assert_eq!(
+            confined_thumbnail(150, 400, 200),
+            ("!200,200".to_string(), (75, 200))
+        );
+        for (w, h) in [(1, 1), (199, 1), (200, 200), (201, 3), (6000, 8000)] {
+            let (spec, answer) = confined_thumbnail(w, h, 200);
+            let r = parse_request(w, h, "full", &spec, "0", "default.jpg").unwrap();
+            assert_eq!(r.size, answer, "{w}×{h}");
+        }
     }
 
     #[test]

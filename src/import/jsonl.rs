@@ -3,10 +3,17 @@
 //! Import of a dump is a restore: records keep the provenance they carry.
 //! Unknown fields are refused (never dropped), the header's version must be
 //! one this build reads, and the header's count must match the lines.
+//!
+//! A record's `files` are named, not read: each becomes a [`FileRef`] at
+//! the dump folder's `files/ab/abcd…` ([`crate::export::jsonl::file_path`])
+//! with what the record says it is, and the archive finds it there (or in
+//! its own store) and checks it before anything is written.
 
-use super::{ImportError, SourceInfo};
+use super::{FileRef, ImportError, RecordFiles, SourceInfo};
+use crate::export::jsonl::file_path;
 use crate::model::{DUMP_FORMAT_VERSION, Record};
 use serde::Deserialize;
+use std::path::Path;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,8 +27,11 @@ pub fn is_dump_header(line: &str) -> bool {
     serde_json::from_str::<Header>(line).is_ok()
 }
 
-/// Parses a whole dump.
-pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportError>> {
+/// Parses a whole dump: its records, and the files they name.
+pub fn parse(
+    text: &str,
+    info: &SourceInfo,
+) -> Result<(Vec<Record>, Vec<RecordFiles>), Vec<ImportError>> {
     let err =
         |line: usize, message: String| ImportError::file(&info.path, message).at_line(line as u64);
     let mut lines = text.lines().enumerate();
@@ -41,6 +51,8 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportErr
     }
     // The header's count is only a claim: reserve no more than a little.
     let mut records = Vec::with_capacity(header.records.min(1 << 12));
+    let mut files = Vec::new();
+    let folder = info.path.parent().unwrap_or(Path::new("."));
     let mut errors = Vec::new();
     // Each identifier's first line in this dump.
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -66,6 +78,27 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportErr
             Ok(record) => match record.validate() {
                 Ok(()) => {
                     seen.insert(record.id.clone(), n);
+                    if !record.files.is_empty() {
+                        files.push(RecordFiles {
+                            index: records.len(),
+                            files: record
+                                .files
+                                .iter()
+                                .map(|f| {
+                                    let named = file_path(&f.sha256);
+                                    FileRef {
+                                        path: folder.join(&named),
+                                        named,
+                                        name: f.name.clone(),
+                                        label: f.label.clone(),
+                                        expected: Some(f.clone()),
+                                        source: info.path.clone(),
+                                        line: Some(n as u64),
+                                    }
+                                })
+                                .collect(),
+                        });
+                    }
                     records.push(record)
                 }
                 Err(e) => errors.push(
@@ -97,7 +130,7 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<Vec<Record>, Vec<ImportErr
         ));
     }
     if errors.is_empty() {
-        Ok(records)
+        Ok((records, files))
     } else {
         Err(errors)
     }

@@ -10,16 +10,21 @@
 //! it names archival levels), `summary`, `text` →
 //! the original, `translation` (+ `translation_language`, `translator`) → a
 //! second version, machine translation flagged when the translator says so,
-//! `rights`. Every other column (`named_entities`, `glossary`, …) is kept
+//! `rights`, `files` → the record's scans and PDFs (paths relative to the
+//! manifest's folder, separated by `;`, in page order; each may end in a
+//! page label in parentheses: `scans/p1.png (recto); scans/p2.jpg
+//! (verso)`). Every other column (`named_entities`, `glossary`, …) is kept
 //! verbatim in `extra`.
 //!
 //! Invariants:
-//! - A text path may not leave the manifest's folder (no absolute paths, no
-//!   `..` out of it, no symbolic link out of it).
+//! - A text or file path may not leave the manifest's folder (no absolute
+//!   paths, no `..` out of it, no symbolic link out of it).
+//! - The files a row names are only found here ([`FileRef`]); the archive
+//!   reads, checks and stores them before any record is written.
 //! - A quote left open at the end of the file is an error naming the line
 //!   where it opened (the csv crate alone would read to the end silently).
 
-use super::{ImportError, SourceInfo, decode_text, squash_space};
+use super::{FileRef, ImportError, RecordFiles, SourceInfo, decode_text, squash_space};
 use crate::model::{
     Agent, AlternativeTitle, ArchivalReference, Record, RecordDate, TextKind, TextVersion,
 };
@@ -42,6 +47,7 @@ const MAPPED: &[&str] = &[
     "translation_language",
     "translator",
     "rights",
+    "files",
 ];
 
 /// Columns a manifest must have.
@@ -57,9 +63,13 @@ pub fn is_manifest_header(line: &str) -> bool {
     REQUIRED.iter().all(|c| columns.contains(c))
 }
 
-/// Parses a manifest and reads the text files it names. Returns the records
-/// and the bytes of text read besides the manifest itself.
-pub fn parse(text: &str, info: &SourceInfo) -> Result<(Vec<Record>, u64), Vec<ImportError>> {
+/// Parses a manifest and reads the text files it names. Returns the records,
+/// the bytes of text read besides the manifest itself, and the files (scans,
+/// PDFs) rows name.
+pub fn parse(
+    text: &str,
+    info: &SourceInfo,
+) -> Result<(Vec<Record>, u64, Vec<RecordFiles>), Vec<ImportError>> {
     let path = &info.path;
     if let Some(line) = unterminated_quote(text) {
         return Err(vec![
@@ -108,6 +118,7 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<(Vec<Record>, u64), Vec<Im
         }
     }
     let mut records = Vec::new();
+    let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut text_bytes = 0;
     for row in reader.records() {
@@ -136,15 +147,21 @@ pub fn parse(text: &str, info: &SourceInfo) -> Result<(Vec<Record>, u64), Vec<Im
             info,
         };
         match record(&row, &origin) {
-            Ok((r, bytes)) => {
+            Ok((r, bytes, named)) => {
                 text_bytes += bytes;
+                if !named.is_empty() {
+                    files.push(RecordFiles {
+                        index: records.len(),
+                        files: named,
+                    });
+                }
                 records.push(r);
             }
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok((records, text_bytes))
+        Ok((records, text_bytes, files))
     } else {
         Err(errors)
     }
@@ -158,7 +175,7 @@ struct Row<'a> {
     info: &'a SourceInfo,
 }
 
-fn record(row: &Row, origin: &str) -> Result<(Record, u64), ImportError> {
+fn record(row: &Row, origin: &str) -> Result<(Record, u64, Vec<FileRef>), ImportError> {
     let get = row.get;
     let err = |field: &str, message: String| {
         let e = ImportError::file(&row.info.path, message)
@@ -251,7 +268,41 @@ fn record(row: &Row, origin: &str) -> Result<(Record, u64), ImportError> {
         }
     }
     record.validate().map_err(|e| err(e.field, e.message))?;
-    Ok((record, bytes))
+    let files = match get("files") {
+        Some(list) => named_files(row, list).map_err(|m| err("files", m))?,
+        None => Vec::new(),
+    };
+    Ok((record, bytes, files))
+}
+
+/// The files a `files` cell names: `path (label); path; …`, in page order.
+/// Each path is checked as a text path is (inside the manifest's folder, a
+/// regular file); what the file holds is the archive's to check.
+fn named_files(row: &Row, list: &str) -> Result<Vec<FileRef>, String> {
+    let mut files = Vec::new();
+    for entry in list.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let (relative, label) = match entry.strip_suffix(')').and_then(|e| e.rsplit_once(" (")) {
+            Some((path, label)) if !path.trim().is_empty() => {
+                (path.trim(), Some(label.trim().to_string()))
+            }
+            _ => (entry, None),
+        };
+        let path = resolve_named_file(row, relative)?;
+        let name = Path::new(relative)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push(FileRef {
+            path,
+            named: relative.to_string(),
+            name,
+            label: label.filter(|l| !l.is_empty()),
+            expected: None,
+            source: row.info.path.clone(),
+            line: Some(row.line),
+        });
+    }
+    Ok(files)
 }
 
 /// "柳光烈, 柳志永" → two creators; "影洲(번역)" → 影洲 with role 번역. A Latin
@@ -283,6 +334,18 @@ fn split_creators(text: &str) -> Vec<Agent> {
 /// Reads a text file a row names, refusing paths that leave the folder.
 fn read_named_file(row: &Row, relative: &str) -> Result<String, String> {
     let relative = relative.trim();
+    let canonical = resolve_named_file(row, relative)?;
+    let full: PathBuf = row.folder.join(relative);
+    let bytes = std::fs::read(&canonical).map_err(|e| format!("{relative:?}: cannot read: {e}"))?;
+    decode_text(&full, bytes).map_err(|e| {
+        let line = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        format!("{}: {}{line}", full.display(), e.message)
+    })
+}
+
+/// The canonical path of a file a row names (`relative`, trimmed), once it
+/// is known to be a regular file inside the manifest's folder.
+fn resolve_named_file(row: &Row, relative: &str) -> Result<PathBuf, String> {
     let rel = Path::new(relative);
     if rel.is_absolute()
         || rel
@@ -290,7 +353,7 @@ fn read_named_file(row: &Row, relative: &str) -> Result<String, String> {
             .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
     {
         return Err(format!(
-            "{relative:?} is an absolute path; text paths must be relative to the manifest's folder"
+            "{relative:?} is an absolute path; paths must be relative to the manifest's folder"
         ));
     }
     let mut depth: i32 = 0;
@@ -319,11 +382,7 @@ fn read_named_file(row: &Row, relative: &str) -> Result<String, String> {
     if !regular {
         return Err(format!("{relative:?}: {}", super::NOT_REGULAR));
     }
-    let bytes = std::fs::read(&canonical).map_err(|e| format!("{relative:?}: cannot read: {e}"))?;
-    decode_text(&full, bytes).map_err(|e| {
-        let line = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();
-        format!("{}: {}{line}", full.display(), e.message)
-    })
+    Ok(canonical)
 }
 
 /// The line where a quote opened that is never closed, if any (RFC 4180:

@@ -6,7 +6,10 @@
 //!
 //! Invariants:
 //! - Importers only parse. They never touch the store; applying a batch is
-//!   [`crate::archive`]'s job, so there is one write path.
+//!   [`crate::archive`]'s job, so there is one write path. The scans and
+//!   PDFs a source names (a manifest's `files` column, a dump's `files/`)
+//!   are handed over as [`FileRef`]s: the archive stores them before it
+//!   writes the records that name them.
 //! - Every error names the file, and the line, record and field where known
 //!   ([`ImportError`]); a parser reports every bad record it finds, not just
 //!   the first, so that one run tells the user all that is wrong.
@@ -22,7 +25,7 @@ mod xml;
 
 pub use crate::export::wilson::EXTRA_SECTION_PREFIX as WILSON_SECTION_PREFIX;
 
-use crate::model::{Provenance, Record, sha256_hex};
+use crate::model::{DigitalObject, Provenance, Record, sha256_hex};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -162,7 +165,8 @@ pub struct Discovery {
 /// Finds the files to import. A file named explicitly must be of a known
 /// format (or `forced`); a folder is walked, and a folder holding a
 /// `manifest.csv` is one batch: the manifest is imported and the text files
-/// it names are read through it, not on their own.
+/// it names are read through it, not on their own. Likewise the `files/`
+/// folder beside a dump's `records.jsonl` is read through the dump.
 pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Discovery, Vec<ImportError>> {
     let mut found = Discovery::default();
     let mut errors = Vec::new();
@@ -216,10 +220,15 @@ fn walk(dir: &Path, forced: Option<Format>, found: &mut Discovery, errors: &mut 
         }
     };
     entries.sort();
+    let dump_here = dir.join(crate::export::jsonl::RECORDS_FILE).is_file();
     for entry in entries {
         let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') {
             found.skipped.push((entry, "hidden".into()));
+            continue;
+        }
+        if dump_here && name == crate::export::jsonl::FILES_DIR && entry.is_dir() {
+            // The dump's files: read through records.jsonl, not on their own.
             continue;
         }
         if entry.is_dir() {
@@ -290,6 +299,55 @@ pub struct Parsed {
     pub records: Vec<Record>,
     /// The total size of the text read (the file and any text files it names).
     pub bytes: u64,
+    /// The files (scans, PDFs) records name, for the archive to store before
+    /// it writes them; records without files are not listed.
+    pub files: Vec<RecordFiles>,
+}
+
+/// The files one parsed record names, in page order: what its `files`
+/// becomes once the archive has stored them.
+#[derive(Debug, Clone)]
+pub struct RecordFiles {
+    /// The record's place in [`Parsed::records`].
+    pub index: usize,
+    /// Its files, first page first.
+    pub files: Vec<FileRef>,
+}
+
+/// One file a source names for a record: where its bytes are and, for a
+/// dump, what the record says they are. The parser only names it (and
+/// checks its path); the archive reads, checks and stores it.
+#[derive(Debug, Clone)]
+pub struct FileRef {
+    /// Where its bytes are read from (unless the archive holds them already).
+    pub path: PathBuf,
+    /// How the source names it, for messages: the manifest's relative path
+    /// (`scans/p1.png`), a dump's `files/ab/abcd…`.
+    pub named: String,
+    /// The file's name as attached: its extension must agree with its bytes.
+    pub name: String,
+    /// A page label, if the source gives one.
+    pub label: Option<String>,
+    /// What a dump's record says the file is (SHA-256, media type, size,
+    /// pixels): the bytes must be exactly that, and the record keeps it as
+    /// it is. `None` for a manifest's file: storing it describes it.
+    pub expected: Option<DigitalObject>,
+    /// The file that names it (the manifest, the dump).
+    pub source: PathBuf,
+    /// The line there.
+    pub line: Option<u64>,
+}
+
+impl FileRef {
+    /// An error about this file, located where the source names it, in
+    /// record `id`'s field `files`.
+    pub fn error(&self, id: &str, message: impl Into<String>) -> ImportError {
+        let mut e = ImportError::file(&self.source, message)
+            .in_record(id)
+            .in_field("files");
+        e.line = self.line;
+        e
+    }
 }
 
 /// The facts every parser stamps into provenance.
@@ -330,15 +388,23 @@ pub fn parse_file(file: &SourceFile, imported_at: &str) -> Result<Parsed, Vec<Im
     };
     let size = bytes.len() as u64;
     let text = decode_text(&file.path, bytes).map_err(|e| vec![e])?;
-    let (records, extra_bytes) = match file.format {
-        Format::Wilson => (vec![wilson::parse(&text, &info).map_err(|e| vec![e])?], 0),
-        Format::Tei => (tei::parse(&text, &info)?, 0),
+    let (records, extra_bytes, files) = match file.format {
+        Format::Wilson => (
+            vec![wilson::parse(&text, &info).map_err(|e| vec![e])?],
+            0,
+            Vec::new(),
+        ),
+        Format::Tei => (tei::parse(&text, &info)?, 0, Vec::new()),
         Format::Csv => manifest::parse(&text, &info)?,
-        Format::Jsonl => (jsonl::parse(&text, &info)?, 0),
+        Format::Jsonl => {
+            let (records, files) = jsonl::parse(&text, &info)?;
+            (records, 0, files)
+        }
     };
     Ok(Parsed {
         records,
         bytes: size + extra_bytes,
+        files,
     })
 }
 

@@ -21,7 +21,7 @@ mod reference;
 pub use date::{DateError, DateValue, RecordDate};
 pub use language::{language_code, language_name};
 pub use object::{
-    DigitalObject, MEDIA_TYPES, RIGHTS_URI_PREFIXES, is_rights_uri, media_type_of_name,
+    DigitalObject, MEDIA_TYPES, RIGHTS_URI_PREFIXES, is_rights_uri, media_type_of_name, page_images,
 };
 pub use reference::{ArchivalReference, FolioRange};
 

@@ -102,6 +102,18 @@ impl DigitalObject {
     }
 }
 
+/// The page images among a record's files, each with its page number (its
+/// place among all the files, from 1: the number in IIIF and download
+/// URLs) and its pixel size; PDFs and images of unknown size are left out.
+pub fn page_images(
+    files: &[DigitalObject],
+) -> impl Iterator<Item = (usize, &DigitalObject, (u32, u32))> {
+    files.iter().enumerate().filter_map(|(i, f)| {
+        let size = f.dimensions().filter(|_| f.is_image())?;
+        Some((i + 1, f, size))
+    })
+}
+
 /// Whether `uri` is a rights statement aggregators understand.
 pub fn is_rights_uri(uri: &str) -> bool {
     RIGHTS_URI_PREFIXES

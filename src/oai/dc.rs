@@ -4,7 +4,9 @@
 //! implementation.
 
 use super::xml::XmlOut;
+use crate::html::path_segment;
 use crate::model::Record;
+use std::borrow::Cow;
 
 /// The `oai_dc` namespace.
 pub const OAI_DC_NAMESPACE: &str = "http://www.openarchives.org/OAI/2.0/oai_dc/";
@@ -14,12 +16,27 @@ pub const OAI_DC_SCHEMA: &str = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 pub const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
 
 /// One Dublin Core statement: element, value, language of the value.
-type Statement<'a> = (&'static str, &'a str, Option<&'a str>);
+type Statement<'a> = (&'static str, Cow<'a, str>, Option<&'a str>);
+
+/// The IIIF addresses of a record with page images, on the site at `base`:
+/// its Presentation manifest and a thumbnail of its first page (the shapes
+/// `iiif::record_base` serves; the OAI tests fetch both).
+fn iiif_links(record: &Record, base: &str) -> Option<(String, String)> {
+    let (n, _, (width, _)) = crate::model::page_images(&record.files).next()?;
+    let root = format!("{base}/iiif/{}", path_segment(&record.id));
+    // At most 400 pixels wide, never wider than the page (a larger size
+    // would ask the image service to enlarge it).
+    Some((
+        format!("{root}/manifest.json"),
+        format!("{root}/{n}/full/{},/0/default.jpg", width.min(400)),
+    ))
+}
 
 /// The Dublin Core statements for a record, in element order, empty values
-/// and repeats left out. `page` is the record's public page.
-fn statements<'a>(record: &'a Record, page: &'a str) -> Vec<Statement<'a>> {
-    let mut out: Vec<Statement<'a>> = Vec::new();
+/// and repeats left out. `page` is the record's public page, `base` the
+/// site's address.
+fn statements<'a>(record: &'a Record, page: &'a str, base: &str) -> Vec<Statement<'a>> {
+    let mut out: Vec<(&'static str, &'a str, Option<&'a str>)> = Vec::new();
     out.push(("title", &record.title, None));
     for t in &record.alternative_titles {
         out.push(("title", &t.text, t.language.as_deref()));
@@ -81,8 +98,38 @@ fn statements<'a>(record: &'a Record, page: &'a str) -> Vec<Statement<'a>> {
     if let Some(rights) = &record.rights {
         out.push(("rights", rights, None));
     }
+    if let Some(uri) = &record.rights_uri {
+        out.push(("rights", uri, None));
+    }
     let mut seen = std::collections::HashSet::new();
     out.retain(|(element, value, _)| !value.trim().is_empty() && seen.insert((*element, *value)));
+    let mut out: Vec<Statement<'a>> = out
+        .into_iter()
+        .map(|(e, v, l)| (e, Cow::Borrowed(v), l))
+        .collect();
+    // Aggregators find the images: the thumbnail beside the identifiers,
+    // the manifest beside the relations, the files' formats.
+    if let Some((manifest, thumbnail)) = iiif_links(record, base) {
+        let after = |out: &[Statement<'a>], element: &str| {
+            out.iter()
+                .rposition(|(e, _, _)| *e == element)
+                .map_or(out.len(), |i| i + 1)
+        };
+        let at = after(&out, "identifier");
+        out.insert(at, ("identifier", Cow::Owned(thumbnail), None));
+        let at = after(&out, "relation");
+        out.insert(at, ("relation", Cow::Owned(manifest), None));
+    }
+    let mut formats: Vec<&str> = record.files.iter().map(|f| f.media_type.as_str()).collect();
+    formats.sort_unstable();
+    formats.dedup();
+    let at = out
+        .iter()
+        .position(|(e, _, _)| *e == "identifier")
+        .unwrap_or(out.len());
+    for (i, format) in formats.into_iter().enumerate() {
+        out.insert(at + i, ("format", Cow::Borrowed(format), None));
+    }
     out
 }
 
@@ -91,8 +138,9 @@ fn is_language_code(tag: &str) -> bool {
     (2..=3).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_lowercase())
 }
 
-/// Writes `<oai_dc:dc>` for a record whose public page is `page`.
-pub fn write(out: &mut XmlOut, record: &Record, page: &str) {
+/// Writes `<oai_dc:dc>` for a record whose public page is `page`, on the
+/// site at `base`.
+pub fn write(out: &mut XmlOut, record: &Record, page: &str, base: &str) {
     out.start(
         "oai_dc:dc",
         &[
@@ -105,11 +153,11 @@ pub fn write(out: &mut XmlOut, record: &Record, page: &str) {
             ),
         ],
     );
-    for (element, value, language) in statements(record, page) {
+    for (element, value, language) in statements(record, page, base) {
         let name = format!("dc:{element}");
         match language.filter(|l| is_language_code(l)) {
-            Some(lang) => out.element(&name, &[("xml:lang", lang)], value),
-            None => out.element(&name, &[], value),
+            Some(lang) => out.element(&name, &[("xml:lang", lang)], &value),
+            None => out.element(&name, &[], &value),
         }
     }
     out.end("oai_dc:dc");
@@ -144,11 +192,11 @@ mod tests {
         r.collections.push("별건곤 (Pyŏlgŏn'gon)".into());
         r.translators.push("Gary".into());
         r.contributors.push("Gary".into());
-        let s = statements(&r, "https://a.example/records/x-1");
+        let s = statements(&r, "https://a.example/records/x-1", "https://a.example");
         let of = |e: &str| -> Vec<&str> {
             s.iter()
                 .filter(|(el, _, _)| *el == e)
-                .map(|(_, v, _)| *v)
+                .map(|(_, v, _)| v.as_ref())
                 .collect()
         };
         assert_eq!(of("title"), ["朴先生", "Mr. Park"]);
@@ -160,7 +208,12 @@ mod tests {
         assert_eq!(of("language"), ["ko"]);
         assert_eq!(of("relation"), ["별건곤 (Pyŏlgŏn'gon)"]);
         let mut out = XmlOut::new();
-        write(&mut out, &r, "https://a.example/records/x-1");
+        write(
+            &mut out,
+            &r,
+            "https://a.example/records/x-1",
+            "https://a.example",
+        );
         let xml = out.finish();
         assert!(
             xml.contains("<dc:title xml:lang=\"en\">Mr. Park</dc:title>"),

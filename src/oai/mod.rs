@@ -37,12 +37,13 @@
 //! | `dc:contributor` | each recipient, translator and contributor |
 //! | `dc:date` | the date as EDTF (`1948-09-22`, `1962-10~`, `1961/1963`) |
 //! | `dc:type` | `type` (telephone message, letter …), and always `Text` |
-//! | `dc:identifier` | the record's page `{base_url}/records/{id}`; `source_url` |
+//! | `dc:format` | each media type of its files (`image/jpeg`, `application/pdf`) |
+//! | `dc:identifier` | the record's page `{base_url}/records/{id}`; `source_url`; a thumbnail of its first page image (IIIF, at most 400 pixels wide) |
 //! | `dc:source` | the archival reference, verbatim; the edition's title |
 //! | `dc:language` | `original_language`, then each text version's language |
-//! | `dc:relation` | each collection |
+//! | `dc:relation` | each collection; its IIIF manifest `{base_url}/iiif/{id}/manifest.json` |
 //! | `dc:coverage` | each place |
-//! | `dc:rights` | `rights` |
+//! | `dc:rights` | `rights`; `rights_uri` (rightsstatements.org, Creative Commons) |
 //!
 //! Empty values and repeats are left out; texts themselves are not carried.
 
@@ -650,7 +651,8 @@ fn write_record(out: &mut XmlOut, config: &OaiConfig, entry: &Publication) {
     write_header(out, config, entry);
     if let Some(record) = &entry.record {
         out.start("metadata", &[]);
-        dc::write(out, record, &record_url(&config.base_url, &record.id));
+        let base = config.base_url.trim_end_matches('/');
+        dc::write(out, record, &record_url(base, &record.id), base);
         out.end("metadata");
     }
     out.end("record");

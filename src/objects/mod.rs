@@ -3,7 +3,7 @@
 //!
 //! Storage is an [`object_store::ObjectStore`]: a folder in the data
 //! folder by default, S3-compatible storage when several nodes share an
-//! archive. Every key is derived from a file's SHA-256, so a file stored
+//! archive ([`FilesLocation`], `location.rs`). Every key is derived from a file's SHA-256, so a file stored
 //! twice is stored once, and every node finds what any node stored:
 //! - `originals/ab/abcd…` the file as attached;
 //! - `derived/abcd…/pyramid.json` the tile pyramid's shape (written last:
@@ -29,10 +29,12 @@
 //! This module knows nothing of records, visibility or HTTP: the read gate
 //! (`archive`) decides who may reach a file, `iiif` what a request means.
 
+mod location;
 mod pyramid;
 mod render;
 mod sniff;
 
+pub use location::FilesLocation;
 pub use pyramid::{Pyramid, TILE};
 pub use render::{Output, OutputFormat, Quality, RenderRequest};
 pub use sniff::{Kind, kind_of};
@@ -61,6 +63,10 @@ pub enum ObjectError {
     /// An image could not be encoded (a bug or an exhausted machine).
     #[error("image: {0}")]
     Image(String),
+    /// A files location ([`FilesLocation`]) that cannot be used; `url` is
+    /// shown without anything that could be a secret.
+    #[error("files location `{url}`: {reason}")]
+    Location { url: String, reason: String },
 }
 
 /// Bounds on what a file may be.
@@ -254,6 +260,30 @@ impl Objects {
         let sha = sha256_hex(&bytes);
         self.put(original_key(&sha), bytes).await?;
         Ok(sha)
+    }
+
+    /// Removes a file and everything derived from it (its pyramid first,
+    /// so that a removal cut short leaves no image that looks whole). The
+    /// caller has made sure no revision of any record names it.
+    pub async fn remove(&self, sha: &str) -> Result<(), ObjectError> {
+        use futures_util::StreamExt;
+        let mut derived = vec![derived_key(sha, "pyramid.json")];
+        let prefix = Key::from(format!("derived/{sha}"));
+        let mut listed = self.store.list(Some(&prefix));
+        while let Some(meta) = listed.next().await {
+            let location = meta?.location;
+            if !derived.contains(&location) {
+                derived.push(location);
+            }
+        }
+        derived.push(original_key(sha));
+        for key in derived {
+            match self.store.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// The shape of an image's tile pyramid.

@@ -148,6 +148,14 @@ pub(super) fn document(
     if let Some(d) = &record.date {
         doc.add_text(f.edtf, &d.edtf);
     }
+    if let Some((number, _, (width, height))) = crate::model::page_images(&record.files).next() {
+        let image = super::results::PageImage {
+            number,
+            width,
+            height,
+        };
+        doc.add_text(f.image, image.stored());
+    }
     for (facet, value) in facet_values(record) {
         doc.add_text(f.facet(facet), &value);
     }

@@ -39,7 +39,9 @@ mod schema;
 mod snippet;
 
 pub use document::facet_values;
-pub use results::{FacetCount, Hit, Matched, SearchRequest, SearchResults, Snippet, Sort};
+pub use results::{
+    FacetCount, Hit, Matched, PageImage, SearchRequest, SearchResults, Snippet, Sort,
+};
 pub use schema::Facet;
 
 use crate::model::Record;
@@ -57,7 +59,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 5;
+pub const INDEX_FORMAT: u32 = 6;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]

@@ -130,6 +130,41 @@ pub struct Hit {
     pub snippet: Snippet,
     /// Where it matched.
     pub matched: Matched,
+    /// The record's first page image, if it has one (for a thumbnail).
+    pub image: Option<PageImage>,
+}
+
+/// A record's first page image, as the index keeps it beside a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageImage {
+    /// Its page number among the record's files (from 1).
+    pub number: usize,
+    /// Its width in pixels.
+    pub width: u32,
+    /// Its height in pixels.
+    pub height: u32,
+}
+
+impl PageImage {
+    /// The stored form: `number width height`.
+    pub(super) fn stored(&self) -> String {
+        format!("{} {} {}", self.number, self.width, self.height)
+    }
+
+    /// Reads [`PageImage::stored`]'s form.
+    pub(super) fn parse(text: &str) -> Option<PageImage> {
+        let mut parts = text.split(' ').map(str::parse::<u64>);
+        let (n, w, h) = (
+            parts.next()?.ok()?,
+            parts.next()?.ok()?,
+            parts.next()?.ok()?,
+        );
+        Some(PageImage {
+            number: usize::try_from(n).ok()?,
+            width: u32::try_from(w).ok()?,
+            height: u32::try_from(h).ok()?,
+        })
+    }
 }
 
 /// One hit, as JSON (`fonds search --json`, the API's search answer).
@@ -334,6 +369,7 @@ pub(super) fn hit(
         score,
         snippet,
         matched,
+        image: first(fields.image).as_deref().and_then(PageImage::parse),
     }
 }
 
@@ -352,6 +388,7 @@ mod tests {
                 kind: "original".into(),
                 language: Some("en".into()),
             },
+            image: None,
         }
     }
 

@@ -135,6 +135,8 @@ pub(super) struct Fields {
     pub date_lo: Field,
     pub date_hi: Field,
     pub edtf: Field,
+    /// The first page image (`PageImage::stored`), for hit thumbnails.
+    pub image: Field,
     /// One per dimension, in the order of [`Facet::ALL`].
     facets: [Field; Facet::ALL.len()],
     pub visibility: Field,
@@ -189,6 +191,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         date_lo: b.add_i64_field(DATE_COLUMNS[0], INDEXED | FAST),
         date_hi: b.add_i64_field(DATE_COLUMNS[1], INDEXED | FAST),
         edtf: b.add_text_field("edtf", STORED),
+        image: b.add_text_field("image", STORED),
         // Every dimension filters through its field; the counted ones are
         // also columns.
         facets: Facet::ALL.map(|facet| {

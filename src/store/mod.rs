@@ -398,6 +398,10 @@ pub trait Store: AccountStore + Send + Sync {
     /// and an audit entry of who purged it and why. `false` when there is
     /// no such record.
     async fn purge(&self, id: &str, account: &str, reason: &str) -> StoreResult<bool>;
+    /// Whether any revision of any record names the file with this SHA-256
+    /// (lowercase hex) among its `files`: a file no revision names may be
+    /// removed from the object store.
+    async fn names_file(&self, sha256: &str) -> StoreResult<bool>;
     /// The audit log, newest first, at most `limit` entries.
     async fn audit(&self, limit: usize) -> StoreResult<Vec<AuditEntry>>;
     /// The current revision of a record.

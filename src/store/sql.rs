@@ -692,6 +692,18 @@ where
         Sql::history(self.pool(), id).await
     }
 
+    async fn names_file(&self, sha256: &str) -> StoreResult<bool> {
+        // A revision's body is its record's compact JSON, where a file is
+        // `"sha256":"…"` (the provenance's hash of a source file has the
+        // same key: a match there only keeps a file longer).
+        let mut sql = QueryBuilder::new(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM revisions WHERE body LIKE ",
+        );
+        sql.push_bind(format!("%\"sha256\":\"{sha256}\"%"))
+            .push(" LIMIT 1) AS found");
+        Ok(Sql::number(self.pool(), sql, "looking for a file's revisions").await? > 0)
+    }
+
     async fn count(&self) -> StoreResult<u64> {
         // A purged record keeps its row at revision 0, with no content.
         let sql = QueryBuilder::new("SELECT count(*) AS n FROM records WHERE revision > 0");

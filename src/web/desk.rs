@@ -16,6 +16,12 @@
 //!   revision is refused (409) with both versions side by side and the
 //!   form kept as sent, never written.
 //! - A refused form is shown again as sent, each problem beside its field.
+//! - A record's files (scans, PDFs) have two forms of their own beside the
+//!   record's: an upload (`multipart/form-data`, up to [`MAX_UPLOAD`], its
+//!   CSRF token read and checked before any file part) and a list to
+//!   reorder, relabel and remove pages. Each submit is one new revision
+//!   made against the revision the page showed; a refused file is named
+//!   with its reason beside the upload field, and nothing is saved.
 
 use super::auth::{Staff, StaffBar};
 use super::record_form::{self, FieldProblem, RecordForm};
@@ -23,7 +29,7 @@ use super::views::path_segment;
 use super::{Shared, WebError};
 use crate::accounts::Role;
 use crate::accounts::password::Password;
-use crate::archive::{ArchiveError, Saved, is_tombstone, stale_revision};
+use crate::archive::{ArchiveError, Saved, Upload, is_tombstone, stale_revision};
 use crate::model::diff::{FieldChange, diff};
 use crate::model::{Record, Visibility};
 use crate::search::SearchRequest;
@@ -32,7 +38,8 @@ use crate::store::accounts::{TokenInfo, User};
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -52,6 +59,11 @@ pub fn router() -> Router<Shared> {
         .route("/desk/records/{id}/history", get(history))
         .route("/desk/records/{id}/revert", post(revert))
         .route("/desk/records/{id}/purge", post(purge))
+        .route("/desk/records/{id}/files", post(manage_files))
+        .route(
+            "/desk/records/{id}/upload",
+            post(upload_files).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/desk/batch", get(batch_page).post(batch))
         .route("/desk/tokens", get(tokens).post(token_action))
         .route("/desk/users", get(users).post(user_action))
@@ -61,10 +73,14 @@ pub fn router() -> Router<Shared> {
 /// The largest form the desk takes (a record with long texts).
 const MAX_FORM: usize = 32 * 1024 * 1024;
 
+/// The largest upload of files the desk and the API take at once (large
+/// scans); only the upload routes allow it.
+pub const MAX_UPLOAD: usize = 512 * 1024 * 1024;
+
 /// The form's pairs as sent.
 type Pairs = Vec<(String, String)>;
 
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .rev()
@@ -213,6 +229,8 @@ struct RecordPage<'a> {
     problems: Vec<FieldProblem>,
     stale: Option<StaleView>,
     message: Option<String>,
+    /// The record's files and their forms (`None` for a new record).
+    files: Option<FilesView>,
 }
 
 /// What the edit page shows of a stored record beside its form.
@@ -268,6 +286,7 @@ async fn new_record(State(state): State<Shared>, staff: Staff) -> Response {
             problems: Vec::new(),
             stale: None,
             message: None,
+            files: None,
         },
     )
 }
@@ -295,6 +314,7 @@ async fn edit_record(
             problems: Vec::new(),
             stale: None,
             message: message.done,
+            files: Some(FilesView::of(&stored)),
         },
     )
 }
@@ -355,6 +375,7 @@ async fn submit(
                 problems,
                 stale,
                 message: None,
+                files: stored.as_ref().map(FilesView::of),
             },
         )
     };
@@ -419,6 +440,507 @@ async fn submit(
         }
         Err(e) => fail(state, e),
     }
+}
+
+/// A record's page in the desk's list of its files.
+struct FileRow {
+    /// 1-based, as in IIIF and download URLs.
+    number: usize,
+    sha256: String,
+    name: String,
+    media_type: String,
+    bytes: u64,
+    label: String,
+    /// The thumbnail (IIIF, at most 200×200), for an image.
+    thumb: Option<String>,
+    /// The original's download.
+    href: String,
+}
+
+/// The files section of a record's desk page.
+struct FilesView {
+    upload_action: String,
+    manage_action: String,
+    /// The revision the section was shown at (what its forms are made
+    /// against).
+    opened: u32,
+    rows: Vec<FileRow>,
+    /// Why the last submit was refused, file by file (nothing was saved).
+    problems: Vec<String>,
+    /// A submit made against an older revision (nothing was saved).
+    conflict: Option<String>,
+    /// What the last submit said, kept on a refusal.
+    labels: String,
+    note: String,
+}
+
+impl FilesView {
+    fn of(s: &crate::store::StoredRecord) -> FilesView {
+        let id = path_segment(&s.record.id);
+        FilesView {
+            upload_action: format!("/desk/records/{id}/upload"),
+            manage_action: format!("/desk/records/{id}/files"),
+            opened: s.revision,
+            rows: s
+                .record
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FileRow {
+                    number: i + 1,
+                    sha256: f.sha256.clone(),
+                    name: f.name.clone(),
+                    media_type: f.media_type.clone(),
+                    bytes: f.bytes,
+                    label: f.label.clone().unwrap_or_default(),
+                    thumb: f.dimensions().filter(|_| f.is_image()).map(|(w, _)| {
+                        super::views::page_image_url(&s.record.id, i + 1, w.min(200))
+                    }),
+                    href: format!("/records/{id}/files/{}", i + 1),
+                })
+                .collect(),
+            problems: Vec::new(),
+            conflict: None,
+            labels: String::new(),
+            note: String::new(),
+        }
+    }
+}
+
+/// The desk page of a record as stored now, with the files section as
+/// `adjust` leaves it.
+fn files_page(
+    state: &Shared,
+    staff: &Staff,
+    stored: &crate::store::StoredRecord,
+    status: StatusCode,
+    adjust: impl FnOnce(&mut FilesView),
+) -> Response {
+    let mut files = FilesView::of(stored);
+    adjust(&mut files);
+    page(
+        status,
+        &RecordPage {
+            site: &state.site_name,
+            bar: staff.bar(),
+            existing: Some(existing(stored)),
+            form: RecordForm::from_record(&stored.record),
+            opened: stored.revision,
+            note: String::new(),
+            problems: Vec::new(),
+            stale: None,
+            message: None,
+            files: Some(files),
+        },
+    )
+}
+
+/// The message of a files submit made against an older revision.
+fn files_conflict(stored: &crate::store::StoredRecord, opened: u32) -> String {
+    format!(
+        "Not saved: {} saved revision {} after this page showed revision {opened}. The files \
+         below are as they are now; make your change again.",
+        stored.edited_by.as_deref().unwrap_or("an import"),
+        stored.revision
+    )
+}
+
+/// A files submit's outcome: back to the record's page with what was done,
+/// or the page again with why nothing was saved.
+async fn files_saved(
+    state: &Shared,
+    staff: &Staff,
+    id: &str,
+    opened: u32,
+    result: Result<Saved, ArchiveError>,
+    done: String,
+    keep: impl FnOnce(&mut FilesView),
+) -> Response {
+    let reread = || async {
+        state
+            .archive
+            .reader(&staff.viewer)
+            .get(id)
+            .await
+            .map_err(WebError::from)
+    };
+    match result {
+        Ok(saved) => {
+            let done = if saved.changed {
+                format!("{done}: now revision {}.", saved.revision)
+            } else {
+                "Nothing changed: nothing was saved.".to_string()
+            };
+            let query = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+            Redirect::to(&format!("{}?{query}#files", desk_href(id))).into_response()
+        }
+        Err(ArchiveError::Rejected(errors)) => match reread().await {
+            Ok(stored) => files_page(state, staff, &stored, StatusCode::BAD_REQUEST, |v| {
+                v.problems = errors.iter().map(file_problem).collect();
+                keep(v);
+            }),
+            Err(e) => fail(state, e),
+        },
+        Err(e) if stale_revision(&e).is_some() => match reread().await {
+            Ok(stored) => files_page(state, staff, &stored, StatusCode::CONFLICT, |v| {
+                v.conflict = Some(files_conflict(&stored, opened));
+                keep(v);
+            }),
+            Err(e) => fail(state, e),
+        },
+        Err(e) => fail(state, e),
+    }
+}
+
+/// A refused file as the desk says it: the file's name and why.
+fn file_problem(e: &crate::import::ImportError) -> String {
+    let name = e.file.display().to_string();
+    if name.is_empty() || e.message.contains(&name) {
+        e.message.clone()
+    } else {
+        format!("{name}: {}", e.message)
+    }
+}
+
+/// One part of a `multipart/form-data` body that held a file.
+pub(super) struct SentFile {
+    /// The part's name (`file`).
+    pub part: String,
+    /// The file's name as sent, without any folder a client put before it.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A `multipart/form-data` body: its text parts and its file parts, each in
+/// the order sent.
+pub(super) struct Sent {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<SentFile>,
+}
+
+impl Sent {
+    /// The file parts named `file` (the pages), in the order sent.
+    pub(super) fn pages(files: Vec<SentFile>) -> Vec<SentFile> {
+        files.into_iter().filter(|f| f.part == "file").collect()
+    }
+}
+
+/// The most of a refused request's body that is read and dropped before
+/// answering, so that a client sending a small body gets the answer rather
+/// than a reset connection (a larger one is cut off).
+pub(super) const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads and drops one part of a refused multipart body; `read` counts
+/// what was dropped, and reading stops past [`DRAIN_LIMIT`].
+async fn drain_part(part: &mut axum::extract::multipart::Field<'_>, read: &mut usize) {
+    while *read <= DRAIN_LIMIT
+        && let Ok(Some(chunk)) = part.chunk().await
+    {
+        *read += chunk.len();
+    }
+}
+
+/// Reads and drops the rest of a refused multipart body, at most
+/// [`DRAIN_LIMIT`] bytes in all (`read` of them already).
+async fn drain_multipart(multipart: &mut Multipart, mut read: usize) {
+    while read <= DRAIN_LIMIT
+        && let Ok(Some(mut part)) = multipart.next_field().await
+    {
+        drain_part(&mut part, &mut read).await;
+    }
+}
+
+/// The most a text part of a multipart body may hold.
+const MAX_TEXT_PART: usize = 1024 * 1024;
+
+/// A multipart body that cannot be read, as an error (413 past the route's
+/// body limit).
+pub(super) fn multipart_error(status: StatusCode, text: String) -> WebError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::new(
+            super::ErrorCode::PayloadTooLarge,
+            format!(
+                "the upload is larger than {} MiB",
+                MAX_UPLOAD / (1024 * 1024)
+            ),
+        )
+    } else {
+        WebError::bad_request(format!("the body is not a readable multipart form: {text}"))
+    }
+}
+
+/// Reads a multipart body. `before_files` sees the text parts sent before
+/// the first file (or before the end, when there is none) and may refuse
+/// the request then, before any file's bytes are read: the desk checks its
+/// CSRF token and role there. A part with a file name is a file (one with
+/// an empty name and no bytes, a file input left empty, is skipped).
+pub(super) async fn read_multipart(
+    mut multipart: Multipart,
+    before_files: impl FnOnce(&[(String, String)]) -> Result<(), WebError>,
+) -> Result<Sent, WebError> {
+    let mut sent = Sent {
+        fields: Vec::new(),
+        files: Vec::new(),
+    };
+    let mut gate = Some(before_files);
+    loop {
+        let next = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e.status(), e.body_text()))?;
+        let Some(mut part) = next else { break };
+        let name = part.name().unwrap_or("").to_string();
+        let file_name = part.file_name().map(str::to_string);
+        if file_name.is_some()
+            && let Some(gate) = gate.take()
+            && let Err(e) = gate(&sent.fields)
+        {
+            let mut read = 0;
+            drain_part(&mut part, &mut read).await;
+            drop(part);
+            drain_multipart(&mut multipart, read).await;
+            return Err(e);
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part
+            .chunk()
+            .await
+            .map_err(|e| multipart_error(e.status(), e.body_text()))?
+        {
+            if file_name.is_none() && bytes.len() + chunk.len() > MAX_TEXT_PART {
+                return Err(WebError::bad_request(format!(
+                    "part {name:?} is longer than {MAX_TEXT_PART} bytes; a file needs a file name"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match file_name {
+            Some(file) => {
+                let file = file.rsplit(['/', '\\']).next().unwrap_or("").to_string();
+                if file.is_empty() && bytes.is_empty() {
+                    continue;
+                }
+                sent.files.push(SentFile {
+                    part: name,
+                    name: file,
+                    bytes,
+                });
+            }
+            None => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    WebError::bad_request(format!("part {name:?} is not UTF-8 text"))
+                })?;
+                sent.fields.push((name, text));
+            }
+        }
+    }
+    if let Some(gate) = gate.take() {
+        gate(&sent.fields)?;
+    }
+    Ok(sent)
+}
+
+/// `POST /desk/records/{id}/upload` (multipart): attaches the files sent,
+/// after the record's pages, in the order sent, as one new revision. The
+/// text area `labels` gives their labels, one line per file in order (an
+/// empty line: no label).
+async fn upload_files(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => return fail(&state, multipart_error(e.status(), e.body_text())),
+    };
+    let checked = |fields: &[(String, String)]| {
+        staff.check(field(fields, "csrf"))?;
+        staff.require(Role::Editor)
+    };
+    let sent = match read_multipart(multipart, checked).await {
+        Ok(sent) => sent,
+        Err(e) => return fail(&state, e),
+    };
+    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, e),
+    };
+    let opened: u32 = field(&sent.fields, "opened").parse().unwrap_or(0);
+    let note = field(&sent.fields, "note").to_string();
+    let labels_text = field(&sent.fields, "labels").replace("\r\n", "\n");
+    let keep = |v: &mut FilesView| {
+        v.labels = labels_text.clone();
+        v.note = note.clone();
+    };
+    let refuse = |problem: String| {
+        files_page(&state, &staff, &stored, StatusCode::BAD_REQUEST, |v| {
+            v.problems = vec![problem];
+            keep(v);
+        })
+    };
+    if stored.revision != opened {
+        return files_page(&state, &staff, &stored, StatusCode::CONFLICT, |v| {
+            v.conflict = Some(files_conflict(&stored, opened));
+            keep(v);
+        });
+    }
+    let files = Sent::pages(sent.files);
+    if files.is_empty() {
+        return refuse("Choose one or more files to upload.".into());
+    }
+    let mut labels: Vec<&str> = labels_text.lines().collect();
+    while labels.last().is_some_and(|l| l.trim().is_empty()) {
+        labels.pop();
+    }
+    if labels.len() > files.len() {
+        return refuse(format!(
+            "labels: {} lines for {} files; give one line per file, in order",
+            labels.len(),
+            files.len()
+        ));
+    }
+    let count = files.len();
+    let uploads: Vec<Upload> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| Upload::sent(f.name, f.bytes, labels.get(i).copied()))
+        .collect();
+    let result = state
+        .archive
+        .attach(&staff.viewer, &id, uploads, Some(opened), &note)
+        .await;
+    let done = format!("Attached {count} file{}", if count == 1 { "" } else { "s" });
+    files_saved(&state, &staff, &id, opened, result, done, keep).await
+}
+
+/// `POST /desk/records/{id}/files`: the list of pages sent back, with their
+/// labels (`file.N.sha256`, `file.N.label`, `file.N.remove`) and the button
+/// pressed (`action`: `save`, `up.N`, `down.N`, `remove.N`), as one new
+/// revision.
+async fn manage_files(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> Response {
+    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
+        return fail(&state, e);
+    }
+    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, e),
+    };
+    let opened: u32 = field(&pairs, "opened").parse().unwrap_or(0);
+    let note = field(&pairs, "note").to_string();
+    if stored.revision != opened {
+        return files_page(&state, &staff, &stored, StatusCode::CONFLICT, |v| {
+            v.conflict = Some(files_conflict(&stored, opened));
+            v.note = note.clone();
+        });
+    }
+    let mut rows: Vec<usize> = pairs
+        .iter()
+        .filter_map(|(k, _)| {
+            let rest = k.strip_prefix("file.")?;
+            rest.strip_suffix(".sha256")?.parse().ok()
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    // (sha256, label, removed), in the order shown.
+    let mut list: Vec<(String, String, bool)> = rows
+        .iter()
+        .map(|i| {
+            let f = |name: &str| field(&pairs, &format!("file.{i}.{name}"));
+            (
+                f("sha256").trim().to_string(),
+                f("label").trim().to_string(),
+                !f("remove").is_empty(),
+            )
+        })
+        .collect();
+    let action = field(&pairs, "action");
+    let position = |n: &str| rows.iter().position(|r| r.to_string() == n);
+    let done = match action.split_once('.') {
+        Some(("up", n)) => match position(n) {
+            Some(at) if at > 0 => {
+                list.swap(at, at - 1);
+                format!("Moved page {} up", at + 1)
+            }
+            _ => "Nothing to move".to_string(),
+        },
+        Some(("down", n)) => match position(n) {
+            Some(at) if at + 1 < list.len() => {
+                list.swap(at, at + 1);
+                format!("Moved page {} down", at + 1)
+            }
+            _ => "Nothing to move".to_string(),
+        },
+        Some(("remove", n)) => match position(n) {
+            Some(at) => {
+                list[at].2 = true;
+                format!("Removed page {}", at + 1)
+            }
+            None => "Nothing to remove".to_string(),
+        },
+        _ if action.is_empty() || action == "save" => {
+            let removed = list.iter().filter(|(_, _, r)| *r).count();
+            match removed {
+                0 => "Saved the labels".to_string(),
+                n => format!("Removed {n} page{}", if n == 1 { "" } else { "s" }),
+            }
+        }
+        _ => {
+            return fail(
+                &state,
+                WebError::bad_request(format!(
+                    "action: {action:?} is not save, up.N, down.N or remove.N"
+                )),
+            );
+        }
+    };
+    let files: Vec<crate::model::DigitalObject> = list
+        .into_iter()
+        .filter(|(_, _, removed)| !removed)
+        .map(|(sha, label, _)| {
+            let known = stored.record.files.iter().find(|f| f.sha256 == sha);
+            crate::model::DigitalObject {
+                label: Some(label).filter(|l| !l.is_empty()),
+                ..known
+                    .cloned()
+                    .unwrap_or_else(|| crate::model::DigitalObject {
+                        sha256: sha.clone(),
+                        media_type: String::new(),
+                        name: sha.clone(),
+                        bytes: 0,
+                        label: None,
+                        width: None,
+                        height: None,
+                    })
+            }
+        })
+        .collect();
+    let note_or_done = match note.trim() {
+        "" => done.to_lowercase(),
+        _ => note.clone(),
+    };
+    let result = state
+        .archive
+        .set_files(
+            &staff.viewer,
+            &id,
+            files,
+            Vec::new(),
+            Some(opened),
+            &note_or_done,
+        )
+        .await;
+    files_saved(&state, &staff, &id, opened, result, done, |v| {
+        v.note = note.clone()
+    })
+    .await
 }
 
 /// A revision in the history list.

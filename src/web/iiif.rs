@@ -1,17 +1,20 @@
 //! IIIF over HTTP: each record's manifest, each page's image service
-//! (`info.json` and image requests), and the download of an original file.
+//! (`info.json` and image requests), the collections of manifests, and the
+//! download of an original file.
 //!
 //! Every handler reaches a file through the read gate
 //! ([`crate::archive::Reader::page`]): a record the viewer may not see has
 //! no manifest, no image, no tile and no file (404, as for one that does
-//! not exist). Answers carry `Access-Control-Allow-Origin: *` so that
+//! not exist). Collections list only public records, whoever asks
+//! ([`crate::iiif::collection`]). Answers carry `Access-Control-Allow-Origin: *` so that
 //! viewers on other sites can show public images.
 
 use super::{Shared, WebError};
 use crate::accounts::Viewer;
+use crate::iiif::collection::{Collections, Paging};
 use crate::iiif::{self, image_service};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -27,6 +30,70 @@ pub fn router() -> Router<Shared> {
             get(image),
         )
         .route("/records/{id}/files/{page}", get(original))
+        .route("/iiif-collections/top.json", get(top_collection))
+        .route("/iiif-collections/{name}/collection.json", get(collection))
+}
+
+/// `?page=N` of a collection (from 1; absent is 1).
+#[derive(Debug, serde::Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for: a positive whole number, else 400.
+    fn number(&self) -> Result<usize, WebError> {
+        match &self.page {
+            None => Ok(1),
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    WebError::bad_request(format!("page {text:?} is not a page number (1, 2, …)"))
+                }),
+        }
+    }
+}
+
+/// The collections of the public records, as this site serves them.
+fn collections(state: &Shared) -> Collections<'_> {
+    Collections {
+        public: state.archive.public(),
+        base: &state.base_url,
+    }
+}
+
+/// `/iiif-collections/top.json`: the collections of the public records.
+async fn top_collection(
+    State(state): State<Shared>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = query.number()?;
+    let body = collections(&state)
+        .top(&state.site_name, Paging::page(page))
+        .await?
+        .ok_or_else(|| WebError::not_found(format!("there is no page {page} of collections")))?;
+    Ok(json_ld(&headers, PRESENTATION_CONTEXT, body))
+}
+
+/// `/iiif-collections/{name}/collection.json`: the manifests of a
+/// collection's public records.
+async fn collection(
+    State(state): State<Shared>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = query.number()?;
+    let body = collections(&state)
+        .collection(&name, Paging::page(page))
+        .await?
+        .ok_or_else(|| {
+            WebError::not_found(format!("no public collection {name:?} (page {page})"))
+        })?;
+    Ok(json_ld(&headers, PRESENTATION_CONTEXT, body))
 }
 
 const IMAGE_CONTEXT: &str = "http://iiif.io/api/image/3/context.json";

@@ -13,7 +13,10 @@
 //!   from escaped parts by the search module (snippets) and the cite module
 //!   (citations), each marked `|safe` in one place.
 //! - Every response carries a Content-Security-Policy that allows no script
-//!   and no inline style; the pages have no script at all.
+//!   and no inline style; the pages have no script at all, but for the one
+//!   same-origin script of a record page with page images (the zoomable
+//!   viewer, `/static/viewer.js`), which that page's policy allows, and
+//!   without which the page still shows the page images and links to each.
 //! - Every page and API handler takes the request's [`Viewer`] ([`viewer`])
 //!   and reads records only through `archive.reader(&viewer)`; what is
 //!   shared with other systems (OAI-PMH, sitemap, dump) only through
@@ -32,6 +35,7 @@ pub mod iiif;
 pub mod pages;
 pub mod record_form;
 pub mod share;
+pub mod unapi;
 pub mod viewer;
 pub mod views;
 
@@ -52,6 +56,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// stylesheet, forms only to ourselves.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy of a record page that shows its original's pages: the one
+/// script, from this site (the zoomable viewer), which reads the pages'
+/// `info.json` and draws their tiles. The one inline style allowed is an
+/// empty one (the hash of ""): the marker that keeps OpenSeadragon from
+/// adding a stylesheet of its own (`static/viewer.js`).
+pub const VIEWER_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     connect-src 'self'; style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; \
+     img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// What the handlers share.
 pub struct AppState {
@@ -100,6 +113,7 @@ pub fn router(state: Shared) -> Router {
         .route("/search", get(pages::search))
         .route("/records/{id}", get(pages::record))
         .route("/browse", get(pages::browse))
+        .route("/unapi", get(unapi::unapi))
         .nest("/api/v1", api::router())
         .merge(desk::router())
         .merge(iiif::router())
@@ -110,6 +124,7 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .merge(reading_room)
         .route("/static/fonds.css", get(pages::stylesheet))
+        .route("/static/viewer.js", get(pages::viewer_script))
         .route("/health", get(health))
         .route("/oai", get(share::oai_get).post(share::oai_post))
         .route("/sitemap.xml", get(share::sitemap_xml))

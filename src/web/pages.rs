@@ -11,8 +11,8 @@
 //! the one table ([`ErrorCode`]).
 
 use super::views::{
-    FacetLink, FacetView, HitView, RecordView, SearchParams, TextLayout, facet_value_label,
-    facet_views, path_segment, search_href,
+    FacetLink, FacetView, HitView, RECORD_FORMATS, RecordHead, RecordView, ScanView, SearchParams,
+    TextLayout, facet_value_label, facet_views, path_segment, search_href,
 };
 use super::{AppState, ErrorCode, Shared, WebError};
 use crate::accounts::Viewer;
@@ -21,8 +21,9 @@ use crate::cite::{self, CiteContext, Style};
 use crate::model::Record;
 use crate::search::{Facet, FacetCount, SearchRequest, SearchResults, Sort};
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,11 +38,14 @@ pub const MAX_OFFSET: usize = 10_000;
 pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            let e = WebError::internal("rendering a page", e);
-            (e.code.status(), e.message).into_response()
-        }
+        Err(e) => render_failed(e),
     }
+}
+
+/// The answer when a template fails (a bug).
+fn render_failed(e: askama::Error) -> Response {
+    let e = WebError::internal("rendering a page", e);
+    (e.code.status(), e.message).into_response()
 }
 
 #[derive(Template)]
@@ -241,7 +245,19 @@ struct SearchPage<'a> {
     pages: Vec<PageLink>,
     prev: Option<String>,
     next: Option<String>,
+    /// Past the last page: the last page's number and link.
+    past_end: Option<(usize, String)>,
+    /// (label, link) of the result list as files.
+    exports: Vec<(&'static str, String)>,
+    /// How many records those files hold at most.
+    export_limit: usize,
 }
+
+/// The most records a result list exported as a file holds.
+pub const EXPORT_LIMIT: usize = 1_000;
+
+/// The formats a result list is exported in: `format=` value, label.
+const EXPORTS: [(&str, &str); 2] = [("csv", "CSV"), ("ris", "RIS (Zotero, EndNote)")];
 
 /// Reads the search parameters from the URL's pairs; unknown names are
 /// ignored, facet names become filters.
@@ -286,6 +302,9 @@ pub async fn search(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let params = parse_params(&pairs);
+    if let Some((_, format)) = pairs.iter().find(|(k, _)| k == "format") {
+        return export_results(&state, &viewer, &params, format).await;
+    }
     let offset = (params.page - 1).saturating_mul(PAGE_SIZE);
     let mut page = SearchPage {
         site: &state.site_name,
@@ -323,6 +342,16 @@ pub async fn search(
         pages: Vec::new(),
         prev: None,
         next: None,
+        past_end: None,
+        export_limit: EXPORT_LIMIT,
+        exports: EXPORTS
+            .iter()
+            .map(|(format, label)| {
+                let mut pairs = params.pairs();
+                pairs.push(("format", format));
+                (*label, search_href(&pairs))
+            })
+            .collect(),
     };
     if offset > MAX_OFFSET {
         page.error = Some(format!(
@@ -364,7 +393,125 @@ pub async fn search(
         .collect();
     page.prev = (params.page > 1).then(|| params.href_page(params.page - 1));
     page.next = (params.page < pages).then(|| params.href_page(params.page + 1));
+    if page.hits.is_empty() && results.total > 0 {
+        page.past_end = Some((pages, params.href_page(pages)));
+        page.pages.clear();
+        page.prev = None;
+        page.next = None;
+    }
     render(StatusCode::OK, &page)
+}
+
+/// The first [`EXPORT_LIMIT`] records of a search as a file: CSV (one row
+/// per record) or RIS (every record's citation).
+async fn export_results(
+    state: &AppState,
+    viewer: &Viewer,
+    params: &SearchParams,
+    format: &str,
+) -> Response {
+    let (media, extension) = match format {
+        "csv" => ("text/csv; charset=utf-8", "csv"),
+        "ris" => ("application/x-research-info-systems", "ris"),
+        other => {
+            let e = WebError::bad_request(format!(
+                "no export format {other:?}: use format=csv or format=ris"
+            ));
+            return (e.code.status(), e.message).into_response();
+        }
+    };
+    let reader = state.archive.reader(viewer);
+    let mut request = SearchRequest::new(&params.effective_query(), EXPORT_LIMIT);
+    request.sort = parse_sort(&params.sort);
+    request.filters = params.filters.clone();
+    let results = match reader.search(&request) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = WebError::from(e);
+            return (e.code.status(), e.message).into_response();
+        }
+    };
+    let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
+    let mut records = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(200) {
+        match reader.get_many(chunk).await {
+            Ok(found) => records.extend(found.into_iter().map(|s| s.record)),
+            Err(e) => return archive_error(state, e),
+        }
+    }
+    let url = |r: &Record| format!("{}/records/{}", state.base_url, path_segment(&r.id));
+    let body = match extension {
+        "csv" => results_csv(&records, url),
+        _ => {
+            let mut out = String::new();
+            for r in &records {
+                let ctx = CiteContext {
+                    public_url: Some(url(r)),
+                    accessed: None,
+                };
+                match cite::cite(r, Style::Ris, &ctx) {
+                    Ok(text) => out.push_str(&text),
+                    Err(e) => return error_page(state, WebError::internal("citing", e).code),
+                }
+            }
+            Ok(out)
+        }
+    };
+    match body {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, media.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"search.{extension}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => error_page(state, WebError::internal("writing the list", e).code),
+    }
+}
+
+/// Records as CSV: one row each, in the order given, with a header row.
+fn results_csv(records: &[Record], url: impl Fn(&Record) -> String) -> Result<String, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "id",
+        "title",
+        "date",
+        "creators",
+        "recipients",
+        "type",
+        "original_language",
+        "holding_archive",
+        "archival_reference",
+        "url",
+    ])?;
+    let names = |list: &[crate::model::Agent]| {
+        list.iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for r in records {
+        out.write_record([
+            r.id.as_str(),
+            &r.title,
+            r.date.as_ref().map_or("", |d| d.edtf.as_str()),
+            &names(&r.creators),
+            &names(&r.recipients),
+            r.doc_type.as_deref().unwrap_or(""),
+            r.original_language.as_deref().unwrap_or(""),
+            r.holding_archive.as_deref().unwrap_or(""),
+            r.archival_reference
+                .as_ref()
+                .map_or("", |a| a.verbatim.as_str()),
+            &url(r),
+        ])?;
+    }
+    let bytes = out.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[derive(Template)]
@@ -379,6 +526,17 @@ struct RecordPage<'a> {
     citations: CitationBox,
     /// (label, link) of the citation files.
     downloads: Vec<(&'static str, String)>,
+    /// The original's pages and files, when it has any.
+    scan: Option<ScanView>,
+    /// Description, Open Graph, JSON-LD, other formats.
+    head: RecordHead,
+}
+
+/// A record page's query: which page of the original to show.
+#[derive(Debug, serde::Deserialize)]
+pub struct RecordQuery {
+    /// A page number (`?page=2`); anything else shows the first page.
+    page: Option<String>,
 }
 
 /// Citation files a record page offers, by the suffix of their address.
@@ -481,6 +639,8 @@ pub async fn record(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(query): Query<RecordQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let reader = state.archive.reader(&viewer);
     let found = match reader.get(&id).await {
@@ -514,25 +674,52 @@ pub async fn record(
         public_url: Some(canonical.clone()),
         accessed: None,
     };
+    // Content negotiation: the page's address also gives the record's
+    // other formats to a client that asks for one of them.
+    let negotiated = download.is_none();
+    let download = match (download, wanted_format(&headers)) {
+        (Some(d), _) => Some(d),
+        (None, Some("")) => {
+            let mut response = Json(&stored.record).into_response();
+            response
+                .headers_mut()
+                .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+            return response;
+        }
+        (None, Some(suffix)) => DOWNLOADS
+            .iter()
+            .find(|(s, _, _)| *s == suffix)
+            .map(|(s, style, _)| (*style, *s)),
+        (None, None) => None,
+    };
     if let Some((style, suffix)) = download {
         return match cite::cite(r, style, &ctx) {
-            Ok(text) => (
-                [
-                    (header::CONTENT_TYPE, style.media_type().to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{}{suffix}\"", path_segment(&r.id)),
-                    ),
-                ],
-                text,
-            )
-                .into_response(),
+            Ok(text) => {
+                let mut response = (
+                    [
+                        (header::CONTENT_TYPE, style.media_type().to_string()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{}{suffix}\"", path_segment(&r.id)),
+                        ),
+                    ],
+                    text,
+                )
+                    .into_response();
+                if negotiated {
+                    response
+                        .headers_mut()
+                        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+                }
+                response
+            }
             Err(e) => error_page(
                 &state,
                 WebError::internal(&format!("citing {}", r.id), e).code,
             ),
         };
     }
+    let head = RecordHead::new(r, &canonical, &state.base_url, &state.site_name);
     let page = RecordPage {
         site: &state.site_name,
         r: RecordView::new(r, stored.revision, &stored.updated_at.to_string()),
@@ -544,8 +731,132 @@ pub async fn record(
             .map(|(suffix, _, label)| (*label, format!("/records/{}{suffix}", path_segment(&r.id))))
             .collect(),
         canonical,
+        scan: ScanView::new(r, query.page.and_then(|p| p.parse().ok())),
+        head,
     };
-    render(StatusCode::OK, &page)
+    let with_viewer = page.scan.as_ref().is_some_and(|s| !s.pages.is_empty());
+    let html = match page.render() {
+        Ok(html) => html,
+        Err(e) => return render_failed(e),
+    };
+    let mut response = if viewer.sees_unpublished() {
+        Html(html).into_response()
+    } else {
+        conditional(&headers, html, stored.updated_at)
+    };
+    let h = response.headers_mut();
+    if with_viewer {
+        // The one page with script: the zoomable viewer, from this site.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(super::VIEWER_CONTENT_SECURITY_POLICY),
+        );
+    }
+    // Signposting: the address to cite, and where the record is described
+    // in machine-readable forms.
+    let mut links = vec![format!("<{}>; rel=\"cite-as\"", page.canonical)];
+    for (media, href, _) in &page.head.alternates {
+        links.push(format!(
+            "<{}{href}>; rel=\"describedby\"; type=\"{media}\"",
+            state.base_url
+        ));
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&links.join(", ")) {
+        h.insert(header::LINK, value);
+    }
+    h.append(header::VARY, header::HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The record format `Accept` prefers over HTML, by its address suffix
+/// ("" for the record's JSON); `None` for HTML (also for `*/*`, or no
+/// header: browsers get the page).
+fn wanted_format(headers: &HeaderMap) -> Option<&'static str> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    let mut best: Option<(f32, Option<&'static str>)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let format = match media.as_str() {
+            "text/html" | "application/xhtml+xml" | "*/*" | "text/*" => None,
+            m => match RECORD_FORMATS.iter().find(|(media, _, _)| *media == m) {
+                Some((_, suffix, _)) => Some(*suffix),
+                None => continue,
+            },
+        };
+        // Ties go to the first listed.
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, format));
+        }
+    }
+    best.and_then(|(_, format)| format)
+}
+
+/// When this process started serving: pages made by it are no older.
+static STARTED: std::sync::OnceLock<crate::clock::Timestamp> = std::sync::OnceLock::new();
+
+/// A public page with its validators: an `ETag` from its bytes and a
+/// `Last-Modified` (the later of `changed` and this server's start), and
+/// 304 Not Modified when the request's `If-None-Match` (else
+/// `If-Modified-Since`) says the client has it.
+fn conditional(headers: &HeaderMap, html: String, changed: crate::clock::Timestamp) -> Response {
+    let started = *STARTED.get_or_init(crate::clock::now);
+    let modified = changed.max(started);
+    let etag = format!("\"{}\"", &crate::model::sha256_hex(html.as_bytes())[..20]);
+    let last_modified = httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified.unix().max(0) as u64),
+    );
+    let fresh = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tags) => tags
+            .split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .and_then(|since| since.duration_since(std::time::UNIX_EPOCH).ok())
+            .is_some_and(|since| since.as_secs() as i64 >= modified.unix()),
+    };
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Html(html).into_response()
+    };
+    let h = response.headers_mut();
+    for (name, value) in [
+        (header::ETAG, etag),
+        (header::LAST_MODIFIED, last_modified),
+        (header::CACHE_CONTROL, "public, max-age=60".to_string()),
+    ] {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            h.insert(name, value);
+        }
+    }
+    response
+}
+
+/// The viewer's script: OpenSeadragon (from npm, `static/vendor/`) and the
+/// few lines that start it on a record page (`static/viewer.js`), as one
+/// file.
+pub async fn viewer_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        concat!(
+            include_str!("../../static/vendor/openseadragon.min.js"),
+            "\n",
+            include_str!("../../static/viewer.js")
+        ),
+    )
 }
 
 #[derive(Template)]

@@ -127,6 +127,8 @@ pub struct RecordForm {
     pub subjects: String,
     pub collections: String,
     pub rights: String,
+    /// A rights-statement URI (rightsstatements.org or Creative Commons).
+    pub rights_uri: String,
     pub status: String,
     pub until: String,
     pub extra: String,
@@ -291,6 +293,7 @@ impl RecordForm {
             subjects: lines(&r.subjects),
             collections: lines(&r.collections),
             rights: text(&r.rights),
+            rights_uri: text(&r.rights_uri),
             status: status.to_string(),
             until,
             extra: r
@@ -514,6 +517,19 @@ pub fn parse(pairs: &[(String, String)], base: Option<&Record>) -> (Record, Vec<
     r.subjects = p.list("subjects");
     r.collections = p.list("collections");
     r.rights = p.optional("rights");
+    r.rights_uri = Some(p.get("rights_uri").trim().to_string()).filter(|u| !u.is_empty());
+    if let Some(uri) = &r.rights_uri
+        && !crate::model::is_rights_uri(uri)
+    {
+        problem(
+            "rights_uri".into(),
+            format!(
+                "{uri:?} is not a rights statement URI: give one of rightsstatements.org \
+                 (http://rightsstatements.org/vocab/InC/1.0/) or a Creative Commons licence or \
+                 public-domain tool (https://creativecommons.org/publicdomain/mark/1.0/)"
+            ),
+        );
+    }
     r.visibility = match p.get("status") {
         "draft" => Visibility::Draft,
         "published" => Visibility::Published,
@@ -641,6 +657,7 @@ pub fn pairs_of(form: &RecordForm) -> Vec<(String, String)> {
         &form.collections.replace('\n', "\r\n"),
     );
     put("rights".into(), &form.rights);
+    put("rights_uri".into(), &form.rights_uri);
     put("status".into(), &form.status);
     put("until".into(), &form.until);
     put("extra".into(), &form.extra.replace('\n', "\r\n"));
@@ -719,6 +736,23 @@ mod tests {
         let reference = r.archival_reference.unwrap();
         assert_eq!(reference.delo.as_deref(), Some("110"));
         assert_eq!(reference.fond.as_deref(), Some("558"));
+    }
+
+    #[test]
+    fn a_rights_uri_is_kept_and_a_bad_one_is_a_field_problem() {
+        let seed = seed();
+        let mut pairs = pairs_of(&RecordForm::from_record(&seed));
+        let uri = "http://rightsstatements.org/vocab/NoC-US/1.0/";
+        pairs.push(("rights_uri".into(), format!(" {uri} ")));
+        let (r, problems) = parse(&pairs, Some(&seed));
+        assert_eq!(problems, []);
+        assert_eq!(r.rights_uri.as_deref(), Some(uri));
+        assert_eq!(RecordForm::from_record(&r).rights_uri, uri);
+        pairs.push(("rights_uri".into(), "public domain".into()));
+        let (_, problems) = parse(&pairs, Some(&seed));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "rights_uri");
+        assert!(problems[0].message.contains("\"public domain\""));
     }
 
     #[test]

@@ -59,8 +59,32 @@ pub async fn sitemap_xml(State(state): State<Shared>) -> Response {
 }
 
 /// Files at the site's root that are not routes of their own:
-/// `/sitemap-{n}.xml`.
+/// `/sitemap-{n}.xml`, `/robots.txt`, the icon (`/favicon.svg`, and
+/// `/favicon.ico` for clients that ask for it by that name).
 pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "robots.txt" => {
+            return (
+                [
+                    (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                robots_txt(&state.base_url),
+            )
+                .into_response();
+        }
+        "favicon.svg" | "favicon.ico" => {
+            return (
+                [
+                    (header::CONTENT_TYPE, "image/svg+xml"),
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                include_str!("../../static/favicon.svg"),
+            )
+                .into_response();
+        }
+        _ => {}
+    }
     let page = file
         .strip_prefix("sitemap-")
         .and_then(|rest| rest.strip_suffix(".xml"))
@@ -73,6 +97,12 @@ pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) ->
         }
     }
     super::pages::not_found(State(state)).await
+}
+
+/// `robots.txt`: everything public may be crawled but the desk and the
+/// API's writes; the sitemap is named.
+fn robots_txt(base_url: &str) -> String {
+    format!("User-agent: *\nDisallow: /desk/\nAllow: /\n\nSitemap: {base_url}/sitemap.xml\n")
 }
 
 /// `/dump/records.jsonl.gz`: every public record, in the format of

@@ -442,6 +442,294 @@ pub fn facet_value_label(dim: &str, value: &str) -> String {
     }
 }
 
+/// A page image's still and thumbnail: IIIF image URLs (relative to the
+/// site) of page `n` of record `id`, `width` pixels wide.
+pub fn page_image_url(id: &str, n: usize, width: u32) -> String {
+    format!(
+        "{}/full/{width},/0/default.jpg",
+        crate::iiif::image_service("", id, n)
+    )
+}
+
+/// The widest still a record page shows without script.
+const STILL_WIDTH: u32 = 1000;
+/// The width of a thumbnail (page lists, search hits).
+pub const THUMB_WIDTH: u32 = 120;
+
+/// One page image of a record, as the reading room shows it.
+#[derive(Debug, Clone)]
+pub struct ScanPage {
+    /// Its page number among the record's files (from 1).
+    pub number: usize,
+    /// Its label ("p. 1" when none was given).
+    pub label: String,
+    /// Its IIIF `info.json` (what the zoomable viewer opens).
+    pub info: String,
+    /// The still shown without script, and its size in CSS pixels.
+    pub still: (String, u32, u32),
+    /// Its thumbnail, and its size.
+    pub thumb: (String, u32, u32),
+    /// The record page showing this page (works without script).
+    pub href: String,
+}
+
+/// A file of the original to download.
+#[derive(Debug, Clone)]
+pub struct FileLink {
+    /// "p. 1 (PNG, 1.2 MB)".
+    pub label: String,
+    /// `/records/{id}/files/{n}`.
+    pub href: String,
+}
+
+/// The original's pages beside the texts: a zoomable viewer with script, a
+/// still image of the chosen page and links to every page without it.
+#[derive(Debug, Clone)]
+pub struct ScanView {
+    /// The page images, in order.
+    pub pages: Vec<ScanPage>,
+    /// Which of `pages` is shown.
+    pub current: usize,
+    /// Every file, images and PDFs, for download.
+    pub files: Vec<FileLink>,
+    /// The viewer's pages (`info.json` URLs) as a JSON array.
+    pub sources: String,
+}
+
+/// `width` scaled so that `width x height` fits `target` pixels wide.
+fn scaled((width, height): (u32, u32), target: u32) -> (u32, u32) {
+    let w = width.min(target);
+    let h = (u64::from(height) * u64::from(w) / u64::from(width.max(1))).max(1);
+    (w, u32::try_from(h).unwrap_or(u32::MAX))
+}
+
+/// "1.2 MB".
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1u32 << 20)),
+        b if b >= 1 << 10 => format!("{} KB", b.div_ceil(1 << 10)),
+        b => format!("{b} bytes"),
+    }
+}
+
+impl ScanView {
+    /// The scan of `r`, showing page `wanted` (a page number; the first
+    /// image when it names none); `None` when the record has no files.
+    pub fn new(r: &Record, wanted: Option<usize>) -> Option<ScanView> {
+        if r.files.is_empty() {
+            return None;
+        }
+        let record_href = format!("/records/{}", path_segment(&r.id));
+        let pages: Vec<ScanPage> = crate::model::page_images(&r.files)
+            .map(|(n, file, size)| {
+                let (sw, sh) = scaled(size, STILL_WIDTH);
+                let (tw, th) = scaled(size, THUMB_WIDTH);
+                ScanPage {
+                    number: n,
+                    label: file.label.clone().unwrap_or_else(|| format!("p. {n}")),
+                    info: format!("{}/info.json", crate::iiif::image_service("", &r.id, n)),
+                    still: (page_image_url(&r.id, n, sw), sw, sh),
+                    thumb: (page_image_url(&r.id, n, tw), tw, th),
+                    href: format!("{record_href}?page={n}#scan"),
+                }
+            })
+            .collect();
+        let current = wanted
+            .and_then(|n| pages.iter().position(|p| p.number == n))
+            .unwrap_or(0);
+        let files = r
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let n = i + 1;
+                let kind = match f.media_type.as_str() {
+                    "application/pdf" => "PDF",
+                    "image/png" => "PNG",
+                    "image/tiff" => "TIFF",
+                    _ => "JPEG",
+                };
+                let name = f.label.clone().unwrap_or_else(|| format!("p. {n}"));
+                FileLink {
+                    label: format!("{name} ({kind}, {})", size_text(f.bytes)),
+                    href: format!("{record_href}/files/{n}"),
+                }
+            })
+            .collect();
+        let sources = serde_json::to_string(&pages.iter().map(|p| &p.info).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        Some(ScanView {
+            pages,
+            current,
+            files,
+            sources,
+        })
+    }
+
+    /// The page shown (none when the record has only PDFs).
+    pub fn shown(&self) -> Option<&ScanPage> {
+        self.pages.get(self.current)
+    }
+}
+
+/// What a record page tells machines in its `<head>` and headers: a
+/// description, Open Graph, schema.org JSON-LD, and its other formats.
+#[derive(Debug, Clone)]
+pub struct RecordHead {
+    /// The meta description: the summary, else the opening of the first text.
+    pub description: String,
+    /// Open Graph `(property, content)` pairs.
+    pub open_graph: Vec<(&'static str, String)>,
+    /// schema.org `ArchiveComponent` as JSON, safe inside `<script>`
+    /// ([`script_json`]).
+    pub json_ld: String,
+    /// `(media type, href, title)` of the record's other formats.
+    pub alternates: Vec<(&'static str, String, &'static str)>,
+}
+
+/// The formats a record is also served in (by suffix, and by content
+/// negotiation on its page): media type, address suffix, title.
+pub const RECORD_FORMATS: [(&str, &str, &str); 4] = [
+    ("application/json", "", "The record as JSON"),
+    (
+        "application/vnd.citationstyles.csl+json",
+        ".csl.json",
+        "CSL-JSON",
+    ),
+    ("application/x-bibtex", ".bib", "BibTeX"),
+    ("application/x-research-info-systems", ".ris", "RIS"),
+];
+
+/// JSON to be placed inside a `<script>` element: `<`, `>` and `&`
+/// written as JSON escapes, so no value can close the element.
+pub fn script_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// At most `max` characters of `text`, cut at a word, with "…" when cut.
+fn opening(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..at])
+}
+
+impl RecordHead {
+    /// The head of `r`'s page at `canonical`, on the site at `base`.
+    pub fn new(r: &Record, canonical: &str, base: &str, site: &str) -> RecordHead {
+        let description = r
+            .summary
+            .clone()
+            .or_else(|| r.texts.first().map(|t| t.body.clone()))
+            .map(|t| opening(&t, 200))
+            .unwrap_or_else(|| r.title.clone());
+        let image = crate::model::page_images(&r.files)
+            .next()
+            .map(|(n, _, _)| format!("{base}{}", page_image_url(&r.id, n, 600)));
+        let mut open_graph = vec![
+            ("og:type", "article".to_string()),
+            ("og:site_name", site.to_string()),
+            ("og:title", r.title.clone()),
+            ("og:description", description.clone()),
+            ("og:url", canonical.to_string()),
+        ];
+        if let Some(image) = &image {
+            open_graph.push(("og:image", image.clone()));
+        }
+        let agents = |list: &[Agent]| -> Vec<serde_json::Value> {
+            list.iter()
+                .map(|a| serde_json::json!({"@type": "Person", "name": a.name}))
+                .collect()
+        };
+        let mut ld = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "ArchiveComponent",
+            "@id": canonical,
+            "url": canonical,
+            "identifier": r.id,
+            "name": r.title,
+            "description": description,
+        });
+        let mut set = |key: &str, value: serde_json::Value| {
+            let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
+            if !empty {
+                ld[key] = value;
+            }
+        };
+        set(
+            "dateCreated",
+            serde_json::json!(r.date.as_ref().map(|d| &d.edtf)),
+        );
+        set("creator", serde_json::json!(agents(&r.creators)));
+        set("recipient", serde_json::json!(agents(&r.recipients)));
+        set(
+            "translator",
+            serde_json::json!(
+                r.translators
+                    .iter()
+                    .map(|t| serde_json::json!({"@type": "Person", "name": t}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        set(
+            "inLanguage",
+            serde_json::json!(
+                r.original_language
+                    .as_ref()
+                    .or(r.texts.first().map(|t| &t.language))
+            ),
+        );
+        set(
+            "holdingArchive",
+            serde_json::json!(r.holding_archive.as_ref().map(|a| serde_json::json!({
+                "@type": "ArchiveOrganization", "name": a
+            }))),
+        );
+        set(
+            "isPartOf",
+            serde_json::json!(
+                r.collections
+                    .iter()
+                    .map(|c| serde_json::json!({
+                        "@type": "Collection", "name": c
+                    }))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        set("keywords", serde_json::json!(r.subjects));
+        set("license", serde_json::json!(r.rights_uri));
+        set("copyrightNotice", serde_json::json!(r.rights));
+        set("image", serde_json::json!(image));
+        set(
+            "sameAs",
+            serde_json::json!(r.source_url.as_deref().and_then(safe_url)),
+        );
+        let alternates = RECORD_FORMATS
+            .iter()
+            .map(|(media, suffix, title)| {
+                let href = match *suffix {
+                    "" => format!("/api/v1/records/{}", path_segment(&r.id)),
+                    _ => format!("/records/{}{suffix}", path_segment(&r.id)),
+                };
+                (*media, href, *title)
+            })
+            .collect();
+        RecordHead {
+            description,
+            open_graph,
+            json_ld: script_json(&ld),
+            alternates,
+        }
+    }
+}
+
 /// One search hit on the page.
 #[derive(Debug, Clone)]
 pub struct HitView {
@@ -457,6 +745,8 @@ pub struct HitView {
     pub snippet: String,
     /// "Matched in the translation (English)".
     pub matched: String,
+    /// A thumbnail of the record's first page image, and its size.
+    pub thumb: Option<(String, u32, u32)>,
 }
 
 impl HitView {
@@ -474,6 +764,10 @@ impl HitView {
             date: h.date.clone(),
             snippet: snippet_html(&h.snippet),
             matched,
+            thumb: h.image.map(|i| {
+                let (w, h2) = scaled((i.width, i.height), THUMB_WIDTH);
+                (page_image_url(&h.id, i.number, w), w, h2)
+            }),
         }
     }
 }
@@ -569,6 +863,16 @@ impl SearchParams {
     pub fn href_without(&self, dim: Facet, value: &str) -> String {
         let mut next = self.clone();
         next.filters.retain(|(d, v)| !(*d == dim && v == value));
+        next.href_page(1)
+    }
+
+    /// The URL of the same words with no filter and no date range.
+    pub fn href_unfiltered(&self) -> String {
+        let next = SearchParams {
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+            ..SearchParams::default()
+        };
         next.href_page(1)
     }
 

@@ -1,7 +1,8 @@
 //! End to end in a real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`, installed by `.ci/run`): search, narrow by a facet,
 //! open a hit, read the original beside the translation; on a phone-sized
-//! window, one version at a time.
+//! window, one version at a time; a scan of the original beside the
+//! translation, zoomed and turned, and still there without script.
 
 use super::common::{Fonds, SEED, Server, demo};
 use super::desk::{PASSWORD, add_user};
@@ -57,15 +58,28 @@ impl Drop for Driver {
 
 /// A headless Chromium session through the driver.
 async fn chromium(driver: &Driver) -> fantoccini::Client {
+    chromium_with(driver, &[]).await
+}
+
+/// A headless Chromium session with `extra` command-line switches.
+async fn chromium_with(driver: &Driver, extra: &[&str]) -> fantoccini::Client {
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+    ];
+    args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
-        }),
+        serde_json::json!({ "binary": CHROMIUM, "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -402,5 +416,238 @@ async fn an_editor_corrects_the_seed_in_the_desk_and_reverts_it_in_chromium() {
     assert!(notice.text().await.unwrap().contains("now revision 3"));
     let export = f.ok(&["export", "--format", "wilson", "208261"]);
     assert_eq!(export, std::fs::read_to_string(demo(SEED)).unwrap());
+    c.close().await.unwrap();
+}
+
+/// A page of a scan: a coloured band at the top, so pages differ.
+fn scan_page(f: &Fonds, name: &str, band: [u8; 3]) -> std::path::PathBuf {
+    let path = f.path(name);
+    image::RgbImage::from_fn(1600, 2200, |_, y| {
+        image::Rgb(if y < 400 { band } else { [246, 242, 232] })
+    })
+    .save(&path)
+    .unwrap();
+    path
+}
+
+/// Polls `script` (a JavaScript expression) until it is true.
+async fn until(c: &fantoccini::Client, what: &str, script: &str) {
+    let started = Instant::now();
+    loop {
+        let value = c
+            .execute(&format!("return !!({script});"), vec![])
+            .await
+            .unwrap();
+        if value == serde_json::Value::Bool(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waited 20 s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many tiles (or other renderings) of page `n` the page has loaded.
+fn tiles_of(id: &str, n: usize) -> String {
+    format!(
+        "performance.getEntriesByType('resource').filter(e => \
+         e.name.includes('/iiif/{id}/{n}/') && e.name.endsWith('.jpg')).length"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (installed by .ci/run)"]
+async fn a_two_page_scan_is_read_beside_the_translation_zoomed_and_turned_in_chromium() {
+    let f = Fonds::new();
+    let fixture = bilingual_fixture(&f);
+    f.import(&[&fixture]);
+    let id = "fixture-ru-1";
+    let p1 = scan_page(&f, "p1.png", [170, 30, 30]);
+    let p2 = scan_page(&f, "p2.png", [30, 60, 170]);
+    f.ok(&["attach", id, p1.to_str().unwrap(), p2.to_str().unwrap()]);
+    let server = Server::start(&f, &[]);
+    let driver = Driver::start();
+    let record = format!("{}/records/{id}", server.base);
+
+    // With script: OpenSeadragon shows page 1 beside the translation.
+    let c = chromium_with(&driver, &["--window-size=1600,1000"]).await;
+    c.goto(&record).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".scan-viewer.live .openseadragon-canvas"))
+        .await
+        .expect("the viewer opens");
+    until(&c, "page 1's tiles", &format!("{} > 0", tiles_of(id, 1))).await;
+    let viewer = c.find(Locator::Id("scan-viewer")).await.unwrap();
+    let translation = c
+        .find(Locator::Css(".texts .col.translation[lang=en]"))
+        .await
+        .unwrap();
+    let (vx, vy, vw, vh) = viewer.rectangle().await.unwrap();
+    let (tx, ty, _, th) = translation.rectangle().await.unwrap();
+    assert!(
+        vw > 300.0 && vh > 300.0,
+        "a viewer of a readable size: {vw}x{vh}"
+    );
+    assert!(
+        vx + vw <= tx,
+        "the page ({vx}+{vw}) is left of the translation ({tx})"
+    );
+    assert!(
+        vy < ty + th && ty < vy + vh,
+        "side by side, not one under the other"
+    );
+    assert_eq!(
+        viewer.attr("data-page").await.unwrap().as_deref(),
+        Some("1")
+    );
+    let zoom = |text: String| -> u32 {
+        text.trim()
+            .trim_end_matches('%')
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("a zoom: {text:?}"))
+    };
+    let status = c.find(Locator::Id("scan-status")).await.unwrap();
+    let fitted = zoom(status.text().await.unwrap());
+
+    // Zoom in twice: a closer zoom, and finer tiles fetched for it.
+    let before = c
+        .execute(&format!("return {};", tiles_of(id, 1)), vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    for _ in 0..2 {
+        c.find(Locator::Css("button[data-action=zoom-in]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    until(
+        &c,
+        "finer tiles",
+        &format!("{} > {before}", tiles_of(id, 1)),
+    )
+    .await;
+    let started = Instant::now();
+    let zoomed = loop {
+        let now = zoom(status.text().await.unwrap());
+        if now > fitted * 2 || started.elapsed() > Duration::from_secs(10) {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(zoomed > fitted * 2, "zoomed from {fitted} % to {zoomed} %");
+
+    // Page two, from its link, in place.
+    c.find(Locator::Css(".scan-pages a[data-index='1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(&c, "page 2's tiles", &format!("{} > 0", tiles_of(id, 2))).await;
+    assert_eq!(
+        viewer.attr("data-page").await.unwrap().as_deref(),
+        Some("2")
+    );
+    let caption = c.find(Locator::Id("scan-caption")).await.unwrap();
+    assert!(caption.text().await.unwrap().contains("page 2 of 2"));
+    assert!(c.current_url().await.unwrap().as_str().contains("page=2"));
+    c.close().await.unwrap();
+
+    // Without script: the first page's image and a link to each page.
+    let c = chromium_with(
+        &driver,
+        &[
+            "--window-size=1600,1000",
+            "--blink-settings=scriptEnabled=false",
+        ],
+    )
+    .await;
+    c.goto(&record).await.unwrap();
+    let still = c
+        .find(Locator::Css(".scan-still img"))
+        .await
+        .expect("a still of page 1");
+    assert!(still.is_displayed().await.unwrap());
+    let src = still.attr("src").await.unwrap().unwrap();
+    assert!(src.starts_with(&format!("/iiif/{id}/1/")), "{src}");
+    let image = server.ok_bytes(&src);
+    assert!(image.starts_with(&[0xff, 0xd8]), "the still is a JPEG");
+    let (_, _, sw, sh) = still.rectangle().await.unwrap();
+    assert!(sw > 300.0 && sh > 300.0, "the still is shown: {sw}x{sh}");
+    let controls = c.find(Locator::Css(".scan-controls")).await.unwrap();
+    assert!(
+        !controls.is_displayed().await.unwrap(),
+        "no buttons that need script"
+    );
+    c.find(Locator::Css(".scan-pages a[href$='page=2#scan']"))
+        .await
+        .expect("a link to page 2")
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            ".scan-still img[src^='/iiif/{id}/2/']"
+        )))
+        .await
+        .expect("page 2's still");
+    c.close().await.unwrap();
+}
+
+/// At `width`×`height`: what of the page at `url` scrolls sideways (empty
+/// when nothing does), and where (in CSS pixels from the top) its document
+/// text starts.
+async fn layout_of(c: &fantoccini::Client, url: &str, width: u32, height: u32) -> (String, f64) {
+    c.set_window_size(width, height).await.unwrap();
+    c.goto(url).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".texts"))
+        .await
+        .expect("a text section");
+    let measured = c
+        .execute(
+            "const d = document.documentElement;
+             const text = document.querySelector('.texts p.col, .texts .version p');
+             const wide = d.scrollWidth <= d.clientWidth ? '' :
+               `${d.scrollWidth} px wide in ${d.clientWidth}: ` + [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > d.clientWidth)
+                 .map(e => `${e.tagName}.${e.className}`).slice(0, 8).join(', ');
+             return [wide, text.getBoundingClientRect().top + window.scrollY];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        measured[0].as_str().unwrap().to_string(),
+        measured[1].as_f64().unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (installed by .ci/run)"]
+async fn record_pages_fit_a_phone_and_open_on_the_document_in_chromium() {
+    let f = Fonds::new();
+    f.import(&[&demo(SEED), &demo("frus")]);
+    let server = Server::start(&f, &[]);
+    let driver = Driver::start();
+    let c = chromium(&driver).await;
+    for id in ["208261", "frus1961-63v06d12"] {
+        let url = format!("{}/records/{id}", server.base);
+        for width in [320, 390, 1280] {
+            let (overflow, _) = layout_of(&c, &url, width, 800).await;
+            assert!(overflow.is_empty(), "{id} at {width} px: {overflow}");
+        }
+        // The window's inner height is a little less than 800: the text
+        // must start well inside it.
+        let (_, top) = layout_of(&c, &url, 1280, 800).await;
+        assert!(top < 600.0, "{id}: the document starts {top} px down");
+    }
     c.close().await.unwrap();
 }

@@ -200,6 +200,7 @@ impl Fonds {
         fonds::archive::Config {
             data_dir: self.data(),
             database: self.database.as_ref().map(|d| d.url.clone()),
+            files: None,
         }
     }
 
@@ -211,6 +212,7 @@ impl Fonds {
             .arg(self.data())
             .env_remove("FONDS_DATA")
             .env_remove("FONDS_DATABASE")
+            .env_remove("FONDS_FILE_STORE")
             .env_remove("FONDS_FAULT")
             .env_remove("FONDS_BASE_URL");
         if let Some(db) = &self.database {

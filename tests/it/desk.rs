@@ -165,7 +165,7 @@ pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub fn set(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
     match pairs.iter_mut().find(|(k, _)| k == name) {
         Some(pair) => pair.1 = value.to_string(),
         None => pairs.push((name.to_string(), value.to_string())),
@@ -207,7 +207,7 @@ pub fn archive() -> Fonds {
 }
 
 /// The record as the API gives it to staff.
-fn stored(client: &mut Client, id: &str) -> (Record, u32) {
+pub fn stored(client: &mut Client, id: &str) -> (Record, u32) {
     let reply = client.get(&format!("/api/v1/records/{id}"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     let etag = reply
@@ -220,7 +220,7 @@ fn stored(client: &mut Client, id: &str) -> (Record, u32) {
 }
 
 /// The edit form's pairs for a record at a revision, as the page sends them.
-fn form_pairs(client: &mut Client, record: &Record, revision: u32) -> Vec<(String, String)> {
+pub fn form_pairs(client: &mut Client, record: &Record, revision: u32) -> Vec<(String, String)> {
     let mut p = pairs_of(&RecordForm::from_record(record));
     p.push(("opened".into(), revision.to_string()));
     p.push(("csrf".into(), client.csrf()));

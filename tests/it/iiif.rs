@@ -8,7 +8,7 @@ use image::{ImageFormat, Rgb, RgbImage};
 use std::path::{Path, PathBuf};
 
 /// A page: a coloured band on white, so regions are recognisable.
-fn page_image(w: u32, h: u32, band: [u8; 3]) -> RgbImage {
+pub(super) fn page_image(w: u32, h: u32, band: [u8; 3]) -> RgbImage {
     RgbImage::from_fn(w, h, |_, y| {
         if y < h / 4 {
             Rgb(band)
@@ -18,18 +18,18 @@ fn page_image(w: u32, h: u32, band: [u8; 3]) -> RgbImage {
     })
 }
 
-fn write_image(f: &Fonds, name: &str, image: &RgbImage, format: ImageFormat) -> PathBuf {
+pub(super) fn write_image(f: &Fonds, name: &str, image: &RgbImage, format: ImageFormat) -> PathBuf {
     let path = f.path(name);
     image.save_with_format(&path, format).unwrap();
     path
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(super) fn sha256(bytes: &[u8]) -> String {
     fonds::model::sha256_hex(bytes)
 }
 
 /// The seed with a two-page scan attached: a PNG and a JPEG.
-fn seed_with_scan() -> (Fonds, [PathBuf; 2]) {
+pub(super) fn seed_with_scan() -> (Fonds, [PathBuf; 2]) {
     let f = Fonds::new();
     f.import(&[&demo(SEED)]);
     let p1 = write_image(
@@ -58,7 +58,7 @@ fn seed_with_scan() -> (Fonds, [PathBuf; 2]) {
     (f, [p1, p2])
 }
 
-fn decode(bytes: &[u8]) -> RgbImage {
+pub(super) fn decode(bytes: &[u8]) -> RgbImage {
     image::load_from_memory(bytes).unwrap().into_rgb8()
 }
 
@@ -395,4 +395,298 @@ fn an_attach_with_one_bad_file_among_good_ones_writes_nothing() {
         "{err}"
     );
     assert_eq!(f.show_json("208261"), before);
+}
+
+/// IIIF Presentation 3 collections (`/iiif-collections/…`): the public
+/// records with page images, per collection, and a top collection nesting
+/// them; never a draft's; checked against the Presentation 3 JSON Schema by
+/// `../shared/tools/iiif-validate` in the `schemas` test (as `oai.rs` does
+/// with xmllint: ignored by a plain `cargo test`, run by `.ci/run`, and
+/// failing, never skipping, when the tool cannot run).
+mod collections {
+    use super::super::common::FRUS;
+    use super::*;
+    use std::process::Command;
+
+    const FRUS_COLLECTION: &str = "Foreign Relations of the United States, 1961–1963, Volume VI, Kennedy-Khrushchev Exchanges";
+
+    /// The seed and a FRUS volume, and through a JSONL import: a FRUS
+    /// document made a draft, a record whose identifier is `collections`
+    /// (in the collection "Kim Il Sung papers") and a draft alone in the
+    /// collection "Secret papers". Pages are attached to the seed (no
+    /// collection), `frus1961-63v06d12` (two), the draft document, the
+    /// `collections` record and the secret draft; `frus1961-63v06d14` has none.
+    fn archive() -> Fonds {
+        let f = Fonds::new();
+        f.import(&[&demo(SEED), &demo(FRUS)]);
+        let dump = f.ok(&["export", "208261", "frus1961-63v06d13"]);
+        let mut lines = dump.lines();
+        let mut header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        let mut out = Vec::new();
+        for line in lines {
+            let mut r: serde_json::Value = serde_json::from_str(line).unwrap();
+            if r["id"] == "208261" {
+                let mut named = r.clone();
+                named["id"] = "collections".into();
+                named["collections"] = serde_json::json!(["Kim Il Sung papers"]);
+                out.push(named);
+                let mut secret = r.clone();
+                secret["id"] = "secret-1".into();
+                secret["collections"] = serde_json::json!(["Secret papers"]);
+                secret["visibility"] = serde_json::json!({"status": "draft"});
+                out.push(secret);
+            } else {
+                r["visibility"] = serde_json::json!({"status": "draft"});
+                out.push(r);
+            }
+        }
+        header["records"] = out.len().into();
+        let jsonl = f.path("changes.jsonl");
+        let body: Vec<String> = out.iter().map(|r| r.to_string()).collect();
+        std::fs::write(&jsonl, format!("{header}\n{}\n", body.join("\n"))).unwrap();
+        f.import(&[&jsonl]);
+        let page = |name: &str, w: u32, h: u32| {
+            write_image(
+                &f,
+                name,
+                &page_image(w, h, [150, 40, 40]),
+                ImageFormat::Jpeg,
+            )
+        };
+        let attach = |id: &str, files: &[PathBuf]| {
+            let mut args = vec!["attach", id];
+            args.extend(files.iter().map(|p| p.to_str().unwrap()));
+            f.ok(&args);
+        };
+        attach("208261", &[page("seed.jpg", 600, 800)]);
+        attach(
+            "frus1961-63v06d12",
+            &[page("d12-1.jpg", 800, 1000), page("d12-2.jpg", 700, 900)],
+        );
+        attach("frus1961-63v06d13", &[page("d13.jpg", 500, 700)]);
+        attach("collections", &[page("named.jpg", 120, 90)]);
+        attach("secret-1", &[page("secret.jpg", 300, 300)]);
+        f
+    }
+
+    fn segment(name: &str) -> String {
+        fonds::html::path_segment(name)
+    }
+
+    fn ids(doc: &serde_json::Value) -> Vec<String> {
+        doc["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Checks a Presentation 3 document with `../shared/tools/iiif-validate`
+    /// (the IIIF Presentation 3 JSON Schema), when `schemas`.
+    fn presentation_valid(schemas: bool, url: &str, doc: &serde_json::Value) {
+        if !schemas {
+            return;
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tool = root.join("../shared/tools/iiif-validate");
+        assert!(
+            tool.exists(),
+            "{} is missing: the IIIF Presentation 3 schema check needs ../shared",
+            tool.display()
+        );
+        // The venv tests/py/iiif.sh makes has jsonschema; else the system's.
+        let venv = root.join("target/py-venv/bin/python");
+        let python = match venv.exists() {
+            true => venv.into_os_string(),
+            false => "python3".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("doc.json");
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let out = Command::new(&python)
+            .arg(&tool)
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|e| panic!("python3 could not be run ({e}) for iiif-validate"));
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "iiif-validate could not run (pip install jsonschema; tests/py/iiif.sh puts it in \
+             target/py-venv): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "{url} fails the IIIF Presentation 3 schema:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn scenario(schemas: bool) {
+        let f = archive();
+        add_user(&f, "vic", "viewer");
+        let token = f.ok(&["token", "create", "vic"]).trim().to_string();
+        let server = Server::start(&f, &[]);
+        let base = &server.base;
+        let frus_url = format!(
+            "{base}/iiif-collections/{}/collection.json",
+            segment(FRUS_COLLECTION)
+        );
+        let kim_url = format!(
+            "{base}/iiif-collections/{}/collection.json",
+            segment("Kim Il Sung papers")
+        );
+        let path = |url: &str| url.strip_prefix(base.as_str()).unwrap().to_string();
+
+        // The top collection nests the public records' collections, in byte
+        // order; a collection only drafts belong to is not there.
+        let reply = server.ok("/iiif-collections/top.json");
+        assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        let top = reply.json();
+        assert_eq!(
+            top["@context"],
+            "http://iiif.io/api/presentation/3/context.json"
+        );
+        assert_eq!(top["type"], "Collection");
+        assert_eq!(top["id"], format!("{base}/iiif-collections/top.json"));
+        assert!(
+            top["label"]["en"][0]
+                .as_str()
+                .unwrap()
+                .contains("collections")
+        );
+        assert_eq!(ids(&top), [frus_url.clone(), kim_url.clone()]);
+        assert_eq!(top["items"][0]["type"], "Collection");
+        assert_eq!(top["items"][0]["label"]["none"][0], FRUS_COLLECTION);
+        presentation_valid(schemas, "top.json", &top);
+
+        // The FRUS volume's collection: only the public document with
+        // pages; not the draft with pages, not the documents without.
+        let frus = server.ok(&path(&frus_url)).json();
+        assert_eq!(frus["type"], "Collection");
+        assert_eq!(frus["id"], frus_url);
+        assert_eq!(frus["label"]["none"][0], FRUS_COLLECTION);
+        let d12 = format!("{base}/iiif/frus1961-63v06d12/manifest.json");
+        assert_eq!(ids(&frus), [d12.as_str()]);
+        let entry = &frus["items"][0];
+        assert_eq!(entry["type"], "Manifest");
+        assert!(
+            entry["label"]["none"][0]
+                .as_str()
+                .unwrap()
+                .contains("Khrushchev"),
+            "{entry}"
+        );
+        let thumb = &entry["thumbnail"][0];
+        assert_eq!(
+            thumb["service"][0]["id"],
+            format!("{base}/iiif/frus1961-63v06d12/1")
+        );
+        let small = decode(&server.ok_bytes(&path(thumb["id"].as_str().unwrap())));
+        assert_eq!(
+            (u64::from(small.width()), u64::from(small.height())),
+            (
+                thumb["width"].as_u64().unwrap(),
+                thumb["height"].as_u64().unwrap()
+            )
+        );
+        assert_eq!(small.dimensions(), (160, 200));
+        presentation_valid(schemas, &frus_url, &frus);
+
+        // A record whose identifier is `collections` keeps its manifest and
+        // image service: collections live outside `/iiif/{id}/…`.
+        let kim = server.ok(&path(&kim_url)).json();
+        let named = format!("{base}/iiif/collections/manifest.json");
+        assert_eq!(ids(&kim), [named.as_str()]);
+        // Its image is smaller than a thumbnail: the image itself, never a
+        // request to enlarge it (which would be refused).
+        let thumb = kim["items"][0]["thumbnail"][0]["id"].as_str().unwrap();
+        assert_eq!(
+            thumb,
+            format!("{base}/iiif/collections/1/full/max/0/default.jpg")
+        );
+        assert_eq!(
+            decode(&server.ok_bytes(&path(thumb))).dimensions(),
+            (120, 90)
+        );
+        presentation_valid(schemas, &kim_url, &kim);
+        let m = server.ok("/iiif/collections/manifest.json").json();
+        assert_eq!(m["id"], named);
+        assert_eq!(m["partOf"][0]["id"], kim_url);
+        assert_eq!(m["partOf"][0]["type"], "Collection");
+        assert_eq!(
+            server.ok("/iiif/collections/1/info.json").json()["width"],
+            120
+        );
+
+        // Each listed manifest, and the seed's (in no collection), passes
+        // the schema; the manifest says which collection it is part of.
+        let seed = server.ok("/iiif/208261/manifest.json").json();
+        assert!(seed.get("partOf").is_none());
+        presentation_valid(schemas, "208261", &seed);
+        let d12_manifest = server.ok(&path(&d12)).json();
+        assert_eq!(d12_manifest["partOf"][0]["id"], frus_url);
+        presentation_valid(schemas, &d12, &d12_manifest);
+
+        // Nothing of the drafts, for anyone: collections are the public's
+        // view, whoever asks.
+        let secret = format!(
+            "/iiif-collections/{}/collection.json",
+            segment("Secret papers")
+        );
+        assert_eq!(server.get(&secret).status, 404);
+        assert_eq!(
+            server.get("/iiif/frus1961-63v06d13/manifest.json").status,
+            404
+        );
+        let mut staff = Client::new(&server);
+        staff.bearer = Some(token);
+        assert_eq!(staff.get(&secret).status, 404);
+        let staff_frus = staff.get(&path(&frus_url));
+        assert_eq!(staff_frus.status, 200);
+        assert_eq!(ids(&staff_frus.json()), [d12.as_str()]);
+        assert_eq!(
+            ids(&staff.get("/iiif-collections/top.json").json()),
+            ids(&top)
+        );
+        for body in [
+            &server.get("/iiif-collections/top.json").body,
+            &server.get(&path(&frus_url)).body,
+        ] {
+            assert!(
+                !body.contains("secret") && !body.contains("v06d13"),
+                "{body}"
+            );
+        }
+
+        // Pages: one past the end is not found; a page that is no number
+        // is a bad request; an unknown collection is not found.
+        assert_eq!(server.get("/iiif-collections/top.json?page=2").status, 404);
+        assert_eq!(
+            server.get(&format!("{}?page=2", path(&frus_url))).status,
+            404
+        );
+        assert_eq!(server.get("/iiif-collections/top.json?page=0").status, 400);
+        assert_eq!(server.get("/iiif-collections/top.json?page=x").status, 400);
+        assert_eq!(
+            server
+                .get("/iiif-collections/Nothing/collection.json")
+                .status,
+            404
+        );
+    }
+
+    #[test]
+    fn collections_list_the_public_records_with_images_and_never_a_draft() {
+        scenario(false);
+    }
+
+    #[test]
+    #[ignore = "needs ../shared/tools/iiif-validate and python3 with jsonschema (.ci/run runs it)"]
+    fn collections_and_manifests_pass_the_presentation_3_schemas() {
+        scenario(true);
+    }
 }

@@ -1,7 +1,10 @@
 //! Importing the seed and the FRUS volume: every field, byte-for-byte round
 //! trip, one record per TEI document, idempotent re-import, revisions.
 
-use super::common::{FRUS, Fonds, SEED, demo, on_both_backends};
+use super::common::{FRUS, Fonds, SEED, Server, demo, on_both_backends};
+use super::iiif::{page_image, sha256};
+use image::ImageFormat;
+use std::path::PathBuf;
 
 on_both_backends! {
 fn the_seed_shows_every_field(f: Fonds) {
@@ -208,4 +211,117 @@ fn a_missing_record_is_an_error(f: Fonds) {
     let err = f.fails(&["show", "does-not-exist"]);
     assert!(err.contains("no record does-not-exist"), "{err}");
 }
+}
+
+/// A manifest batch whose rows name scans and a PDF in a `files` column:
+/// `m-1` a PNG (labelled `recto`) and a JPEG (`verso`), `m-2` a PDF, `m-3`
+/// none; returns the folder and the three files.
+fn manifest_with_files(f: &Fonds, files_of_m3: &str) -> (PathBuf, [PathBuf; 3]) {
+    let batch = f.path("batch");
+    std::fs::create_dir_all(batch.join("text")).unwrap();
+    std::fs::create_dir_all(batch.join("scans")).unwrap();
+    std::fs::write(batch.join("text/a.txt"), "a text").unwrap();
+    let p1 = batch.join("scans/m-1 front.png");
+    page_image(600, 800, [200, 20, 20])
+        .save_with_format(&p1, ImageFormat::Png)
+        .unwrap();
+    let p2 = batch.join("scans/m-1-back.jpg");
+    page_image(500, 700, [20, 20, 200])
+        .save_with_format(&p2, ImageFormat::Jpeg)
+        .unwrap();
+    let pdf = batch.join("scans/m-2.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstartxref\n9\n%%EOF\n",
+    )
+    .unwrap();
+    std::fs::write(
+        batch.join("manifest.csv"),
+        format!(
+            "identifier,title,date,language,text,files\n\
+             m-1,A letter,1950-01-02,en,text/a.txt,\"scans/m-1 front.png (recto); scans/m-1-back.jpg (verso)\"\n\
+             m-2,A report,1950-01-03,en,text/a.txt,scans/m-2.pdf\n\
+             m-3,A note,1950-01-04,en,text/a.txt,{files_of_m3}\n"
+        ),
+    )
+    .unwrap();
+    (batch, [p1, p2, pdf])
+}
+
+on_both_backends! {
+fn a_manifest_files_column_attaches_each_file_in_page_order(f: Fonds) {
+    let (batch, [p1, p2, pdf]) = manifest_with_files(&f, "");
+    let out = f.import(&[&batch]);
+    assert!(out.contains("3 new"), "{out}");
+    let m1 = f.show_json("m-1");
+    let files = m1["files"].as_array().expect("m-1 has files");
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["sha256"], sha256(&std::fs::read(&p1).unwrap()));
+    assert_eq!(files[0]["name"], "m-1 front.png");
+    assert_eq!(files[0]["label"], "recto");
+    assert_eq!(files[0]["media_type"], "image/png");
+    assert_eq!((files[0]["width"].as_u64(), files[0]["height"].as_u64()), (Some(600), Some(800)));
+    assert_eq!(files[1]["sha256"], sha256(&std::fs::read(&p2).unwrap()));
+    assert_eq!(files[1]["label"], "verso");
+    assert!(m1.get("extra").is_none_or(|e| e.get("files").is_none()), "{m1}");
+    let m2 = f.show_json("m-2");
+    assert_eq!(m2["files"][0]["media_type"], "application/pdf");
+    assert!(m2["files"][0].get("label").is_none());
+    assert!(f.show_json("m-3").get("files").is_none());
+
+    let server = Server::start(&f, &[]);
+    assert_eq!(server.ok_bytes("/records/m-1/files/1"), std::fs::read(&p1).unwrap());
+    assert_eq!(server.ok_bytes("/records/m-1/files/2"), std::fs::read(&p2).unwrap());
+    assert_eq!(server.ok_bytes("/records/m-2/files/1"), std::fs::read(&pdf).unwrap());
+    let canvases = server.ok("/iiif/m-1/manifest.json").json()["items"].clone();
+    assert_eq!(canvases[0]["label"]["none"][0], "recto");
+    assert_eq!(canvases[1]["label"]["none"][0], "verso");
+    assert_eq!(server.ok("/iiif/m-1/2/info.json").json()["width"], 500);
+    drop(server);
+
+    let again = f.import(&[&batch]);
+    assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
+}
+}
+
+#[test]
+fn a_manifest_naming_a_bad_file_names_its_line_and_field_and_writes_nothing() {
+    let f = Fonds::new();
+    f.import(&[&demo(SEED)]);
+    let before = f.dump();
+    let stored =
+        |f: &Fonds| std::fs::read_dir(f.data().join("files/originals")).map_or(0, |d| d.count());
+    let (batch, _) = manifest_with_files(&f, "scans/fake.png");
+    std::fs::write(batch.join("scans/fake.png"), "this is text, not a PNG").unwrap();
+    let err = f.fails(&["import", batch.to_str().unwrap()]);
+    assert!(
+        err.contains("manifest.csv:4: record m-3: field `files`"),
+        "{err}"
+    );
+    assert!(err.contains("\"scans/fake.png\""), "names the path: {err}");
+    assert!(
+        err.contains("not a JPEG, PNG, TIFF or PDF"),
+        "says why: {err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!err.contains("m-1"), "only the bad file: {err}");
+    assert_eq!(f.dump(), before);
+
+    // A path out of the folder, and one that is not there, are refused as
+    // the manifest is read: nothing is stored at all.
+    let f = Fonds::new();
+    let (batch, _) = manifest_with_files(&f, "../elsewhere.png");
+    let err = f.fails(&["import", batch.to_str().unwrap()]);
+    assert!(
+        err.contains("manifest.csv:4: record m-3: field `files`"),
+        "{err}"
+    );
+    assert!(err.contains("leaves the manifest's folder"), "{err}");
+    assert_eq!(f.count(), 0);
+    assert_eq!(stored(&f), 0);
+    let (batch, _) = manifest_with_files(&f, "scans/missing.jpg (p. 1)");
+    let err = f.fails(&["import", batch.to_str().unwrap()]);
+    assert!(err.contains("\"scans/missing.jpg\": cannot read"), "{err}");
+    assert_eq!(f.count(), 0);
+    assert_eq!(stored(&f), 0);
 }

@@ -245,6 +245,7 @@ impl Provider {
         let archive = Archive::open(&Config {
             data_dir: fonds.data(),
             database: fonds.database.as_ref().map(|d| d.url.clone()),
+            files: None,
         })
         .await
         .expect("the archive opens");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that `fonds cite` writes BibTeX and RIS that real parsers read, and
+# Checks that `fonds cite` writes BibTeX and RIS that real parsers read (and
+# BibTeX that pybtex's plain style renders, for every record), and
 # that a real OAI-PMH harvester (sickle) harvests `fonds serve` whole:
 # bibtexparser and rispy (PyPI) in a virtual environment under target/, on
 # the seed and a FRUS document. Self-contained: .ci/run calls it after the
@@ -9,23 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-bin=${FONDS_BIN:-}
-if [ -z "$bin" ]; then
-  for candidate in target/debug/fonds target/release/fonds; do
-    if [ -x "$candidate" ]; then bin=$candidate; break; fi
-  done
-fi
-if [ -z "$bin" ]; then
-  cargo build --locked --bin fonds
-  bin=target/debug/fonds
-fi
+. tests/py/common.sh
+find_fonds
 
-venv=target/py-venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-  'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7'
+python_venv 'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7' 'pybtex>=0.24'
 
 work=$(mktemp -d)
 server=""
@@ -37,6 +25,14 @@ for id in 208261 frus1961-63v06d12; do
   "$bin" --data "$work/data" cite "$id" --style ris >"$work/out/$id.ris"
   "$bin" --data "$work/data" cite "$id" --style csl-json >"$work/out/$id.json"
 done
+# Every record's BibTeX, for pybtex's plain style.
+"$bin" --data "$work/data" export | tail -n +2 | python3 -c '
+import json, sys
+for line in sys.stdin:
+    print(json.loads(line)["id"])' >"$work/out/all.ids"
+while read -r id; do
+  "$bin" --data "$work/data" cite "$id" --style bibtex
+done <"$work/out/all.ids" >"$work/out/all.bib"
 
 FONDS_CITE_OUT="$work/out" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_cite_parsers.py
 
@@ -56,3 +52,5 @@ for line in sys.stdin:
     print(json.loads(line)["id"])' >"$work/published"
 FONDS_OAI_URL="$base/oai" FONDS_PUBLISHED="$work/published" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_oai_harvest.py
+FONDS_BIN="$bin" tests/py/iiif.sh # IIIF: the Image API validator, the Presentation 3 schema, iiif-prezi3
+FONDS_BIN="$bin" tests/py/zotero.sh # Zotero's own translation-server reads the seed and a FRUS page

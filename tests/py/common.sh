@@ -1,0 +1,28 @@
+# Shared by the scripts in tests/py (sourced, from the repository's root):
+# which fonds binary to run, and the Python virtual environment they share.
+
+# The fonds binary: $FONDS_BIN, else target/debug/fonds (the one .ci/run
+# builds), else target/release/fonds, building the debug binary if neither
+# exists. Sets $bin.
+find_fonds() {
+  bin=${FONDS_BIN:-}
+  if [ -z "$bin" ]; then
+    for candidate in target/debug/fonds target/release/fonds; do
+      if [ -x "$candidate" ]; then bin=$candidate; break; fi
+    done
+  fi
+  if [ -z "$bin" ]; then
+    cargo build --locked --bin fonds
+    bin=target/debug/fonds
+  fi
+}
+
+# The venv at target/py-venv, made if missing, with the given PyPI packages.
+# Sets $venv.
+python_venv() {
+  venv=target/py-venv
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+}
