@@ -116,6 +116,18 @@ fn allowed(staff: &Staff, pairs: &Pairs, needed: Role) -> Result<(), WebError> {
     staff.require(needed)
 }
 
+/// An editor's form about record `id`: its CSRF token and the role checked,
+/// then the record as stored.
+async fn editing(
+    state: &Shared,
+    staff: &Staff,
+    pairs: &Pairs,
+    id: &str,
+) -> Result<crate::store::StoredRecord, WebError> {
+    allowed(staff, pairs, Role::Editor)?;
+    Ok(state.archive.reader(&staff.viewer).get(id).await?)
+}
+
 fn desk_href(id: &str) -> String {
     format!("/desk/records/{}", path_segment(id))
 }
@@ -338,10 +350,7 @@ async fn save_record(
     Path(id): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
-        return fail(&state, e);
-    }
-    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+    let stored = match editing(&state, &staff, &pairs, &id).await {
         Ok(s) => s,
         Err(e) => return fail(&state, e),
     };
@@ -825,10 +834,7 @@ async fn manage_files(
     Path(id): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> Response {
-    if let Err(e) = allowed(&staff, &pairs, Role::Editor) {
-        return fail(&state, e);
-    }
-    let stored = match state.archive.reader(&staff.viewer).get(&id).await {
+    let stored = match editing(&state, &staff, &pairs, &id).await {
         Ok(s) => s,
         Err(e) => return fail(&state, e),
     };

@@ -26,3 +26,17 @@ python_venv() {
   fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
 }
+
+# Waits for a `fonds serve` started by the caller (`"$bin" … serve --listen
+# 127.0.0.1:0 >OUT 2>ERR &`, so that $! is the server itself) to say where
+# it serves; sets $base (no trailing slash), or prints its errors and exits.
+wait_for_base() {
+  local out=$1 err=$2
+  for _ in $(seq 100); do
+    grep -q "serving" "$out" 2>/dev/null && break
+    sleep 0.1
+  done
+  base=$(grep -o 'http://[^ ]*' "$out" | head -1 || true)
+  base=${base%/}
+  [ -n "$base" ] || { echo "fonds serve did not start:"; cat "$err"; exit 1; }
+}

@@ -84,13 +84,7 @@ fonds attach "$draft" "$work/draft.jpg"
 # server's own process, so that the trap's kill reaches it).
 "$bin" --data "$data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
-for _ in $(seq 100); do
-  grep -q "serving" "$work/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-base=$(grep -o 'http://[^ ]*' "$work/serve.out" | head -1 || true)
-base=${base%/}
-[ -n "$base" ] || { echo "fonds serve did not start:"; cat "$work/serve.err"; exit 1; }
+wait_for_base "$work/serve.out" "$work/serve.err"
 hostport=${base#http://}
 
 # The official Image API validator, level 1 then level 2 (info.json claims

@@ -39,13 +39,7 @@ FONDS_CITE_OUT="$work/out" "$venv/bin/python" -m pytest -q -p no:cacheprovider t
 # A real OAI-PMH harvester over HTTP: sickle harvests a running fonds serve.
 "$bin" --data "$work/data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
-for _ in $(seq 100); do
-  grep -q "serving" "$work/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-base=$(grep -o 'http://[^ ]*' "$work/serve.out" | head -1)
-base=${base%/}
-[ -n "$base" ] || { echo "fonds serve did not start:"; cat "$work/serve.err"; exit 1; }
+wait_for_base "$work/serve.out" "$work/serve.err"
 "$bin" --data "$work/data" export | tail -n +2 | python3 -c '
 import json, sys
 for line in sys.stdin:

@@ -48,13 +48,7 @@ trap cleanup EXIT
 "$bin" --data "$work/data" import demo/wilson/208261.md demo/frus/frus1961-63v06.xml
 "$bin" --data "$work/data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 pids+=($!)
-for _ in $(seq 100); do
-  grep -q "serving" "$work/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-base=$(grep -o 'http://[^ ]*' "$work/serve.out" | head -1)
-base=${base%/}
-[ -n "$base" ] || { echo "zotero.sh: fonds serve did not start:"; cat "$work/serve.err"; exit 1; }
+wait_for_base "$work/serve.out" "$work/serve.err"
 
 frus=frus1961-63v06d12
 mkdir -p "$work/items" "$work/pages"
