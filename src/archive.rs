@@ -39,7 +39,7 @@ mod gate;
 mod objects;
 pub use accounts::{AccountError, SignedIn};
 pub use edit::{DESK, Saved, desk_provenance, is_tombstone, stale_revision};
-pub use gate::{PublicReader, Reader};
+pub use gate::{Neighbours, PublicReader, Reader};
 pub use objects::{Page, Upload};
 
 /// Where the archive keeps its data.

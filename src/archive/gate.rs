@@ -2,8 +2,9 @@
 //! read records, and the way the command line does too.
 //!
 //! [`Archive::reader`] gives a [`Reader`] for a [`Viewer`]: its reads (one
-//! record, a page, a search, the recently changed, a count, a history) hold
-//! only what that viewer may see. [`Archive::public`] gives a
+//! record, a page, a search, the recently changed, a count, a history, a
+//! record's neighbours in its collection) hold only what that viewer may
+//! see. [`Archive::public`] gives a
 //! [`PublicReader`], always anonymous, with the publication-log reads of
 //! OAI-PMH, the sitemap and the public dump.
 //!
@@ -231,6 +232,48 @@ impl Reader<'_> {
         }
     }
 
+    /// The records the viewer may see just before and just after `record`
+    /// in its first collection's reading order (edition number, else date,
+    /// then identifier; see [`Store::collection_neighbours`]): what the
+    /// viewer may not see is skipped, as if it were not there. Reads a few
+    /// identifiers at a time, never the whole collection.
+    ///
+    /// [`Store::collection_neighbours`]: crate::store::Store::collection_neighbours
+    pub async fn neighbours(&self, record: &Record) -> Result<Neighbours, ArchiveError> {
+        let Some(collection) = record.collections.first() else {
+            return Ok(Neighbours::default());
+        };
+        Ok(Neighbours {
+            previous: self.nearest(collection, &record.id, false).await?,
+            next: self.nearest(collection, &record.id, true).await?,
+        })
+    }
+
+    /// The nearest record the viewer may see on one side of `id`.
+    async fn nearest(
+        &self,
+        collection: &str,
+        id: &str,
+        forward: bool,
+    ) -> Result<Option<StoredRecord>, ArchiveError> {
+        const STEP: usize = 8;
+        let store = &self.archive.store;
+        let mut from = id.to_string();
+        loop {
+            let ids = store
+                .collection_neighbours(collection, &from, forward, STEP)
+                .await?;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            if let Some(found) = self.get_many(&refs).await?.into_iter().next() {
+                return Ok(Some(found));
+            }
+            match ids.last() {
+                Some(last) if ids.len() == STEP => from = last.clone(),
+                _ => return Ok(None),
+            }
+        }
+    }
+
     /// Searches what the viewer may see: the request's own `public_only`
     /// and `today` are replaced by the reader's.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, ArchiveError> {
@@ -280,6 +323,15 @@ impl Reader<'_> {
         query.with_records = false;
         Ok(self.archive.store.count_publications(&query).await?)
     }
+}
+
+/// A record's neighbours in its collection, as a viewer may see them.
+#[derive(Debug, Clone, Default)]
+pub struct Neighbours {
+    /// The one before it.
+    pub previous: Option<StoredRecord>,
+    /// The one after it.
+    pub next: Option<StoredRecord>,
 }
 
 /// The public's reads (anonymous, whoever asks): the publication log that

@@ -7,7 +7,8 @@
 //! `date` (EDTF/ISO 8601), `creator` (several, comma-separated, each with an
 //! optional role in parentheses: `影洲(번역)`), `type`, `language` → original
 //! language, `collection`, `source` → citation (and archival reference where
-//! it names archival levels), `summary`, `text` →
+//! it names archival levels), `summary` (+ `summary_machine`, see below),
+//! `text` →
 //! the original, `translation` (+ `translation_language`, `translator`) → a
 //! second version, machine translation flagged when the translator says so,
 //! `rights`, `files` → the record's scans and PDFs (paths relative to the
@@ -15,6 +16,16 @@
 //! page label in parentheses: `scans/p1.png (recto); scans/p2.jpg
 //! (verso)`). Every other column (`named_entities`, `glossary`, …) is kept
 //! verbatim in `extra`.
+//!
+//! Machine-written summaries: an optional `summary_machine` column says
+//! whether a row's summary was written by a machine (`yes`/`no`, `true`/
+//! `false`, `1`/`0`; anything else is an error naming the field). Where the
+//! column is absent or the cell empty, a summary is taken as machine-written
+//! when the row's `translator` says "machine translation": a batch whose
+//! texts a tool translated had its summaries written by the same tool (the
+//! Korean periodicals batch, whose README says so, has no such column).
+//! The record's [`Record::summary_machine`] carries it, and readers see the
+//! summary flagged.
 //!
 //! Invariants:
 //! - A text or file path may not leave the manifest's folder (no absolute
@@ -42,6 +53,7 @@ const MAPPED: &[&str] = &[
     "collection",
     "source",
     "summary",
+    "summary_machine",
     "text",
     "translation",
     "translation_language",
@@ -222,6 +234,17 @@ fn record(row: &Row, origin: &str) -> Result<(Record, u64, Vec<FileRef>), Import
         }
     }
     record.summary = get("summary").map(str::to_string);
+    let machine_translator =
+        get("translator").is_some_and(|t| t.to_lowercase().contains("machine translation"));
+    record.summary_machine = match get("summary_machine") {
+        Some(cell) => yes_or_no(cell).ok_or_else(|| {
+            err(
+                "summary_machine",
+                format!("{:?} is not yes or no (true/false, 1/0)", cell.trim()),
+            )
+        })?,
+        None => record.summary.is_some() && machine_translator,
+    };
     record.rights = get("rights").map(str::to_string);
     let mut bytes = 0;
     let text_path = get("text").ok_or_else(|| err("text", "is empty".into()))?;
@@ -251,9 +274,7 @@ fn record(row: &Row, origin: &str) -> Result<(Record, u64, Vec<FileRef>), Import
         record.texts.push(TextVersion {
             kind: TextKind::Translation,
             language,
-            machine_translation: translator
-                .as_deref()
-                .is_some_and(|t| t.to_lowercase().contains("machine translation")),
+            machine_translation: machine_translator,
             translator: translator.clone(),
             label: None,
             body,
@@ -273,6 +294,15 @@ fn record(row: &Row, origin: &str) -> Result<(Record, u64, Vec<FileRef>), Import
         None => Vec::new(),
     };
     Ok((record, bytes, files))
+}
+
+/// A yes-or-no cell: `yes`/`no`, `true`/`false`, `1`/`0` (any case).
+fn yes_or_no(cell: &str) -> Option<bool> {
+    match cell.trim().to_lowercase().as_str() {
+        "yes" | "true" | "1" => Some(true),
+        "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 /// The files a `files` cell names: `path (label); path; …`, in page order.
@@ -450,6 +480,14 @@ mod tests {
         let c = split_creators("George Washington");
         assert_eq!(c[0].name, "George Washington");
         assert_eq!(c[0].role, None);
+    }
+
+    #[test]
+    fn yes_or_no_cells() {
+        assert_eq!(yes_or_no(" Yes "), Some(true));
+        assert_eq!(yes_or_no("0"), Some(false));
+        assert_eq!(yes_or_no("FALSE"), Some(false));
+        assert_eq!(yes_or_no("maybe"), None);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 
 mod date;
 pub mod diff;
+pub mod genre;
+pub mod inline;
 mod language;
 mod object;
 mod reference;
@@ -90,6 +92,12 @@ pub struct Record {
     /// Summary or abstract.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// True when the summary was written by a machine (a language model),
+    /// not by the archive or the source's editors: readers must see it
+    /// flagged, wherever the summary is shown. Absent (false) in the JSON
+    /// unless set; only meaningful with a summary ([`Record::problems`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub summary_machine: bool,
     /// Language of the original document: an ISO 639-1 code where known
     /// (`ru`), otherwise the name as the source wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,6 +267,12 @@ pub struct TextVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The text, verbatim (line breaks and archival marks included).
+    ///
+    /// Where the source marks them, the text keeps its notes' markers and
+    /// its links to other documents inline, in the convention of
+    /// [`inline`]: `[^5]` where note `5` stood, `[Document 8](/records/ID)`
+    /// for words that lead to another record, `[words](https://…)` for a
+    /// document elsewhere. [`inline::plain`] gives the text without them.
     pub body: String,
 }
 
@@ -266,12 +280,14 @@ pub struct TextVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
-    /// The note's number or mark as printed.
+    /// The note's number or mark as printed; a text's marker `[^n]` (see
+    /// [`inline`]) stands where the note was attached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
     /// `footnote`, `source`, `editorial`.
     pub kind: String,
-    /// The note's text.
+    /// The note's text. Links to other documents are written inline as in
+    /// [`TextVersion::body`] (`See [Document 8](/records/frus1961-63v06d8).`).
     pub text: String,
 }
 
@@ -382,6 +398,7 @@ impl Record {
             contributors: Vec::new(),
             translators: Vec::new(),
             summary: None,
+            summary_machine: false,
             original_language: None,
             texts: Vec::new(),
             notes: Vec::new(),
@@ -438,6 +455,12 @@ impl Record {
             problems.push(FieldError {
                 field: "date",
                 message: e.to_string(),
+            });
+        }
+        if self.summary_machine && self.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            problems.push(FieldError {
+                field: "summary_machine",
+                message: "marks the summary machine-written, but there is no summary".into(),
             });
         }
         if let Some(uri) = &self.rights_uri
@@ -527,4 +550,49 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        let provenance = Provenance {
+            format: "csv".into(),
+            origin: "csv:test".into(),
+            file: "manifest.csv".into(),
+            line: Some(2),
+            sha256: String::new(),
+            imported_at: "2026-01-01T00:00:00Z".into(),
+            layout: None,
+        };
+        Record::new("r1".into(), "朴先生".into(), provenance)
+    }
+
+    #[test]
+    fn a_machine_written_summary_is_in_the_json_only_when_flagged() {
+        let mut r = record();
+        r.summary = Some("A summary.".into());
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json.get("summary_machine").is_none(), "{json}");
+        let unflagged_hash = r.content_hash();
+        r.summary_machine = true;
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["summary_machine"], true);
+        assert_ne!(r.content_hash(), unflagged_hash);
+        let back: Record = serde_json::from_value(json).unwrap();
+        assert!(back.summary_machine);
+        assert_eq!(r.problems(), []);
+    }
+
+    #[test]
+    fn a_machine_flag_without_a_summary_is_a_problem() {
+        let mut r = record();
+        r.summary_machine = true;
+        let problems = r.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "summary_machine");
+        r.summary = Some("  ".into());
+        assert_eq!(r.problems()[0].field, "summary_machine");
+    }
 }

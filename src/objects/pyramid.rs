@@ -3,7 +3,6 @@
 
 use super::render::{OutputFormat, Quality, RenderRequest};
 use super::{Limits, ObjectError};
-use fast_image_resize::{FilterType, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
 use serde::{Deserialize, Serialize};
@@ -184,9 +183,58 @@ fn encode_tile(tile: &DynamicImage, icc: Option<&Vec<u8>>) -> Result<Vec<u8>, Ob
     Ok(out)
 }
 
+/// The next level down: every 2×2 block of `image` averaged into one
+/// pixel (a box filter; at an odd edge the block is the pixels there are).
+/// Writes straight into the half-size image, so halving needs no buffer
+/// beyond the result (a general resizer keeps a full-height intermediate,
+/// half the size of the source, which is what pushed a 6000×8000 scan past
+/// its memory target).
+fn halve(image: &DynamicImage) -> DynamicImage {
+    fn blocks(src: &[u8], w: u32, h: u32, channels: usize) -> Vec<u8> {
+        let (w, h) = (w as usize, h as usize);
+        let (hw, hh) = (w.div_ceil(2), h.div_ceil(2));
+        let mut out = vec![0u8; hw * hh * channels];
+        for (oy, out_row) in out.chunks_exact_mut(hw * channels).enumerate() {
+            let y0 = 2 * oy;
+            let rows = if y0 + 1 < h { 2 } else { 1 };
+            for ox in 0..hw {
+                let x0 = 2 * ox;
+                let cols = if x0 + 1 < w { 2 } else { 1 };
+                let n = (rows * cols) as u32;
+                for c in 0..channels {
+                    let mut sum = 0u32;
+                    for y in y0..y0 + rows {
+                        for x in x0..x0 + cols {
+                            sum += u32::from(src[(y * w + x) * channels + c]);
+                        }
+                    }
+                    // Rounded to the nearest, never above 255.
+                    out_row[ox * channels + c] = ((sum + n / 2) / n) as u8;
+                }
+            }
+        }
+        out
+    }
+    let (w, h) = (image.width(), image.height());
+    let (hw, hh) = (w.div_ceil(2), h.div_ceil(2));
+    match image {
+        DynamicImage::ImageLuma8(g) => DynamicImage::ImageLuma8(
+            image::GrayImage::from_raw(hw, hh, blocks(g.as_raw(), w, h, 1))
+                .expect("the buffer has the half size"),
+        ),
+        DynamicImage::ImageRgb8(rgb) => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(hw, hh, blocks(rgb.as_raw(), w, h, 3))
+                .expect("the buffer has the half size"),
+        ),
+        // `build` makes every level grey or RGB; anything else is converted.
+        other => halve(&DynamicImage::ImageRgb8(other.to_rgb8())),
+    }
+}
+
 /// Decodes the image and hands every tile (and the colour profile, as
 /// `icc`) to `sink` by its key, level after level; returns the shape.
-/// Memory: the decoded image plus its half-size level.
+/// Memory: the file's bytes until the decode ends, then the decoded image
+/// plus its half-size level.
 pub fn build(
     bytes: bytes::Bytes,
     format: ImageFormat,
@@ -214,7 +262,6 @@ pub fn build(
         sink("icc".into(), icc.clone());
     }
     let mut level = 0;
-    let mut resizer = Resizer::new();
     loop {
         let (lw, lh) = (level_image.width(), level_image.height());
         for row in 0..ceil_div(lh, TILE) {
@@ -227,13 +274,7 @@ pub fn build(
         if lw <= TILE && lh <= TILE {
             break;
         }
-        level_image = super::render::resized(
-            &mut resizer,
-            &level_image,
-            ceil_div(lw, 2),
-            ceil_div(lh, 2),
-            FilterType::Box,
-        )?;
+        level_image = halve(&level_image);
         level += 1;
     }
     Ok(Pyramid {
@@ -244,4 +285,22 @@ pub fn build(
         gray,
         icc: icc.is_some(),
     })
+}
+
+#[cfg(test)]
+mod halving {
+    use super::*;
+
+    #[test]
+    fn halving_averages_each_block_and_keeps_an_odd_edge() {
+        // 3×3 grey: the right column and bottom row are blocks of their own.
+        let g = image::GrayImage::from_raw(3, 3, vec![0, 10, 7, 20, 31, 9, 100, 200, 50]).unwrap();
+        let half = halve(&DynamicImage::ImageLuma8(g));
+        assert_eq!((half.width(), half.height()), (2, 2));
+        // (0+10+20+31)/4 = 15.25 → 15; (7+9)/2 = 8; (100+200)/2 = 150; 50.
+        assert_eq!(half.as_bytes(), &[15, 8, 150, 50]);
+        let rgb = image::RgbImage::from_fn(4, 2, |x, _| image::Rgb([x as u8 * 10, 255, 1]));
+        let half = halve(&DynamicImage::ImageRgb8(rgb));
+        assert_eq!(half.as_bytes(), &[5, 255, 1, 25, 255, 1]);
+    }
 }

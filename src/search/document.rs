@@ -125,7 +125,11 @@ pub(super) fn document(
     let mut versions = String::new();
     for version in &record.texts {
         let analyzer = Analyzer::for_language(&version.language);
-        doc.add_text(f.body(analyzer), &version.body);
+        // Markers and link targets are no words of the text (model::inline).
+        doc.add_text(
+            f.body(analyzer),
+            crate::model::inline::plain(&version.body).as_ref(),
+        );
         let kind = match version.kind {
             TextKind::Original => "original",
             TextKind::Transcription => "transcription",
@@ -155,6 +159,9 @@ pub(super) fn document(
             height,
         };
         doc.add_text(f.image, image.stored());
+    }
+    if let Some(t) = super::results::TranslatedTitle::of(record) {
+        doc.add_text(f.translated_title, t.stored());
     }
     for (facet, value) in facet_values(record) {
         doc.add_text(f.facet(facet), &value);

@@ -41,6 +41,7 @@ mod snippet;
 pub use document::facet_values;
 pub use results::{
     FacetCount, Hit, Matched, PageImage, SearchRequest, SearchResults, Snippet, Sort,
+    TranslatedTitle,
 };
 pub use schema::Facet;
 
@@ -59,7 +60,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 6;
+pub const INDEX_FORMAT: u32 = 7;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]

@@ -132,6 +132,63 @@ pub struct Hit {
     pub matched: Matched,
     /// The record's first page image, if it has one (for a thumbnail).
     pub image: Option<PageImage>,
+    /// The title translated (a Korean record's English title), if the
+    /// record has one.
+    pub translated_title: Option<TranslatedTitle>,
+}
+
+/// A record's translated title, as the index keeps it beside a hit: the
+/// first alternative title of kind `translated`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TranslatedTitle {
+    /// The title text.
+    pub text: String,
+    /// Its language (ISO 639-1 code where known).
+    pub language: Option<String>,
+    /// The language of the main title beside it: the record's original
+    /// language (a title given with a translation is the original's).
+    #[serde(skip)]
+    pub title_language: Option<String>,
+}
+
+impl TranslatedTitle {
+    /// The translated title of a record, if it has one.
+    pub fn of(record: &crate::model::Record) -> Option<TranslatedTitle> {
+        record
+            .alternative_titles
+            .iter()
+            .find(|t| t.kind == "translated" && !t.text.trim().is_empty())
+            .map(|t| TranslatedTitle {
+                text: t.text.clone(),
+                language: t.language.clone(),
+                title_language: record.original_language.clone(),
+            })
+    }
+
+    /// The stored form: the main title's language, a tab, the translated
+    /// title's language (each empty when unknown), a tab, the text.
+    pub(super) fn stored(&self) -> String {
+        let clean = |l: &Option<String>| l.as_deref().unwrap_or("").replace('\t', " ");
+        format!(
+            "{}\t{}\t{}",
+            clean(&self.title_language),
+            clean(&self.language),
+            self.text
+        )
+    }
+
+    /// Reads [`TranslatedTitle::stored`]'s form.
+    pub(super) fn parse(text: &str) -> Option<TranslatedTitle> {
+        let mut parts = text.splitn(3, '\t');
+        let known = |l: &str| (!l.is_empty()).then(|| l.to_string());
+        let title_language = known(parts.next()?);
+        let language = known(parts.next()?);
+        Some(TranslatedTitle {
+            text: parts.next()?.to_string(),
+            language,
+            title_language,
+        })
+    }
 }
 
 /// A record's first page image, as the index keeps it beside a hit.
@@ -187,6 +244,10 @@ struct HitJson<'a> {
     marks: Vec<[usize; 2]>,
     /// Where it matched.
     matched: &'a Matched,
+    /// The title translated (a Korean record's English title); absent
+    /// when the record has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translated_title: Option<&'a TranslatedTitle>,
 }
 
 impl<'a> From<&'a Hit> for HitJson<'a> {
@@ -202,6 +263,7 @@ impl<'a> From<&'a Hit> for HitJson<'a> {
             snippet_text: &hit.snippet.text,
             marks: hit.snippet.marks.iter().map(|m| [m.start, m.end]).collect(),
             matched: &hit.matched,
+            translated_title: hit.translated_title.as_ref(),
         }
     }
 }
@@ -370,6 +432,9 @@ pub(super) fn hit(
         snippet,
         matched,
         image: first(fields.image).as_deref().and_then(PageImage::parse),
+        translated_title: first(fields.translated_title)
+            .as_deref()
+            .and_then(TranslatedTitle::parse),
     }
 }
 
@@ -389,6 +454,11 @@ mod tests {
                 language: Some("en".into()),
             },
             image: None,
+            translated_title: Some(TranslatedTitle {
+                text: "Mr. Park".into(),
+                language: Some("en".into()),
+                title_language: Some("ko".into()),
+            }),
         }
     }
 
@@ -420,6 +490,7 @@ mod tests {
             "snippet",
             "snippet_text",
             "marks",
+            "translated_title",
         ] {
             assert!(schema["properties"][field].is_object(), "{field}: {schema}");
         }
@@ -435,6 +506,28 @@ mod tests {
         keys.sort();
         described.sort();
         assert_eq!(keys, described);
+    }
+
+    #[test]
+    fn a_translated_title_is_stored_with_both_languages() {
+        let t = TranslatedTitle {
+            text: "Mr. Park\tand his wife".into(),
+            language: Some("en".into()),
+            title_language: Some("ko".into()),
+        };
+        assert_eq!(TranslatedTitle::parse(&t.stored()), Some(t));
+        let unknown = TranslatedTitle {
+            text: "X".into(),
+            language: None,
+            title_language: None,
+        };
+        assert_eq!(TranslatedTitle::parse(&unknown.stored()), Some(unknown));
+        assert_eq!(TranslatedTitle::parse("no tabs"), None);
+        let json = serde_json::to_value(hit(Snippet::default())).unwrap();
+        assert_eq!(
+            json["translated_title"],
+            serde_json::json!({"text": "Mr. Park", "language": "en"})
+        );
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub(super) struct Fields {
     pub edtf: Field,
     /// The first page image (`PageImage::stored`), for hit thumbnails.
     pub image: Field,
+    /// The record's translated title (`TranslatedTitle::stored`), shown
+    /// beside the title in hits.
+    pub translated_title: Field,
     /// One per dimension, in the order of [`Facet::ALL`].
     facets: [Field; Facet::ALL.len()],
     pub visibility: Field,
@@ -192,6 +195,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         date_hi: b.add_i64_field(DATE_COLUMNS[1], INDEXED | FAST),
         edtf: b.add_text_field("edtf", STORED),
         image: b.add_text_field("image", STORED),
+        translated_title: b.add_text_field("translated_title", STORED),
         // Every dimension filters through its field; the counted ones are
         // also columns.
         facets: Facet::ALL.map(|facet| {

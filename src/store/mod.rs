@@ -424,6 +424,17 @@ pub trait Store: AccountStore + Send + Sync {
     /// Records not public at `now` (drafts, running embargoes, withdrawn),
     /// most recently written first, at most `limit`: the desk's work list.
     async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>>;
+    /// The records beside `id` in `collection`'s reading order (its
+    /// records' place, [`plan::collection_position`], then identifier): at
+    /// most `limit` after it (`forward`) or before it (nearest first), of
+    /// any visibility. Empty when `id` is not in the collection.
+    async fn collection_neighbours(
+        &self,
+        collection: &str,
+        id: &str,
+        forward: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<String>>;
     /// Change-log entries after `seq`, in order, at most `limit`.
     async fn changes_since(&self, seq: u64, limit: usize) -> StoreResult<Vec<Change>>;
     /// The newest change-log sequence number (0 when empty).

@@ -86,6 +86,8 @@ pub struct Row<'a> {
     pub was_public: bool,
     /// Its current revision's collections (replacing the stored ones).
     pub collections: &'a [String],
+    /// Its place in each of them ([`collection_position`]).
+    pub position: String,
     /// The account that made its current revision ([`Author::account`]).
     pub edited_by: Option<&'a str>,
 }
@@ -255,6 +257,7 @@ pub fn plan<'a>(
             public_since: slot.public_since,
             was_public: slot.was_public,
             collections: &record.collections,
+            position: collection_position(record),
             edited_by: account,
         };
         slot.content_hash = hash;
@@ -290,6 +293,25 @@ pub fn plan<'a>(
         revisions,
         last_change: seq,
     })
+}
+
+/// A record's place in its collections, as text whose byte order is the
+/// reading order: its number in a printed edition (`0` and 12 digits, when
+/// the number is 1 to 12 digits), else the earliest day of its date (`1`
+/// and `YYYY-MM-DD`; years before year 0 do not sort among themselves),
+/// else last (`2`); ties go by identifier. The schema's backfill computes
+/// the same from a revision's JSON (`edition.number`, `date.earliest`).
+pub fn collection_position(record: &Record) -> String {
+    let number = record.edition.as_ref().and_then(|e| e.number.as_deref());
+    match number {
+        Some(n) if (1..=12).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("0{n:0>12}")
+        }
+        _ => match record.date.as_ref().and_then(|d| d.bounds().0) {
+            Some(day) => format!("1{day}"),
+            None => "2".to_string(),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -101,6 +101,22 @@ const MIGRATIONS: &[&[&str]] = &[
     // 5: a revision's change number by its record and revision (which of two
     // imports in the same second came last).
     &[r#"CREATE INDEX changes_revision ON changes (record_id, revision)"#],
+    // 5: each record's place in its collections (`plan::collection_position`:
+    // edition number, else earliest day), for previous and next.
+    &[
+        r#"ALTER TABLE record_collections ADD COLUMN position TEXT COLLATE "C" NOT NULL DEFAULT '2'"#,
+        r#"UPDATE record_collections c SET position = x.position
+        FROM (SELECT r.id,
+                CASE WHEN b->'edition'->>'number' ~ '^[0-9]{1,12}$'
+                        THEN '0' || lpad(b->'edition'->>'number', 12, '0')
+                     WHEN b->'date'->>'earliest' IS NOT NULL THEN '1' || (b->'date'->>'earliest')
+                     ELSE '2' END AS position
+              FROM records r
+              JOIN LATERAL (SELECT v.body::jsonb AS b FROM revisions v
+                            WHERE v.record_id = r.id AND v.revision = r.revision) j ON true) x
+        WHERE x.id = c.record_id"#,
+        r#"CREATE INDEX record_collections_order ON record_collections (collection, position, record_id)"#,
+    ],
 ];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most
@@ -245,13 +261,21 @@ impl Backend for PgStore {
             // The current revision's collections, for OAI-PMH sets.
             let clear = "DELETE FROM record_collections WHERE record_id = ANY($1)";
             Sql::run(tx, sqlx::query(clear).bind(&ids), ctx).await?;
-            let (names, owners): (Vec<&str>, Vec<&str>) = chunk
-                .iter()
-                .flat_map(|r| r.collections.iter().map(move |n| (n.as_str(), r.id)))
-                .unzip();
-            let add = "INSERT INTO record_collections (collection, record_id)
-                       SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING";
-            Sql::run(tx, sqlx::query(add).bind(&names).bind(&owners), ctx).await?;
+            let mut names: Vec<&str> = Vec::new();
+            let mut owners: Vec<&str> = Vec::new();
+            let mut positions: Vec<&str> = Vec::new();
+            for r in chunk.iter() {
+                for name in r.collections {
+                    names.push(name);
+                    owners.push(r.id);
+                    positions.push(&r.position);
+                }
+            }
+            let add = "INSERT INTO record_collections (collection, record_id, position)
+                       SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+                       ON CONFLICT DO NOTHING";
+            let added = sqlx::query(add).bind(&names).bind(&owners).bind(&positions);
+            Sql::run(tx, added, ctx).await?;
         }
 
         // Revisions and change-log entries, numbered as planned; a chunk is

@@ -674,6 +674,33 @@ where
         .await
     }
 
+    async fn collection_neighbours(
+        &self,
+        collection: &str,
+        id: &str,
+        forward: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        let (beyond, order) = if forward { (">", "ASC") } else { ("<", "DESC") };
+        let mut sql = QueryBuilder::new(
+            "SELECT c.record_id FROM record_collections c
+             JOIN record_collections me ON me.collection = c.collection AND me.record_id = ",
+        );
+        sql.push_bind(id.to_string());
+        sql.push(" WHERE c.collection = ")
+            .push_bind(collection.to_string());
+        sql.push(format!(
+            " AND (c.position {beyond} me.position
+                   OR (c.position = me.position AND c.record_id {beyond} me.record_id))
+             ORDER BY c.position {order}, c.record_id {order} LIMIT "
+        ));
+        sql.push_bind(limit as i64);
+        Sql::decoded(self.pool(), sql, "reading a collection's order", |row| {
+            Sql::<B::Db>::text(row, "record_id")
+        })
+        .await
+    }
+
     async fn unpublished(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<StoredRecord>> {
         Sql::current_records(self.pool(), |sql| {
             sql.push("revision > 0 AND (r.public_since IS NULL OR r.public_since > ")

@@ -5,7 +5,8 @@
 //! and `was_public` for the publication log), `revisions` (every revision's
 //! JSON, the record's content lives only here), `changes` (the ordered change
 //! log), `record_collections` (the current revision's collections, for
-//! OAI-PMH sets), `fonds_schema` (the schema version).
+//! OAI-PMH sets, with each record's place in them for previous/next),
+//! `fonds_schema` (the schema version).
 //!
 //! Writers are serialised by `BEGIN IMMEDIATE`, which takes the database's
 //! write lock when the transaction starts; change-log numbers are given out
@@ -112,6 +113,24 @@ const MIGRATIONS: &[&[&str]] = &[
     // 5: a revision's change number by its record and revision (which of two
     // imports in the same second came last).
     &["CREATE INDEX changes_revision ON changes (record_id, revision)"],
+    // 6: each record's place in its collections (`plan::collection_position`:
+    // edition number, else earliest day), for previous and next.
+    &[
+        "ALTER TABLE record_collections ADD COLUMN position TEXT NOT NULL DEFAULT '2'",
+        "UPDATE record_collections SET position = (
+            SELECT CASE
+                WHEN n GLOB '[0-9]*' AND n NOT GLOB '*[^0-9]*' AND length(n) <= 12
+                    THEN '0' || substr('000000000000' || n, -12)
+                WHEN d IS NOT NULL THEN '1' || d
+                ELSE '2' END
+            FROM (SELECT json_extract(v.body, '$.edition.number') AS n,
+                         json_extract(v.body, '$.date.earliest') AS d
+                  FROM records r JOIN revisions v ON v.record_id = r.id AND v.revision = r.revision
+                  WHERE r.id = record_collections.record_id))
+         WHERE EXISTS (SELECT 1 FROM records r WHERE r.id = record_collections.record_id
+                       AND r.revision > 0)",
+        "CREATE INDEX record_collections_order ON record_collections (collection, position, record_id)",
+    ],
 ];
 
 /// Whether SQLite said the database is locked or busy (another process
@@ -210,10 +229,14 @@ impl Backend for SqliteStore {
             // The current revision's collections, for OAI-PMH sets.
             let clear = "DELETE FROM record_collections WHERE record_id = ?";
             Sql::run(tx, sqlx::query(clear).bind(row.id), ctx).await?;
-            let add = "INSERT OR IGNORE INTO record_collections (collection, record_id)
-                       VALUES (?, ?)";
+            let add = "INSERT OR IGNORE INTO record_collections (collection, record_id, position)
+                       VALUES (?, ?, ?)";
             for collection in row.collections {
-                Sql::run(tx, sqlx::query(add).bind(collection).bind(row.id), ctx).await?;
+                let added = sqlx::query(add)
+                    .bind(collection)
+                    .bind(row.id)
+                    .bind(&row.position);
+                Sql::run(tx, added, ctx).await?;
             }
         }
         for revision in &plan.revisions {

@@ -53,9 +53,12 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy every response carries: no script, styles only from our own
-/// stylesheet, forms only to ourselves.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// stylesheet, forms only to ourselves. `connect-src 'self'` lets tools that
+/// fetch from inside the page (Lighthouse reads `/robots.txt` so) reach this
+/// site; no script of ours runs here to use it.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; connect-src 'self'; \
+     style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// The policy of a record page that shows its original's pages: the one
 /// script, from this site (the zoomable viewer), which reads the pages'
@@ -114,7 +117,7 @@ pub fn router(state: Shared) -> Router {
         .route("/records/{id}", get(pages::record))
         .route("/browse", get(pages::browse))
         .route("/unapi", get(unapi::unapi))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().layer(api_cors()))
         .merge(desk::router())
         .merge(iiif::router())
         .route_layer(axum::middleware::from_fn_with_state(
@@ -139,6 +142,43 @@ pub fn router(state: Shared) -> Router {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(compression())
+}
+
+/// gzip or brotli, as the client's `Accept-Encoding` prefers, for text:
+/// not for images (tiles and scans are JPEG already), not for the dump
+/// (gzip already), not for bodies of a few bytes.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate};
+    use tower_http::compression::{CompressionLayer, DefaultPredicate};
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new("application/gzip"))
+                .and(NotForContentType::const_new("application/pdf")),
+        )
+}
+
+/// Cross-origin reads (and token-authorised writes) of the JSON API from
+/// any web page: no cookies are honoured cross-origin, so a page elsewhere
+/// acts as an anonymous reader or with the token its user gave it.
+pub(crate) fn api_cors() -> tower_http::cors::CorsLayer {
+    use axum::http::Method;
+    use tower_http::cors::{Any, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG, header::LINK, header::LOCATION])
+        .max_age(Duration::from_secs(86_400))
 }
 
 /// `/health`: `ok N records`, N the public records (whoever asks).

@@ -12,7 +12,8 @@
 
 use super::views::{
     FacetLink, FacetView, HitView, RECORD_FORMATS, RecordHead, RecordView, ScanView, SearchParams,
-    TextLayout, facet_value_label, facet_views, path_segment, search_href,
+    TextLayout, VolumeNav, facet_value_label, facet_views, link_targets, path_segment, search_href,
+    unlinked,
 };
 use super::{AppState, ErrorCode, Shared, WebError};
 use crate::accounts::Viewer;
@@ -25,7 +26,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Hits per results page.
@@ -116,6 +117,10 @@ struct DecadeView {
 struct RecentView {
     href: String,
     title: String,
+    /// The title's `lang` beside a translation (empty otherwise).
+    title_lang: String,
+    /// The title translated (a Korean record's English title).
+    translated_title: Option<super::views::TitleBeside>,
     date: String,
 }
 
@@ -194,15 +199,21 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Response {
         decades: timeline(&results),
         recent: recent
             .iter()
-            .map(|s| RecentView {
-                href: format!("/records/{}", path_segment(&s.record.id)),
-                title: s.record.title.clone(),
-                date: s
-                    .record
-                    .date
-                    .as_ref()
-                    .map(|d| d.display.clone().unwrap_or_else(|| d.edtf.clone()))
-                    .unwrap_or_default(),
+            .map(|s| {
+                let (title_lang, translated_title) =
+                    super::views::titles(crate::search::TranslatedTitle::of(&s.record).as_ref());
+                RecentView {
+                    href: format!("/records/{}", path_segment(&s.record.id)),
+                    title: s.record.title.clone(),
+                    title_lang,
+                    translated_title,
+                    date: s
+                        .record
+                        .date
+                        .as_ref()
+                        .map(|d| d.display.clone().unwrap_or_else(|| d.edtf.clone()))
+                        .unwrap_or_default(),
+                }
             })
             .collect(),
     };
@@ -530,6 +541,9 @@ struct RecordPage<'a> {
     scan: Option<ScanView>,
     /// Description, Open Graph, JSON-LD, other formats.
     head: RecordHead,
+    /// Previous and next within its volume or collection (what the viewer
+    /// may see).
+    volume: Option<VolumeNav>,
 }
 
 /// A record page's query: which page of the original to show.
@@ -720,9 +734,29 @@ pub async fn record(
         };
     }
     let head = RecordHead::new(r, &canonical, &state.base_url, &state.site_name);
+    let neighbours = match reader.neighbours(r).await {
+        Ok(n) => n,
+        Err(e) => return archive_error(&state, e),
+    };
+    let volume = VolumeNav::new(
+        r,
+        neighbours.previous.as_ref().map(|s| &s.record),
+        neighbours.next.as_ref().map(|s| &s.record),
+    );
+    // Links in the text to records this reader may not see are words only.
+    let targets = link_targets(r);
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    let visible: HashSet<String> = match reader.get_many(&targets).await {
+        Ok(found) => found.into_iter().map(|s| s.record.id).collect(),
+        Err(e) => return archive_error(&state, e),
+    };
     let page = RecordPage {
         site: &state.site_name,
-        r: RecordView::new(r, stored.revision, &stored.updated_at.to_string()),
+        r: RecordView::new(
+            &unlinked(r, &visible),
+            stored.revision,
+            &stored.updated_at.to_string(),
+        ),
         meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
         citations: state.citations.get(&viewer, r, stored.revision, &ctx),
@@ -733,6 +767,7 @@ pub async fn record(
         canonical,
         scan: ScanView::new(r, query.page.and_then(|p| p.parse().ok())),
         head,
+        volume,
     };
     let with_viewer = page.scan.as_ref().is_some_and(|s| !s.pages.is_empty());
     let html = match page.render() {
@@ -799,14 +834,17 @@ fn wanted_format(headers: &HeaderMap) -> Option<&'static str> {
 /// When this process started serving: pages made by it are no older.
 static STARTED: std::sync::OnceLock<crate::clock::Timestamp> = std::sync::OnceLock::new();
 
-/// A public page with its validators: an `ETag` from its bytes and a
+/// A public page with its validators: a weak `ETag` from its bytes and a
 /// `Last-Modified` (the later of `changed` and this server's start), and
 /// 304 Not Modified when the request's `If-None-Match` (else
 /// `If-Modified-Since`) says the client has it.
 fn conditional(headers: &HeaderMap, html: String, changed: crate::clock::Timestamp) -> Response {
     let started = *STARTED.get_or_init(crate::clock::now);
     let modified = changed.max(started);
-    let etag = format!("\"{}\"", &crate::model::sha256_hex(html.as_bytes())[..20]);
+    // Weak: the same page is sent gzip-, brotli- or un-encoded, and a
+    // strong tag would have to differ between those encodings.
+    let tag = format!("\"{}\"", &crate::model::sha256_hex(html.as_bytes())[..20]);
+    let etag = format!("W/{tag}");
     let last_modified = httpdate::fmt_http_date(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified.unix().max(0) as u64),
     );
@@ -816,7 +854,7 @@ fn conditional(headers: &HeaderMap, html: String, changed: crate::clock::Timesta
     {
         Some(tags) => tags
             .split(',')
-            .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"),
+            .any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())

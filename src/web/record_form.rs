@@ -121,6 +121,8 @@ pub struct RecordForm {
     pub contributors: String,
     pub translators: String,
     pub summary: String,
+    /// The summary is machine-written (flagged to readers).
+    pub summary_machine: bool,
     pub original_language: String,
     pub texts: Vec<TextRow>,
     pub notes: Vec<NoteRow>,
@@ -264,6 +266,7 @@ impl RecordForm {
             contributors: lines(&r.contributors),
             translators: lines(&r.translators),
             summary: text(&r.summary),
+            summary_machine: r.summary_machine,
             original_language: text(&r.original_language),
             texts: with_blanks(
                 r.texts
@@ -473,6 +476,7 @@ pub fn parse(pairs: &[(String, String)], base: Option<&Record>) -> (Record, Vec<
     r.contributors = p.list("contributors");
     r.translators = p.list("translators");
     r.summary = Some(p.area("summary")).filter(|s| !s.is_empty());
+    r.summary_machine = !p.get("summary_machine").is_empty();
     r.original_language = p.optional("original_language");
     for i in p.rows("text") {
         let f = |name: &str| format!("text.{i}.{name}");
@@ -635,6 +639,9 @@ pub fn pairs_of(form: &RecordForm) -> Vec<(String, String)> {
         &form.translators.replace('\n', "\r\n"),
     );
     put("summary".into(), &form.summary.replace('\n', "\r\n"));
+    if form.summary_machine {
+        put("summary_machine".into(), "on");
+    }
     put("original_language".into(), &form.original_language);
     for (i, t) in form.texts.iter().enumerate() {
         put(format!("text.{i}.kind"), &t.kind);
@@ -753,6 +760,41 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, "rights_uri");
         assert!(problems[0].message.contains("\"public domain\""));
+    }
+
+    #[test]
+    fn the_machine_written_summary_flag_is_set_and_cleared() {
+        let seed = seed();
+        assert!(!RecordForm::from_record(&seed).summary_machine);
+        let mut pairs = pairs_of(&RecordForm::from_record(&seed));
+        assert!(!pairs.iter().any(|(k, _)| k == "summary_machine"));
+        pairs.push(("summary_machine".into(), "on".into()));
+        let (mut flagged, problems) = parse(&pairs, Some(&seed));
+        assert_eq!(problems, []);
+        assert!(flagged.summary_machine);
+        flagged.provenance = seed.provenance.clone();
+        let form = RecordForm::from_record(&flagged);
+        assert!(form.summary_machine);
+        let (back, _) = parse(&pairs_of(&form), Some(&flagged));
+        assert!(back.summary_machine, "an untouched form keeps the flag");
+        let changes = crate::model::diff::diff(&seed, &flagged);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].path, "summary_machine");
+        assert_eq!(changes[0].after.as_deref(), Some("true"));
+        let (cleared, _) = parse(&pairs_of(&RecordForm::from_record(&seed)), Some(&flagged));
+        assert!(!cleared.summary_machine, "an unticked box clears it");
+    }
+
+    #[test]
+    fn a_machine_flag_without_a_summary_is_refused_at_its_field() {
+        let mut seed = seed();
+        seed.summary = None;
+        let mut pairs = pairs_of(&RecordForm::from_record(&seed));
+        pairs.push(("summary_machine".into(), "on".into()));
+        let (r, _) = parse(&pairs, Some(&seed));
+        let problems = r.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(form_field(problems[0].field), "summary_machine");
     }
 
     #[test]

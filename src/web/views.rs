@@ -3,12 +3,18 @@
 //!
 //! Invariants: values here are plain text (the templates escape them); the
 //! only HTML is [`HitView::snippet`], built by [`snippet_html`] from the
-//! search module's plain text and match ranges: escaped text and `<mark>`.
-//! Links built from data are relative to the site or checked to be
+//! search module's plain text and match ranges: escaped text and `<mark>`;
+//! and a text's paragraphs and notes ([`VersionView::paragraphs`],
+//! [`NoteView::html`]), built by [`paragraph_html`] from the inline
+//! convention of [`crate::model::inline`]: escaped text, note markers and
+//! links. Links built from data are relative to the site (record
+//! identifiers percent-encoded as one path segment) or checked to be
 //! `http(s)` before they become an `href`.
 
-use crate::model::{Agent, ArchivalReference, Record, TextKind, TextVersion, language_name};
-use crate::search::{Facet, FacetCount, Hit, SearchResults, Snippet};
+use crate::model::{
+    Agent, ArchivalReference, Record, TextKind, TextVersion, genre, language_code, language_name,
+};
+use crate::search::{Facet, FacetCount, Hit, SearchResults, Snippet, TranslatedTitle};
 
 /// One line of a description list.
 #[derive(Debug, Clone)]
@@ -84,12 +90,13 @@ pub struct VersionView {
     pub machine: bool,
     /// A label the source gives the version.
     pub label: Option<String>,
-    /// Paragraphs, as plain text (line breaks kept).
+    /// Paragraphs, as safe HTML ([`paragraph_html`]: escaped text, line
+    /// breaks kept, note markers and links made links).
     pub paragraphs: Vec<String>,
 }
 
 impl VersionView {
-    fn new(text: &TextVersion) -> VersionView {
+    fn new(text: &TextVersion, marks: &mut NoteMarks) -> VersionView {
         let kind_label = match text.kind {
             TextKind::Original => "Original",
             TextKind::Transcription => "Transcription",
@@ -107,7 +114,10 @@ impl VersionView {
             translator: text.translator.clone(),
             machine: text.machine_translation,
             label: text.label.clone(),
-            paragraphs: paragraphs(&text.body),
+            paragraphs: paragraphs(&text.body)
+                .iter()
+                .map(|p| paragraph_html(p, marks))
+                .collect(),
         }
     }
 
@@ -121,6 +131,56 @@ impl VersionView {
 pub fn language_label(code: &str) -> String {
     language_name(code).unwrap_or(code).to_string()
 }
+
+/// A language as a `lang` attribute's value: a code as it is, a name the
+/// language table knows as its code; `None` for what is neither (a name
+/// the table does not know, which no `lang` attribute may hold).
+pub fn lang_tag(language: &str) -> Option<String> {
+    let language = language.trim();
+    if let Some(code) = language_code(language) {
+        return Some(code.to_string());
+    }
+    let mut subtags = language.split('-');
+    let primary = subtags.next().unwrap_or("");
+    let well_formed = (2..=8).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && subtags
+            .all(|t| (1..=8).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric()));
+    well_formed.then(|| language.to_string())
+}
+
+/// A title shown beside the record's own: its text and its `lang`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleBeside {
+    /// The translated title.
+    pub text: String,
+    /// Its `lang` attribute value (empty when unknown).
+    pub lang: String,
+}
+
+/// The record's title's `lang` (empty when unknown) and its translated
+/// title, if any. A title that has a translation beside it is in the
+/// original's language (so it is marked with the original language); one
+/// without is in the description's, the page's own.
+pub fn titles(t: Option<&TranslatedTitle>) -> (String, Option<TitleBeside>) {
+    match t {
+        None => (String::new(), None),
+        Some(t) => (
+            t.title_language
+                .as_deref()
+                .and_then(lang_tag)
+                .unwrap_or_default(),
+            Some(TitleBeside {
+                text: t.text.clone(),
+                lang: t.language.as_deref().and_then(lang_tag).unwrap_or_default(),
+            }),
+        ),
+    }
+}
+
+/// The flag shown with a machine-written summary (on the record page, and
+/// wherever the summary is given as a description).
+pub const MACHINE_SUMMARY_FLAG: &str = "Machine-written summary (not reviewed)";
 
 /// Splits a text body into paragraphs at blank lines; keeps line breaks
 /// inside a paragraph (shown with `white-space: pre-line`), drops Markdown's
@@ -156,7 +216,7 @@ pub enum TextLayout {
         original: VersionView,
         /// The translation.
         translation: VersionView,
-        /// Pairs of paragraphs.
+        /// Pairs of paragraphs (safe HTML, as [`VersionView::paragraphs`]).
         rows: Vec<(String, String)>,
     },
     /// Original and translation side by side as two whole columns.
@@ -177,6 +237,11 @@ pub struct RecordView {
     pub id: String,
     /// Title.
     pub title: String,
+    /// The title's `lang` where it differs from the page's (a Korean title
+    /// beside its English translation); empty otherwise.
+    pub title_lang: String,
+    /// The title translated (a Korean record's English title).
+    pub translated_title: Option<TitleBeside>,
     /// Date as displayed, and its EDTF form.
     pub date: Option<(String, String)>,
     /// The description list: every field the record has, in reading order.
@@ -193,12 +258,14 @@ pub struct RecordView {
     pub source_url: Option<String>,
     /// Summary.
     pub summary: Option<String>,
+    /// Whether the summary is machine-written (flagged on the page).
+    pub summary_machine: bool,
     /// Collections, with search links.
     pub collections: Vec<(String, String)>,
     /// Subjects.
     pub subjects: Vec<String>,
-    /// Editorial notes.
-    pub notes: Vec<Field>,
+    /// Notes and footnotes, in order, linked to and from their markers.
+    pub notes: Vec<NoteView>,
     /// The citation as the holding archive gives it.
     pub source_citation: Option<String>,
     /// The text versions.
@@ -234,7 +301,7 @@ impl RecordView {
             fields.push(field(&label, date_text(d.display.as_deref(), &d.edtf)));
         }
         if let Some(t) = &r.doc_type {
-            fields.push(field("Type", t.clone()));
+            fields.push(field("Type", genre::label(t)));
         }
         for p in &r.places {
             fields.push(field(&format!("Place ({})", p.role), p.name.clone()));
@@ -273,7 +340,8 @@ impl RecordView {
             fields.push(field(key, value.clone()));
         }
 
-        let (texts, more_texts) = layout(&r.texts);
+        let mut marks = NoteMarks::new(&r.notes);
+        let (texts, more_texts) = layout(&r.texts, &mut marks);
         let p = &r.provenance;
         let mut provenance = vec![
             field("Identifier", r.id.clone()),
@@ -290,9 +358,12 @@ impl RecordView {
         if !p.sha256.is_empty() {
             provenance.push(field("Source file SHA-256", p.sha256.clone()));
         }
+        let (title_lang, translated_title) = titles(TranslatedTitle::of(r).as_ref());
         RecordView {
             id: r.id.clone(),
             title: r.title.clone(),
+            title_lang,
+            translated_title,
             date: r.date.as_ref().map(|d| {
                 (
                     d.display.clone().unwrap_or_else(|| d.edtf.clone()),
@@ -309,28 +380,24 @@ impl RecordView {
                 .map(|a| (a.verbatim.clone(), reference_levels(a))),
             source_url: r.source_url.as_deref().and_then(safe_url),
             summary: r.summary.clone(),
+            summary_machine: r.summary_machine,
             collections: r
                 .collections
                 .iter()
                 .map(|c| (c.clone(), search_href(&[("q", "*"), ("collection", c)])))
                 .collect(),
             subjects: r.subjects.clone(),
-            notes: r
-                .notes
-                .iter()
-                .map(|n| {
-                    let label = match &n.n {
-                        Some(n) => format!("Note {n}"),
-                        None => format!("Note ({})", n.kind),
-                    };
-                    field(&label, n.text.clone())
-                })
-                .collect(),
+            notes: note_views(&r.notes, &marks),
             source_citation: r.citation.clone(),
             texts,
             more_texts,
             provenance,
         }
+    }
+
+    /// The flag a machine-written summary carries on the page.
+    pub fn summary_flag(&self) -> &'static str {
+        MACHINE_SUMMARY_FLAG
     }
 }
 
@@ -370,7 +437,9 @@ fn reference_levels(a: &ArchivalReference) -> Vec<Field> {
 
 /// Pairs the first original (or transcription) with the first translation;
 /// paragraph by paragraph when their paragraphs correspond one to one.
-fn layout(texts: &[TextVersion]) -> (TextLayout, Vec<VersionView>) {
+/// Versions are rendered in page order, so that a note's first marker on
+/// the page is the one its note links back to.
+fn layout(texts: &[TextVersion], marks: &mut NoteMarks) -> (TextLayout, Vec<VersionView>) {
     let original = texts
         .iter()
         .position(|t| t.kind == TextKind::Original)
@@ -381,19 +450,19 @@ fn layout(texts: &[TextVersion]) -> (TextLayout, Vec<VersionView>) {
             (TextLayout::None, Vec::new())
         } else {
             (
-                TextLayout::Stacked(texts.iter().map(VersionView::new).collect()),
+                TextLayout::Stacked(texts.iter().map(|t| VersionView::new(t, marks)).collect()),
                 Vec::new(),
             )
         };
     };
+    let original = VersionView::new(&texts[o], marks);
+    let translation = VersionView::new(&texts[t], marks);
     let more = texts
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != o && *i != t)
-        .map(|(_, v)| VersionView::new(v))
+        .map(|(_, v)| VersionView::new(v, marks))
         .collect();
-    let original = VersionView::new(&texts[o]);
-    let translation = VersionView::new(&texts[t]);
     if original.paragraphs.len() == translation.paragraphs.len() && original.paragraphs.len() > 1 {
         let rows = original
             .paragraphs
@@ -433,11 +502,13 @@ pub fn facet_label(facet: Facet) -> &'static str {
     }
 }
 
-/// A facet value for people (language codes become names; decades "1960s").
+/// A facet value for people (language codes become names; decades "1960s";
+/// types the genre table knows "Story (소설)").
 pub fn facet_value_label(dim: &str, value: &str) -> String {
     match dim {
         "language" => language_label(value),
         "decade" => format!("{value}s"),
+        "type" => genre::label(value),
         _ => value.to_string(),
     }
 }
@@ -576,7 +647,8 @@ impl ScanView {
 /// description, Open Graph, schema.org JSON-LD, and its other formats.
 #[derive(Debug, Clone)]
 pub struct RecordHead {
-    /// The meta description: the summary, else the opening of the first text.
+    /// The meta description: the summary (a machine-written one said to
+    /// be so, [`MACHINE_SUMMARY_FLAG`]), else the opening of the first text.
     pub description: String,
     /// Open Graph `(property, content)` pairs.
     pub open_graph: Vec<(&'static str, String)>,
@@ -624,12 +696,19 @@ fn opening(text: &str, max: usize) -> String {
 impl RecordHead {
     /// The head of `r`'s page at `canonical`, on the site at `base`.
     pub fn new(r: &Record, canonical: &str, base: &str, site: &str) -> RecordHead {
-        let description = r
-            .summary
-            .clone()
-            .or_else(|| r.texts.first().map(|t| t.body.clone()))
-            .map(|t| opening(&t, 200))
-            .unwrap_or_else(|| r.title.clone());
+        // A machine-written summary is never given as the archive's own
+        // words: wherever it describes the record (meta description, Open
+        // Graph, JSON-LD), it is said to be one.
+        let description = match (&r.summary, r.summary_machine) {
+            (Some(s), true) => format!("{MACHINE_SUMMARY_FLAG}: {}", opening(s, 160)),
+            (Some(s), false) => opening(s, 200),
+            (None, _) => r
+                .texts
+                .first()
+                .map(|t| opening(&crate::model::inline::plain(&t.body), 200))
+                .unwrap_or_else(|| r.title.clone()),
+        };
+        let translated = TranslatedTitle::of(r);
         let image = crate::model::page_images(&r.files)
             .next()
             .map(|(n, _, _)| format!("{base}{}", page_image_url(&r.id, n, 600)));
@@ -663,6 +742,10 @@ impl RecordHead {
                 ld[key] = value;
             }
         };
+        set(
+            "alternateName",
+            serde_json::json!(translated.as_ref().map(|t| &t.text)),
+        );
         set(
             "dateCreated",
             serde_json::json!(r.date.as_ref().map(|d| &d.edtf)),
@@ -739,6 +822,11 @@ pub struct HitView {
     pub href: String,
     /// Title.
     pub title: String,
+    /// The title's `lang` where it differs from the page's (a Korean title
+    /// beside its English translation); empty otherwise.
+    pub title_lang: String,
+    /// The title translated (a Korean record's English title).
+    pub translated_title: Option<TitleBeside>,
     /// Date (EDTF).
     pub date: Option<String>,
     /// HTML: `<mark>` around matches, the rest escaped ([`snippet_html`]).
@@ -757,10 +845,13 @@ impl HitView {
             (kind, Some(lang)) => format!("Matched in the {kind} ({})", language_label(lang)),
             (kind, None) => format!("Matched in the {kind}"),
         };
+        let (title_lang, translated_title) = titles(h.translated_title.as_ref());
         HitView {
             id: h.id.clone(),
             href: format!("/records/{}", path_segment(&h.id)),
             title: h.title.clone(),
+            title_lang,
+            translated_title,
             date: h.date.clone(),
             snippet: snippet_html(&h.snippet),
             matched,
@@ -936,6 +1027,219 @@ pub fn facet_views(results: &SearchResults, params: &SearchParams) -> Vec<FacetV
         .collect()
 }
 
+/// The notes a record's texts may mark, and the markers already on the
+/// page (the first marker of a note carries the `id` its note links back
+/// to; a later one links to the note only).
+#[derive(Debug, Clone, Default)]
+pub struct NoteMarks {
+    /// Marks of the record's notes that a marker can name (the first note
+    /// of each mark).
+    notes: std::collections::HashSet<String>,
+    /// Marks whose first marker is on the page (`id="ref-N"`).
+    placed: std::collections::HashSet<String>,
+}
+
+impl NoteMarks {
+    /// The marks of `notes`.
+    pub fn new(notes: &[crate::model::Note]) -> NoteMarks {
+        NoteMarks {
+            notes: notes
+                .iter()
+                .filter_map(|n| n.n.clone())
+                .filter(|n| crate::model::inline::note_marker(n).is_some())
+                .collect(),
+            placed: Default::default(),
+        }
+    }
+}
+
+/// One paragraph of a text (plain text in the convention of
+/// [`crate::model::inline`]) as safe HTML: everything escaped, then a note
+/// marker `[^N]` of an existing note made `<sup><a href="#note-N"
+/// id="ref-N">N</a></sup>` (a marker of no note stays as written), a link
+/// to a record `<a href="/records/ID">`, a web link `<a href="URL"
+/// rel="external">`.
+pub fn paragraph_html(text: &str, marks: &mut NoteMarks) -> String {
+    inline_html(text, Some(marks))
+}
+
+/// Text in the inline convention as safe HTML; note markers become links
+/// only with `marks` (a note's own text has none).
+fn inline_html(text: &str, marks: Option<&mut NoteMarks>) -> String {
+    use crate::model::inline::{Inline, Target, note_marker, parse};
+    let mut marks = marks;
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in parse(text) {
+        match piece {
+            Inline::Text(t) => crate::html::escape_into(&mut out, t),
+            Inline::NoteRef(n) => match marks.as_deref_mut() {
+                Some(m) if m.notes.contains(n) => {
+                    // `n` is letters, digits and `._-` (the convention).
+                    if m.placed.insert(n.to_string()) {
+                        out.push_str(&format!(
+                            "<sup><a href=\"#note-{n}\" id=\"ref-{n}\">{n}</a></sup>"
+                        ));
+                    } else {
+                        out.push_str(&format!("<sup><a href=\"#note-{n}\">{n}</a></sup>"));
+                    }
+                }
+                _ => crate::html::escape_into(&mut out, &note_marker(n).unwrap_or_default()),
+            },
+            Inline::Link {
+                text,
+                target: Target::Record(id),
+            } => {
+                out.push_str(&format!("<a href=\"/records/{}\">", path_segment(id)));
+                crate::html::escape_into(&mut out, text);
+                out.push_str("</a>");
+            }
+            Inline::Link {
+                text,
+                target: Target::Web(url),
+            } => match safe_url(url) {
+                Some(url) => {
+                    out.push_str("<a href=\"");
+                    crate::html::escape_into(&mut out, &url);
+                    out.push_str("\" rel=\"external\">");
+                    crate::html::escape_into(&mut out, text);
+                    out.push_str("</a>");
+                }
+                None => crate::html::escape_into(&mut out, text),
+            },
+        }
+    }
+    out
+}
+
+/// A note as the record page lists it.
+#[derive(Debug, Clone)]
+pub struct NoteView {
+    /// Its `id` (`note-N`), for the first note of each mark.
+    pub id: Option<String>,
+    /// Its mark as printed ("1"); empty for the source note.
+    pub label: String,
+    /// Its text as safe HTML (links made links).
+    pub html: String,
+    /// The link back to its marker in the text (`#ref-N`), when one is on
+    /// the page.
+    pub back: Option<String>,
+}
+
+/// The notes of a record, in order, after its texts were rendered with
+/// `marks` (which says which markers are on the page).
+pub fn note_views(notes: &[crate::model::Note], marks: &NoteMarks) -> Vec<NoteView> {
+    let mut ids = std::collections::HashSet::new();
+    notes
+        .iter()
+        .map(|note| {
+            let mark = note
+                .n
+                .as_deref()
+                .filter(|n| crate::model::inline::note_marker(n).is_some())
+                .filter(|n| ids.insert(n.to_string()));
+            NoteView {
+                id: mark.map(|n| format!("note-{n}")),
+                label: match (&note.n, note.kind.as_str()) {
+                    (_, "source") => String::new(),
+                    (Some(n), _) => n.clone(),
+                    (None, kind) => kind.to_string(),
+                },
+                html: inline_html(&note.text, None),
+                back: mark
+                    .filter(|n| marks.placed.contains(*n))
+                    .map(|n| format!("#ref-{n}")),
+            }
+        })
+        .collect()
+}
+
+/// A link to a record's neighbour in its volume or collection.
+#[derive(Debug, Clone)]
+pub struct NeighbourLink {
+    /// Its page.
+    pub href: String,
+    /// "Document 11" (its number in the edition), else its date, else its
+    /// identifier.
+    pub label: String,
+    /// Its title.
+    pub title: String,
+}
+
+/// Previous and next within a record's volume (or collection).
+#[derive(Debug, Clone)]
+pub struct VolumeNav {
+    /// The `nav`'s accessible name: "Within this volume" for a record of a
+    /// printed edition, else "Within this collection".
+    pub label: &'static str,
+    /// The record before.
+    pub previous: Option<NeighbourLink>,
+    /// The record after.
+    pub next: Option<NeighbourLink>,
+}
+
+impl VolumeNav {
+    /// The navigation of `r` among the neighbours the viewer may see;
+    /// `None` when it has neither.
+    pub fn new(r: &Record, previous: Option<&Record>, next: Option<&Record>) -> Option<VolumeNav> {
+        if previous.is_none() && next.is_none() {
+            return None;
+        }
+        let link = |n: &Record| NeighbourLink {
+            href: format!("/records/{}", path_segment(&n.id)),
+            label: match (n.edition.as_ref().and_then(|e| e.number.as_ref()), &n.date) {
+                (Some(number), _) => format!("Document {number}"),
+                (None, Some(d)) => d.display.clone().unwrap_or_else(|| d.edtf.clone()),
+                (None, None) => n.id.clone(),
+            },
+            title: n.title.clone(),
+        };
+        Some(VolumeNav {
+            label: if r.edition.is_some() {
+                "Within this volume"
+            } else {
+                "Within this collection"
+            },
+            previous: previous.map(link),
+            next: next.map(link),
+        })
+    }
+}
+
+/// The records `r`'s texts and notes link to (each once).
+pub fn link_targets(r: &Record) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    r.texts
+        .iter()
+        .map(|t| t.body.as_str())
+        .chain(r.notes.iter().map(|n| n.text.as_str()))
+        .flat_map(crate::model::inline::record_targets)
+        .filter(|id| seen.insert(id.to_string()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `r` as a reader who sees only `visible` of its [`link_targets`] reads
+/// it: a link to any other record is its words alone, so that no link
+/// leads to a page the reader may not see (or to none).
+pub fn unlinked<'r>(
+    r: &'r Record,
+    visible: &std::collections::HashSet<String>,
+) -> std::borrow::Cow<'r, Record> {
+    use crate::model::inline::unlink;
+    let keep = |id: &str| visible.contains(id);
+    if link_targets(r).iter().all(|id| keep(id)) {
+        return std::borrow::Cow::Borrowed(r);
+    }
+    let mut shown = r.clone();
+    for t in &mut shown.texts {
+        t.body = unlink(&t.body, keep).into_owned();
+    }
+    for n in &mut shown.notes {
+        n.text = unlink(&n.text, keep).into_owned();
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -983,5 +1287,54 @@ mod tests {
             "/search?q=Kim+Il+Sung&from=1948&sort=date"
         );
         assert_eq!(params.effective_query(), "(Kim Il Sung) date:1948..");
+    }
+}
+
+#[cfg(test)]
+mod paragraph_tests {
+    use super::*;
+    use crate::model::Note;
+
+    fn note(n: &str, text: &str) -> Note {
+        Note {
+            n: Some(n.into()),
+            kind: "footnote".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn paragraphs_escape_first_then_link() {
+        let notes = [note("1", "See [Doc <8>](/records/v1d8).")];
+        let mut marks = NoteMarks::new(&notes);
+        let html = paragraph_html(
+            "<script>x</script> & [^1] [^2] [^1] [a](/records/a b) [w](https://x.org/?a=1&b=\"2\")",
+            &mut marks,
+        );
+        assert_eq!(
+            html,
+            "&lt;script&gt;x&lt;/script&gt; &amp; \
+             <sup><a href=\"#note-1\" id=\"ref-1\">1</a></sup> [^2] \
+             <sup><a href=\"#note-1\">1</a></sup> [a](/records/a b) [w](https://x.org/?a=1&amp;b=&quot;2&quot;)"
+        );
+        let views = note_views(&notes, &marks);
+        assert_eq!(views[0].id.as_deref(), Some("note-1"));
+        assert_eq!(views[0].back.as_deref(), Some("#ref-1"));
+        assert_eq!(
+            views[0].html,
+            "See <a href=\"/records/v1d8\">Doc &lt;8&gt;</a>."
+        );
+        // A note no marker points at has no link back.
+        let lonely = note_views(&notes, &NoteMarks::new(&notes));
+        assert_eq!(lonely[0].back, None);
+    }
+
+    #[test]
+    fn web_links_are_escaped_in_their_href() {
+        let mut marks = NoteMarks::default();
+        assert_eq!(
+            paragraph_html("[v](https://x.org/a'b)", &mut marks),
+            "<a href=\"https://x.org/a&#39;b\" rel=\"external\">v</a>"
+        );
     }
 }

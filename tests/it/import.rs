@@ -117,17 +117,15 @@ fn frus_gives_one_record_per_document_division(f: Fonds) {
     );
     assert_eq!(r["archival_reference"]["lot"], "66 D 204");
     assert_eq!(r["edition"]["number"], "12");
-    // Footnotes are kept apart from the body.
+    // Footnotes are kept apart from the body, their marker where they
+    // stood; "Document 8" links to that document's record.
     let body = r["texts"][0]["body"].as_str().unwrap();
     assert!(body.starts_with("Moscow, April 30, 1961."));
     assert!(!body.contains("See Document 8"), "{body}");
-    assert!(
-        r["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["kind"] == "footnote" && n["text"] == "See Document 8.")
-    );
+    assert!(body.contains("into space.[^1]"), "{body}");
+    assert!(r["notes"].as_array().unwrap().iter().any(|n| n["kind"] == "footnote"
+        && n["n"] == "1"
+        && n["text"] == "See [Document 8](/records/frus1961-63v06d8)."));
 }
 }
 

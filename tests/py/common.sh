@@ -1,5 +1,7 @@
-# Shared by the scripts in tests/py (sourced, from the repository's root):
-# which fonds binary to run, and the Python virtual environment they share.
+# Shared by the scripts in tests/py and docs/screenshots (sourced, from the
+# repository's root): which fonds binary to run, the Python virtual
+# environment they share, waiting for a server, and a temporary folder
+# cleaned up on exit.
 
 # The fonds binary: $FONDS_BIN, else target/debug/fonds (the one .ci/run
 # builds), else target/release/fonds, building the debug binary if neither
@@ -39,4 +41,21 @@ wait_for_base() {
   base=$(grep -o 'http://[^ ]*' "$out" | head -1 || true)
   base=${base%/}
   [ -n "$base" ] || { echo "fonds serve did not start:"; cat "$err"; exit 1; }
+}
+
+# Makes $work, a temporary folder, and on exit stops every process whose pid
+# the caller adds to $pids (the servers it starts: `pids+=($!)`), then
+# removes $work.
+temp_work() {
+  work=$(mktemp -d)
+  pids=()
+  trap stop_and_clean EXIT
+}
+stop_and_clean() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
 }

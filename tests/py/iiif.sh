@@ -27,16 +27,7 @@ find_fonds
 
 python_venv 'iiif-validator>=1.0.5' 'iiif-prezi3>=2' 'jsonschema>=4' 'pillow>=9' 'pytest>=8'
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+temp_work
 data=$work/data
 fonds() { "$bin" --data "$data" "$@"; }
 
@@ -84,6 +75,7 @@ fonds attach "$draft" "$work/draft.jpg"
 # server's own process, so that the trap's kill reaches it).
 "$bin" --data "$data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
+pids+=("$server")
 wait_for_base "$work/serve.out" "$work/serve.err"
 hostport=${base#http://}
 

@@ -15,9 +15,7 @@ find_fonds
 
 python_venv 'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7' 'pybtex>=0.24'
 
-work=$(mktemp -d)
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+temp_work
 mkdir -p "$work/out"
 "$bin" --data "$work/data" import demo/wilson/208261.md demo/frus/frus1961-63v06.xml
 for id in 208261 frus1961-63v06d12; do
@@ -39,6 +37,7 @@ FONDS_CITE_OUT="$work/out" "$venv/bin/python" -m pytest -q -p no:cacheprovider t
 # A real OAI-PMH harvester over HTTP: sickle harvests a running fonds serve.
 "$bin" --data "$work/data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
+pids+=("$server")
 wait_for_base "$work/serve.out" "$work/serve.err"
 "$bin" --data "$work/data" export | tail -n +2 | python3 -c '
 import json, sys
@@ -48,3 +47,4 @@ FONDS_OAI_URL="$base/oai" FONDS_PUBLISHED="$work/published" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_oai_harvest.py
 FONDS_BIN="$bin" tests/py/iiif.sh # IIIF: the Image API validator, the Presentation 3 schema, iiif-prezi3
 FONDS_BIN="$bin" tests/py/zotero.sh # Zotero's own translation-server reads the seed and a FRUS page
+FONDS_BIN="$bin" tests/py/lighthouse.sh # Lighthouse: home, search, record pages with and without a scan

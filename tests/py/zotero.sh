@@ -34,16 +34,7 @@ export ZOTERO_CHECK_CACHE=${ZOTERO_CHECK_CACHE:-$root/target/zotero-check}
 . tests/py/common.sh
 find_fonds
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+temp_work
 
 "$bin" --data "$work/data" import demo/wilson/208261.md demo/frus/frus1961-63v06.xml
 "$bin" --data "$work/data" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
