@@ -76,6 +76,10 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
+    /// A read was asked of a data folder that holds no archive (no SQLite
+    /// store in it, or no folder at all); nothing was made there.
+    #[error("no archive at {}", .0.display())]
+    NoArchive(PathBuf),
     /// No record has this identifier.
     #[error("no record {0}")]
     NotFound(String),
@@ -191,16 +195,52 @@ impl Drop for Follower {
 /// index's (the next start must still serve the records).
 pub const FAULT_ENV: &str = "FONDS_FAULT";
 
+/// The SQLite store's file in the data folder: an archive on SQLite exists
+/// where this file does.
+const SQLITE_FILE: &str = "fonds.sqlite3";
+
 impl Archive {
+    /// Opens an archive that exists, making nothing: on SQLite, a data folder
+    /// without its store (or no folder) is [`ArchiveError::NoArchive`], and
+    /// no folder or file is created. On PostgreSQL the store is the
+    /// database and the data folder only this node's index, which a new node
+    /// makes as [`Archive::open`] does.
+    pub async fn open_existing(config: &Config) -> Result<Archive, ArchiveError> {
+        Archive::open_in(config, false).await
+    }
+
     /// Opens the archive in its data folder, creating it if need be.
     pub async fn open(config: &Config) -> Result<Archive, ArchiveError> {
+        Archive::open_in(config, true).await
+    }
+
+    /// [`Archive::open`] (`create`) or [`Archive::open_existing`]. Where the
+    /// files go is checked first, so that a location that cannot be used is
+    /// refused before anything is made (a bucket's client makes no request
+    /// when built; a folder is made with the rest).
+    async fn open_in(config: &Config, create: bool) -> Result<Archive, ArchiveError> {
+        let files = FilesLocation::parse(config.files.as_deref(), &config.data_dir.join("files"))?;
+        let bucket = match files {
+            FilesLocation::S3 { .. } => Some(Objects::open(&files)?),
+            FilesLocation::Folder(_) => None,
+        };
+        if !create && config.database.is_none() {
+            let store = config.data_dir.join(SQLITE_FILE);
+            let exists = store.try_exists().map_err(|source| ArchiveError::DataDir {
+                path: config.data_dir.clone(),
+                source,
+            })?;
+            if !exists {
+                return Err(ArchiveError::NoArchive(config.data_dir.clone()));
+            }
+        }
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ArchiveError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
         let store: Arc<dyn Store> = match &config.database {
             Some(url) => Arc::new(PgStore::connect(url).await?),
-            None => Arc::new(SqliteStore::open(&config.data_dir.join("fonds.sqlite3")).await?),
+            None => Arc::new(SqliteStore::open(&config.data_dir.join(SQLITE_FILE)).await?),
         };
         let mut authority = NameAuthority::shipped();
         let local = config.data_dir.join("persons.txt");
@@ -209,8 +249,10 @@ impl Archive {
         }
         let index_dir = config.data_dir.join("index");
         let index = SearchIndex::open(&index_dir, authority)?;
-        let files = FilesLocation::parse(config.files.as_deref(), &config.data_dir.join("files"))?;
-        let objects = Objects::open(&files)?;
+        let objects = match bucket {
+            Some(objects) => objects,
+            None => Objects::open(&files)?,
+        };
         let archive = Archive {
             store,
             index: Arc::new(index),
@@ -432,7 +474,7 @@ impl Archive {
         let mut bytes = 0;
         let total = discovery.files.len();
         for (i, file) in discovery.files.iter().enumerate() {
-            match import::parse_file(file, &imported_at) {
+            match import::parse_file_as(file, &discovery.names[i], &imported_at) {
                 Ok(parsed) => {
                     bytes += parsed.bytes;
                     let offset = records.len();
@@ -503,6 +545,12 @@ impl Archive {
             indexed_elsewhere: report.count(Outcome::Unchanged) < records.len()
                 && self.index_owned_elsewhere(),
         })
+    }
+
+    /// The data folder (this node's own: its index, and what a server keeps
+    /// beside it, such as the public dump's file).
+    pub fn data_dir(&self) -> &Path {
+        self.index_dir.parent().unwrap_or(&self.index_dir)
     }
 
     /// The newest change-log position: what a batch (an import, an editing

@@ -8,16 +8,22 @@
 //! Whoever runs a command holds the data folder (or the database URL), so
 //! reads are staff reads (`console()`) except `search` without `--all`,
 //! which searches as anyone would.
+//!
+//! A command that only reads ([`Command::only_reads`]) needs an archive and
+//! makes none: a data folder without one is an error saying how to make one.
+//! Commands that write make it.
 
 use crate::accounts::password::Password;
 use crate::accounts::{Role, Viewer};
-use crate::archive::{Archive, Config, ImportOptions, ImportReport, Progress, Upload};
+use crate::archive::{
+    Archive, ArchiveError, Config, ImportOptions, ImportReport, Progress, Upload,
+};
 use crate::cite::{self, CiteContext, Style};
 use crate::export;
 use crate::import::Format;
 use crate::model::{Record, language_name};
 use crate::objects::FilesLocation;
-use crate::search::{SearchRequest, SearchResults, Sort};
+use crate::search::{MAX_LIMIT, MAX_OFFSET, SearchRequest, SearchResults, Sort};
 use crate::store::{Author, RevisionInfo};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -91,11 +97,19 @@ pub enum Command {
         /// Print the results as JSON (documented in the README).
         #[arg(long)]
         json: bool,
-        /// Hits to show.
-        #[arg(long, default_value_t = 10)]
+        /// Hits to show (at most 100,000; `export` gives every record).
+        #[arg(
+            long,
+            default_value_t = 10,
+            value_parser = at_most(MAX_LIMIT, "`fonds export` gives every record")
+        )]
         limit: usize,
-        /// Hits to skip.
-        #[arg(long, default_value_t = 0)]
+        /// Hits to skip (at most 10,000; narrow the search to go further).
+        #[arg(
+            long,
+            default_value_t = 0,
+            value_parser = at_most(MAX_OFFSET, "narrow the search to go further")
+        )]
         offset: usize,
         /// Order of hits.
         #[arg(long, value_enum, default_value = "relevance")]
@@ -216,6 +230,30 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command only reads: it needs an archive and never makes
+    /// one, so that a mistyped `--data` is an error rather than a new empty
+    /// archive answering "0 records". Commands that write make the archive
+    /// when there is none yet.
+    pub fn only_reads(&self) -> bool {
+        match self {
+            Command::Show { .. }
+            | Command::Search { .. }
+            | Command::Cite { .. }
+            | Command::Reindex
+            | Command::History { .. }
+            | Command::Export { .. } => true,
+            Command::Serve { demo, .. } => !demo,
+            Command::User { command } => matches!(command, UserCommand::List),
+            Command::Token { command } => matches!(command, TokenCommand::List { .. }),
+            Command::Import { .. }
+            | Command::Revert { .. }
+            | Command::Attach { .. }
+            | Command::Purge { .. } => false,
+        }
+    }
+}
+
 /// `fonds user …`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -325,6 +363,21 @@ fn check_usage(cli: &Cli) -> Result<(), clap::Error> {
     Ok(())
 }
 
+/// A value parser for a whole number from 0 to `max` (`--limit`,
+/// `--offset`): anything else is a usage error naming the option and the
+/// bound, before the archive is opened (a search asked for billions of hits
+/// would try to hold them all).
+fn at_most(
+    max: usize,
+    hint: &'static str,
+) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |value| match value.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(format!("at most {max} ({hint})")),
+        Err(_) => Err(format!("a whole number from 0 to {max} is expected")),
+    }
+}
+
 fn parse_style(name: &str) -> Result<Style, String> {
     name.parse().map_err(|e: cite::CiteError| e.to_string())
 }
@@ -369,9 +422,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         database: cli.database.clone(),
         files: cli.file_store.clone(),
     };
-    let archive = Archive::open(&config)
-        .await
-        .with_context(|| format!("opening the archive in {}", cli.data.display()))?;
+    let archive = open_archive(&config, cli.command.only_reads()).await?;
     match cli.command {
         Command::Import {
             paths,
@@ -580,6 +631,28 @@ struct Site {
     admin_email: Option<String>,
 }
 
+/// Opens the archive `config` names. A command that `only_reads` opens only
+/// one that exists: none there is an error saying how to make one, and
+/// nothing is created.
+async fn open_archive(config: &Config, only_reads: bool) -> Result<Archive> {
+    let opened = if only_reads {
+        Archive::open_existing(config).await
+    } else {
+        Archive::open(config).await
+    };
+    match opened {
+        Ok(archive) => Ok(archive),
+        Err(ArchiveError::NoArchive(dir)) => bail!(
+            "no archive at {} (make one with `fonds import FILE…`, or run `fonds serve --demo`)",
+            dir.display()
+        ),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "opening the archive in {}",
+            config.data_dir.display()
+        ))),
+    }
+}
+
 /// Where `--file-store` says the files are; a location that cannot be used
 /// is refused naming the option (and never showing a secret), before
 /// anything is opened.
@@ -608,13 +681,13 @@ async fn serve(
     };
     let location = file_store(files.as_deref(), &data_dir)?;
     let archive_is_shared = database.is_some();
-    let archive = Archive::open(&Config {
+    let config = Config {
         data_dir: data_dir.clone(),
         database,
         files,
-    })
-    .await
-    .with_context(|| format!("opening the archive in {}", data_dir.display()))?;
+    };
+    // The demo makes its archive; any other serve only reads one.
+    let archive = open_archive(&config, !demo).await?;
     if archive_is_shared && !location.is_shared() {
         eprintln!(
             "fonds: warning: the store is shared (--database) but files (scans, PDFs) are \
@@ -1048,14 +1121,15 @@ fn describe(r: &Record) -> String {
     line("Type", r.doc_type.as_deref().unwrap_or(""));
     line("Creators", &names(&r.creators));
     line("Recipients", &names(&r.recipients));
-    line(
-        "Places",
-        &r.places
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
+    // A place is often both where a document was written and where it was
+    // signed (the seed's dateline and closing): each name once.
+    let mut places: Vec<&str> = Vec::new();
+    for p in &r.places {
+        if !places.contains(&p.name.as_str()) {
+            places.push(&p.name);
+        }
+    }
+    line("Places", &places.join("; "));
     if let Some(a) = &r.archival_reference {
         line("Archival reference", &a.verbatim);
     }

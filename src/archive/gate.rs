@@ -388,6 +388,14 @@ impl PublicReader<'_> {
         store.public_collections(self.reader.now).await
     }
 
+    /// The collections a harvest may be restricted to, in byte order: the
+    /// public records', and the last public ones of the withdrawn records
+    /// (see [`crate::store::Store::harvest_collections`]).
+    pub async fn harvest_collections(&self) -> Result<Vec<String>, StoreError> {
+        let store = &self.reader.archive.store;
+        store.harvest_collections(self.reader.now).await
+    }
+
     /// Calls `each` for every public record, in identifier order (the
     /// public dump's walk).
     pub async fn for_each_record(

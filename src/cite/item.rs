@@ -243,7 +243,7 @@ impl Citable {
                 .or_else(|| record.source_url.clone()),
             source_url: record.source_url.clone(),
             accessed,
-            summary: record.summary.clone(),
+            summary: record.described_summary().map(|s| s.into_owned()),
             contributors: record.contributors.clone(),
             collections: record.collections.clone(),
             note: (!note.is_empty()).then(|| note.join(" ")),

@@ -219,8 +219,8 @@ pub fn manifest(record: &Record, base: &str) -> Option<Value> {
         }],
         "items": canvases,
     });
-    if let Some(summary) = &record.summary {
-        m["summary"] = lang(None, summary);
+    if let Some(summary) = record.described_summary() {
+        m["summary"] = lang(None, &summary);
     }
     if let Some(thumbnail) = thumbnail {
         m["thumbnail"] = thumbnail;

@@ -16,6 +16,12 @@
 //! - Nothing in a source is dropped silently: fields without a place in the
 //!   model go to [`crate::model::Record::extra`]; files a folder holds that are
 //!   no known format are listed in [`Discovery::skipped`].
+//! - Provenance names a file relative to the import root, never by a server
+//!   path: a file found in a folder the user named by its path inside that
+//!   folder (`speeches/manifest.csv`), a file named itself by its file name
+//!   ([`Discovery::names`]). Errors name the file as the user gave it.
+//! - Every record a parser returns keeps [`Record::problems`]' rules, size
+//!   limits included ([`crate::model::limits`]).
 
 mod jsonl;
 mod manifest;
@@ -160,6 +166,39 @@ pub struct Discovery {
     /// Files inside named folders that are no known format, with the reason;
     /// reported to the user, never imported.
     pub skipped: Vec<(PathBuf, String)>,
+    /// For each of `files`, at the same place, its name relative to the
+    /// import root (what provenance keeps, [`parse_file_as`]): its path
+    /// inside the folder the user named, or, for a file named itself, its
+    /// file name.
+    pub names: Vec<String>,
+}
+
+impl Discovery {
+    fn add(&mut self, root: &Path, path: PathBuf, format: Format) {
+        self.names.push(name_under(root, &path));
+        self.files.push(SourceFile { path, format });
+    }
+}
+
+/// `path`'s name under `root` (`sub/x.md`, with `/` between folders); its
+/// file name where it is not under `root`.
+fn name_under(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(inside) if inside.components().next().is_some() => inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => file_name(path),
+    }
+}
+
+/// The last component of `path` (the name provenance keeps for a file
+/// with no import root).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Finds the files to import. A file named explicitly must be of a known
@@ -179,16 +218,16 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Discovery, 
             }
         };
         if meta.is_dir() {
-            walk(path, forced, &mut found, &mut errors);
+            walk(path, path, forced, &mut found, &mut errors);
         } else if !meta.is_file() {
             // Reading a FIFO would wait forever; a device could be endless.
             errors.push(ImportError::file(path, NOT_REGULAR));
         } else {
             match classify(path, forced) {
-                Ok(format) => found.files.push(SourceFile {
-                    path: path.clone(),
-                    format,
-                }),
+                Ok(format) => {
+                    let folder = path.parent().unwrap_or(Path::new(""));
+                    found.add(folder, path.clone(), format)
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -200,14 +239,18 @@ pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<Discovery, 
     }
 }
 
-fn walk(dir: &Path, forced: Option<Format>, found: &mut Discovery, errors: &mut Vec<ImportError>) {
+/// Walks `dir`, inside the folder the user named, `root`.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    forced: Option<Format>,
+    found: &mut Discovery,
+    errors: &mut Vec<ImportError>,
+) {
     let manifest = dir.join("manifest.csv");
     if manifest.is_file() {
         match classify(&manifest, forced) {
-            Ok(format) => found.files.push(SourceFile {
-                path: manifest,
-                format,
-            }),
+            Ok(format) => found.add(root, manifest, format),
             Err(e) => errors.push(e),
         }
         return;
@@ -232,7 +275,7 @@ fn walk(dir: &Path, forced: Option<Format>, found: &mut Discovery, errors: &mut 
             continue;
         }
         if entry.is_dir() {
-            walk(&entry, forced, found, errors);
+            walk(root, &entry, forced, found, errors);
             continue;
         }
         if !entry.is_file() {
@@ -240,10 +283,7 @@ fn walk(dir: &Path, forced: Option<Format>, found: &mut Discovery, errors: &mut 
             continue;
         }
         match classify(&entry, forced) {
-            Ok(format) => found.files.push(SourceFile {
-                path: entry,
-                format,
-            }),
+            Ok(format) => found.add(root, entry, format),
             Err(e) => found.skipped.push((entry, e.message)),
         }
     }
@@ -353,8 +393,11 @@ impl FileRef {
 /// The facts every parser stamps into provenance.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
-    /// The file as the user named it.
+    /// The file as the user named it: where it is read, and what errors name.
     pub path: PathBuf,
+    /// The file as provenance keeps it: relative to the import root
+    /// ([`Discovery::names`]), never absolute.
+    pub name: String,
     /// SHA-256 of its bytes, hex.
     pub sha256: String,
     /// Import time, RFC 3339 UTC.
@@ -368,7 +411,7 @@ impl SourceInfo {
         Provenance {
             format: format.to_string(),
             origin: String::new(),
-            file: self.path.display().to_string(),
+            file: self.name.clone(),
             line: None,
             sha256: self.sha256.clone(),
             imported_at: self.imported_at.clone(),
@@ -377,12 +420,25 @@ impl SourceInfo {
     }
 }
 
-/// Parses one file into records. Errors are collected, not stopped at.
+/// Parses one file into records, its provenance naming it by its file name
+/// alone (see [`parse_file_as`]). Errors are collected, not stopped at.
 pub fn parse_file(file: &SourceFile, imported_at: &str) -> Result<Parsed, Vec<ImportError>> {
+    parse_file_as(file, &file_name(&file.path), imported_at)
+}
+
+/// Parses one file into records whose provenance names the file `name`
+/// (relative to the import root: [`Discovery::names`]). Errors are
+/// collected, not stopped at, and name the file by its path.
+pub fn parse_file_as(
+    file: &SourceFile,
+    name: &str,
+    imported_at: &str,
+) -> Result<Parsed, Vec<ImportError>> {
     let bytes = std::fs::read(&file.path)
         .map_err(|e| vec![ImportError::file(&file.path, format!("cannot read: {e}"))])?;
     let info = SourceInfo {
         path: file.path.clone(),
+        name: crate::model::public_file_name(name),
         sha256: sha256_hex(&bytes),
         imported_at: imported_at.to_string(),
     };

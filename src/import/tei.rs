@@ -804,6 +804,7 @@ mod tests {
         .expect("the demo volume");
         let info = SourceInfo {
             path: "frus1961-63v06.xml".into(),
+            name: "frus1961-63v06.xml".into(),
             sha256: String::new(),
             imported_at: "2024-01-01T00:00:00Z".into(),
         };
@@ -828,6 +829,7 @@ mod tests {
 </body></text></TEI>"##;
         let info = SourceInfo {
             path: "v1.xml".into(),
+            name: "v1.xml".into(),
             sha256: String::new(),
             imported_at: "2024-01-01T00:00:00Z".into(),
         };

@@ -605,6 +605,7 @@ mod tests {
     fn test_info() -> SourceInfo {
         SourceInfo {
             path: "t.md".into(),
+            name: "t.md".into(),
             sha256: String::new(),
             imported_at: String::new(),
         }

@@ -29,7 +29,7 @@ pub const RIGHTS_URI_PREFIXES: &[&str] = &[
 ];
 
 /// One file of a record: a page image or a PDF of the original.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DigitalObject {
     /// SHA-256 of the file's bytes, lowercase hex: its address in the

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An archival reference, verbatim and parsed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ArchivalReference {
     /// Exactly as the source gives it.
@@ -52,7 +52,7 @@ pub struct ArchivalReference {
 }
 
 /// A run of folios, as written (leading zeros kept).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FolioRange {
     /// First folio.

@@ -107,6 +107,18 @@ fn statements<'a>(record: &'a Record, page: &'a str, base: &str) -> Vec<Statemen
         .into_iter()
         .map(|(e, v, l)| (e, Cow::Borrowed(v), l))
         .collect();
+    // A machine-written summary is said to be one.
+    if let (true, Some(summary), Some(described)) = (
+        record.summary_machine,
+        record.summary.as_deref(),
+        record.described_summary(),
+    ) {
+        for (element, value, _) in &mut out {
+            if *element == "description" && value.as_ref() == summary {
+                *value = Cow::Owned(described.to_string());
+            }
+        }
+    }
     // Aggregators find the images: the thumbnail beside the identifiers,
     // the manifest beside the relations, the files' formats.
     if let Some((manifest, thumbnail)) = iiif_links(record, base) {

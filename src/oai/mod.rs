@@ -20,11 +20,22 @@
 //! Datestamps are UTC to the second (`YYYY-MM-DDThh:mm:ssZ`); `from` and
 //! `until` are accepted as days or seconds.
 //!
+//! A deleted entry stays in the sets of its last public revision (the store
+//! keeps those collections apart: [`crate::store::Publication::last_public_collections`]):
+//! its header carries their `setSpec`s, and a list restricted to one of them
+//! lists it, so a harvester that harvests by set learns of the deletion.
+//! Its current revision is not public, so its collections (a draft's, say)
+//! are never matched nor shown. A record never public is in no list.
+//!
 //! Identifiers are `oai:{repository-identifier}:{id}`, the record's own
 //! identifier with any character outside the oai-identifier syntax (and `%`)
-//! percent-encoded. Sets are the public records' collections ([`sets`]).
+//! percent-encoded. Sets are the public records' collections and the last
+//! public collections of the deleted ones ([`sets`]).
 //! Lists come a page ([`OaiConfig::page_size`]) at a time with a stateless
-//! resumption token ([`token`]) carrying `completeListSize` and `cursor`.
+//! resumption token ([`token`]) carrying `completeListSize` and `cursor`;
+//! a token holds nothing the server trusts (a set's collections are looked
+//! up from its setSpec on every page), so an edited or forged one gives at
+//! most what fresh arguments would.
 //!
 //! # Dublin Core (`oai_dc`)
 //! | element | from the record |
@@ -359,7 +370,7 @@ async fn answer(p: &Provider<'_>, request: &Request) -> Answered {
                     "ListSets is answered whole: it issues no resumption tokens",
                 )));
             }
-            let sets = sets::sets(&public.public_collections().await?);
+            let sets = sets::sets(&public.harvest_collections().await?);
             if sets.is_empty() {
                 return Ok(Err(no_sets()));
             }
@@ -396,7 +407,7 @@ fn check_format(prefix: &str) -> Result<(), ProtocolError> {
 fn no_sets() -> ProtocolError {
     ProtocolError::new(
         ErrorCode::NoSetHierarchy,
-        "no public record belongs to a collection, so there are no sets",
+        "no public or deleted record belongs to a collection, so there are no sets",
     )
 }
 
@@ -436,7 +447,6 @@ async fn list(p: &Provider<'_>, request: &Request) -> Answered {
             from: request.from.as_ref().map(|b| b.instant.clone()),
             until: request.until.as_ref().map(|b| b.instant.clone()),
             set: request.set.clone(),
-            collections: None,
             after: None,
             delivered: 0,
             total: 0,
@@ -451,15 +461,17 @@ async fn list(p: &Provider<'_>, request: &Request) -> Answered {
             "no record matches these arguments",
         )
     };
-    let collections = match (&state.set, &state.collections) {
-        (None, _) => None,
-        (Some(_), Some(names)) => Some(names.clone()),
-        (Some(spec), None) => {
-            let sets = sets::sets(&public.public_collections().await?);
-            if sets.is_empty() {
+    // What the set stands for is looked up on every page, first or resumed,
+    // from the spec and the harvested collections: a token names the set and
+    // nothing more, so it can ask for no more than a fresh request could.
+    let collections = match &state.set {
+        None => None,
+        Some(spec) => {
+            let harvested = public.harvest_collections().await?;
+            if harvested.is_empty() {
                 return Ok(Err(no_sets()));
             }
-            match sets.into_iter().find(|s| &s.spec == spec) {
+            match sets::find(&harvested, spec) {
                 Some(set) => Some(set.collections),
                 None => return Ok(Err(no_match())),
             }
@@ -486,6 +498,8 @@ async fn list(p: &Provider<'_>, request: &Request) -> Answered {
         }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
     }
+    // With a set, the store matches a public entry by its current
+    // collections and a deleted one by its last public revision's.
     query.collections = collections;
     let total = if state.after.is_none() {
         public.count_publications(&query).await?
@@ -504,7 +518,6 @@ async fn list(p: &Provider<'_>, request: &Request) -> Answered {
     let token = if more {
         let last = entries.last().expect("the page is not empty");
         let next = ListState {
-            collections: query.collections.clone(),
             after: Some((last.datestamp.to_string(), last.id.clone())),
             delivered: given,
             total,
@@ -630,18 +643,17 @@ fn write_header(out: &mut XmlOut, config: &OaiConfig, entry: &Publication) {
     out.start("header", attributes);
     out.element("identifier", &[], &config.oai_identifier(&entry.id));
     out.element("datestamp", &[], &entry.datestamp.to_string());
-    // A deleted record shows no sets: its current collections are not public.
-    if let Some(record) = &entry.record {
-        let mut specs: Vec<String> = record
-            .collections
-            .iter()
-            .map(|c| sets::set_spec(c))
-            .collect();
-        specs.sort();
-        specs.dedup();
-        for spec in specs {
-            out.element("setSpec", &[], &spec);
-        }
+    // A deleted record's sets are its last public revision's: its current
+    // collections are not public.
+    let collections = match &entry.record {
+        Some(record) => &record.collections,
+        None => &entry.last_public_collections,
+    };
+    let mut specs: Vec<String> = collections.iter().map(|c| sets::set_spec(c)).collect();
+    specs.sort();
+    specs.dedup();
+    for spec in specs {
+        out.element("setSpec", &[], &spec);
     }
     out.end("header");
 }

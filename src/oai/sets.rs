@@ -1,4 +1,6 @@
-//! OAI-PMH sets: one per collection of the public records.
+//! OAI-PMH sets: one per collection of the public records, and of the last
+//! public revisions of the deleted ones (a deleted record stays in the sets
+//! it was public in, so that set harvests learn of its deletion).
 //!
 //! A set's `setSpec` is a slug of the collection's name, a function of the
 //! name alone so that it stays the same from one harvest to the next:
@@ -70,6 +72,21 @@ pub fn sets(collections: &[String]) -> Vec<Set> {
     sets
 }
 
+/// The set whose setSpec is `spec` among the sets of these collections;
+/// `None` when none of them has that slug. This is how a set argument (fresh,
+/// or from a resumption token) becomes the collections it stands for: from
+/// the spec and the harvested collections alone (the store's
+/// `harvest_collections`), never from anything a harvester sent besides the
+/// spec.
+pub fn find(collections: &[String], spec: &str) -> Option<Set> {
+    let names: Vec<String> = collections
+        .iter()
+        .filter(|c| set_spec(c) == spec)
+        .cloned()
+        .collect();
+    sets(&names).pop()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +117,16 @@ mod tests {
         assert_eq!(sets[0].name, "FRUS 1961");
         assert_eq!(sets[0].collections, ["FRUS 1961", "frus-1961"]);
         assert_eq!(sets[1].spec, "other");
+    }
+
+    #[test]
+    fn a_set_is_found_by_its_spec_alone() {
+        let public = ["frus-1961".to_string(), "FRUS 1961".into(), "Other".into()];
+        let set = find(&public, "frus-1961").unwrap();
+        assert_eq!(set.collections, ["FRUS 1961", "frus-1961"]);
+        assert_eq!(set.name, "FRUS 1961");
+        assert_eq!(find(&public, "other").unwrap().collections, ["Other"]);
+        assert_eq!(find(&public, "secret"), None);
+        assert_eq!(find(&[], "other"), None);
     }
 }

@@ -2,15 +2,21 @@
 //! storage or expiry.
 //!
 //! A token is the harvest itself, written down: the verb, the metadata
-//! prefix, the `from`/`until` instants, the set asked for (with the
-//! collection names it stood for on the first page, so that later pages need
-//! not look them up again), the position
+//! prefix, the `from`/`until` instants, the setSpec asked for, the position
 //! of the last entry given (`(datestamp, identifier)`, the order of the
 //! publication log), how many entries were given so far and the size of the
 //! complete list as counted on the first page. It is that JSON, base64url
 //! encoded. Decoding checks everything again; a token that does not decode,
 //! belongs to another verb or carries values no request could have is
 //! `badResumptionToken`.
+//!
+//! A token is not signed, so anyone can write one: it holds only what a
+//! harvester could equally send as fresh arguments (or as a cursor into a
+//! public list), and nothing the server trusts. In particular it never
+//! holds what a set stands for: the set's collections are looked up from
+//! its setSpec among the public collections on every page. Tokens issued
+//! before this rule carried a `collections` list; it is still read, so that
+//! their harvests go on, and never used.
 //!
 //! Entries changed during a harvest move to the end of the log (their
 //! datestamp is new), so a harvester sees them again later in the same
@@ -37,8 +43,6 @@ pub struct ListState {
     pub until: Option<String>,
     /// The setSpec asked for.
     pub set: Option<String>,
-    /// The collections the set stands for.
-    pub collections: Option<Vec<String>>,
     /// The `(datestamp, identifier)` of the last entry given.
     pub after: Option<(String, String)>,
     /// Entries given before this page.
@@ -59,8 +63,10 @@ struct Wire {
     until: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     set: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    collections: Option<Vec<String>>,
+    /// Written by earlier versions (the set's collection names); read only
+    /// so that such tokens still decode, and ignored.
+    #[serde(default, rename = "collections", skip_serializing)]
+    _issued_collections: Option<serde::de::IgnoredAny>,
     ds: String,
     id: String,
     n: u64,
@@ -77,7 +83,7 @@ pub fn encode(state: &ListState) -> String {
         from: state.from.clone(),
         until: state.until.clone(),
         set: state.set.clone(),
-        collections: state.collections.clone(),
+        _issued_collections: None,
         ds,
         id,
         n: state.delivered,
@@ -133,7 +139,6 @@ pub fn decode(token: &str, verb: Verb) -> Result<ListState, ProtocolError> {
         from: wire.from,
         until: wire.until,
         set: wire.set,
-        collections: wire.collections,
         after: Some((wire.ds, wire.id)),
         delivered: wire.n,
         total: wire.total,
@@ -151,7 +156,6 @@ mod tests {
             from: Some("2001-01-01T00:00:00Z".into()),
             until: None,
             set: Some("frus".into()),
-            collections: Some(vec!["FRUS".into()]),
             after: Some(("2026-01-02T03:04:05Z".into(), "frus1961-63v06d12".into())),
             delivered: 100,
             total: 121,
@@ -168,6 +172,21 @@ mod tests {
             "{token}"
         );
         assert_eq!(decode(&token, Verb::ListRecords).unwrap(), state());
+    }
+
+    #[test]
+    fn a_token_names_the_set_and_never_what_it_stands_for() {
+        let token = encode(&state());
+        let json: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&token).unwrap()).unwrap();
+        assert_eq!(json["set"], "frus");
+        assert_eq!(json.get("collections"), None, "{json}");
+        // A token of an earlier version, with the set's collection names,
+        // still decodes; the names are dropped, whatever they say.
+        let mut old = json.clone();
+        old["collections"] = serde_json::json!(["Never public"]);
+        let old = URL_SAFE_NO_PAD.encode(old.to_string());
+        assert_eq!(decode(&old, Verb::ListRecords).unwrap(), state());
     }
 
     #[test]

@@ -40,8 +40,8 @@ mod snippet;
 
 pub use document::facet_values;
 pub use results::{
-    FacetCount, Hit, Matched, PageImage, SearchRequest, SearchResults, Snippet, Sort,
-    TranslatedTitle,
+    FacetCount, Hit, MAX_LIMIT, MAX_OFFSET, Matched, PageImage, SearchRequest, SearchResults,
+    Snippet, Sort, TranslatedTitle,
 };
 pub use schema::Facet;
 

@@ -20,6 +20,17 @@ use std::ops::Range;
 use tantivy::TantivyDocument;
 use tantivy::schema::{Field, Value};
 
+/// The deepest hit a search may start from (`offset`): a search holds
+/// `offset + limit` hits while it collects them, so this bounds its work.
+/// The reading room, the JSON API and `fonds search --offset` refuse more;
+/// narrowing the search is the way further.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// The most hits one search may be asked for (`limit`), for the same
+/// reason: `fonds search --limit` refuses more (`fonds export` gives every
+/// record). The web asks for fewer (a page, an API call's `limit`).
+pub const MAX_LIMIT: usize = 100_000;
+
 /// Result order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Sort {

@@ -236,8 +236,11 @@ pub struct PublicationQuery {
     pub from: Option<Timestamp>,
     /// Only entries whose datestamp is at or before this instant.
     pub until: Option<Timestamp>,
-    /// Only records whose current revision lists one of these collections
-    /// (names exactly as in [`Record::collections`]).
+    /// Only entries in one of these collections (names exactly as in
+    /// [`Record::collections`]): a public entry by its current revision's
+    /// collections, a withdrawn one by its last public revision's
+    /// ([`Publication::last_public_collections`]), never by a non-public
+    /// revision's.
     pub collections: Option<Vec<String>>,
     /// Only the record with this identifier.
     pub id: Option<String>,
@@ -282,6 +285,11 @@ pub struct Publication {
     /// The current revision, for a public entry when the query asked for
     /// records; `None` otherwise.
     pub record: Option<Record>,
+    /// For a withdrawn entry when the query asked for records: the
+    /// collections of its last revision that was public (in byte order),
+    /// the sets it stays in. Empty otherwise: a public entry's are its
+    /// record's, and a withdrawn one's current revision is not public.
+    pub last_public_collections: Vec<String>,
 }
 
 /// Store failures.
@@ -392,9 +400,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
-    /// Removes a record's every revision and content for good, leaving
-    /// only its identifier (listed as withdrawn by [`Store::publications`]
-    /// if it was ever public), a change-log entry (so that indexes drop it)
+    /// Removes a record's every revision and content for good, its
+    /// collections included (last public ones too), leaving only its
+    /// identifier (listed as withdrawn by [`Store::publications`], in no
+    /// set, if it was ever public), a change-log entry (so that indexes drop it)
     /// and an audit entry of who purged it and why. `false` when there is
     /// no such record.
     async fn purge(&self, id: &str, account: &str, reason: &str) -> StoreResult<bool>;
@@ -455,7 +464,9 @@ pub trait Store: AccountStore + Send + Sync {
     /// - a record is **withdrawn** when it is not public but an earlier
     ///   revision was public while it was current (its `public_since` came
     ///   before the next revision was written); it is listed with
-    ///   `datestamp = written_at`, `withdrawn = true` and no record;
+    ///   `datestamp = written_at`, `withdrawn = true`, no record, and the
+    ///   collections of the last revision that was public (a purged
+    ///   record's are gone with it);
     /// - any other record (a draft or embargo never yet public) is not
     ///   listed at all.
     ///
@@ -475,6 +486,13 @@ pub trait Store: AccountStore + Send + Sync {
     /// The distinct collections of the records public at `now`, in byte
     /// order.
     async fn public_collections(&self, now: Timestamp) -> StoreResult<Vec<String>>;
+
+    /// The collections a harvester may select by at `now`, distinct, in byte
+    /// order: those of the records public at `now` ([`Store::public_collections`])
+    /// and the last public collections of the records withdrawn at `now`
+    /// ([`Publication::last_public_collections`]). Never a collection only a
+    /// non-public revision names.
+    async fn harvest_collections(&self, now: Timestamp) -> StoreResult<Vec<String>>;
 
     /// Closes the connections once the work in hand is done; SQLite
     /// checkpoints its write-ahead log into the database file. The store

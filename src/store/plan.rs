@@ -31,6 +31,12 @@
 //!   nothing is written).
 //! - [`Plan::rows`] holds one row per record written, as the batch leaves it
 //!   (a record named twice is written twice as a revision, once as a row).
+//! - A row's [`Row::public_collections`] are the collections of the record's
+//!   last revision that was public, when the batch changes them: a revision
+//!   public at the batch's instant gives its own; a replaced revision that
+//!   counts as public (the `was_public` rule: an embargo that has ended
+//!   counts) gives its own; a revision not yet public leaves them. So a
+//!   withdrawn record's are those of the revision that made it withdrawn.
 
 use super::{ApplyOptions, Author, Conflict, EditedRecord, Outcome, StoreError, StoreResult};
 use crate::clock::Timestamp;
@@ -57,6 +63,10 @@ pub struct Stored {
     pub changed_after_base: Option<u64>,
     /// The account that made the current revision; `None` for an import's.
     pub edited_by: Option<String>,
+    /// The current revision's collections. Only read when it is public by
+    /// the batch's instant (it then becomes the last public revision), so a
+    /// backend may leave them empty otherwise.
+    pub collections: Vec<String>,
 }
 
 /// What the store holds before the batch: the stored records among the
@@ -90,6 +100,9 @@ pub struct Row<'a> {
     pub position: String,
     /// The account that made its current revision ([`Author::account`]).
     pub edited_by: Option<&'a str>,
+    /// The collections of its last revision that was public, replacing the
+    /// stored ones; `None`: the batch leaves them (see the module doc).
+    pub public_collections: Option<&'a [String]>,
 }
 
 /// One revision the batch writes, with its change-log entry.
@@ -141,6 +154,10 @@ struct Slot<'a> {
     was_public: bool,
     changed_after_base: Option<u64>,
     edited_by: Option<&'a str>,
+    /// Its current revision's collections.
+    collections: &'a [String],
+    /// Its last public revision's collections when the batch changed them.
+    public_collections: Option<&'a [String]>,
     /// Its index in `rows` once the batch writes it.
     row: Option<usize>,
 }
@@ -157,6 +174,8 @@ impl<'a> Slot<'a> {
                 was_public: s.was_public,
                 changed_after_base: s.changed_after_base,
                 edited_by: s.edited_by.as_deref(),
+                collections: &s.collections,
+                public_collections: None,
                 row: None,
             },
             None => Slot {
@@ -168,6 +187,8 @@ impl<'a> Slot<'a> {
                 was_public: false,
                 changed_after_base: None,
                 edited_by: None,
+                collections: &[],
+                public_collections: None,
                 row: None,
             },
         }
@@ -242,13 +263,22 @@ pub fn plan<'a>(
             Outcome::Updated
         };
         // The revision being replaced counts as public if it became so by
-        // now (see `Store::publications`).
-        slot.was_public |= slot.public_since.is_some_and(|since| since <= now);
+        // now (see `Store::publications`); it is then the last public one,
+        // until this revision if this one is public.
+        let public = |since: Option<Timestamp>| since.is_some_and(|since| since <= now);
+        if public(slot.public_since) {
+            slot.was_public = true;
+            slot.public_collections = Some(slot.collections);
+        }
         slot.exists = true;
         slot.revision += 1;
         slot.origin = origin;
         slot.public_since = record.public_since(now);
         slot.edited_by = account;
+        slot.collections = &record.collections;
+        if public(slot.public_since) {
+            slot.public_collections = Some(&record.collections);
+        }
         let row = Row {
             id,
             revision: slot.revision,
@@ -259,6 +289,7 @@ pub fn plan<'a>(
             collections: &record.collections,
             position: collection_position(record),
             edited_by: account,
+            public_collections: slot.public_collections,
         };
         slot.content_hash = hash;
         match slot.row {
@@ -362,6 +393,7 @@ mod tests {
                 was_public: false,
                 changed_after_base: None,
                 edited_by: None,
+                collections: r.collections.clone(),
             },
         )
     }
@@ -665,14 +697,71 @@ mod tests {
         assert_eq!(plan.last_change, 7);
     }
 
+    /// A row's last public collections: its own for a revision public now,
+    /// the replaced revision's when that one counts as public (an ended
+    /// embargo too), left alone otherwise.
+    #[test]
+    fn the_last_public_collections_are_those_of_the_last_public_revision() {
+        let draft = |id: &str, title: &str| record(id, title, "o", Visibility::Draft);
+        // Stored: `lifted` under an embargo that ended before now, `pending`
+        // under one still running, `public` published.
+        let lifted = record("lifted", "E", "o", embargo("2026-02-01"));
+        let pending = record("pending", "P", "o", embargo("2030-01-01"));
+        let public = published("public", "A");
+        let state = current(
+            [
+                holding(&lifted, 1, Some("2026-02-01T00:00:00Z")),
+                holding(&pending, 1, Some("2030-01-01T00:00:00Z")),
+                holding(&public, 1, Some("2026-01-01T00:00:00Z")),
+            ],
+            0,
+        );
+        let batch = [
+            draft("lifted", "F"),
+            draft("pending", "Q"),
+            record("public", "B", "o", embargo("2031-01-01")),
+            // New: published then made a draft in one batch; a new draft.
+            published("new", "N"),
+            draft("new", "M"),
+            draft("never", "D"),
+        ];
+        let options = ApplyOptions::default();
+        let plan = plan(&batch, &options, &state, at(NOW)).unwrap();
+        let got: Vec<_> = plan
+            .rows
+            .iter()
+            .map(|r| (r.id, r.was_public, r.public_collections))
+            .collect();
+        let names = |title: &str| vec![format!("{title} collection")];
+        let (e, a, n) = (names("E"), names("A"), names("N"));
+        assert_eq!(
+            got,
+            [
+                ("lifted", true, Some(e.as_slice())),
+                ("pending", false, None),
+                ("public", true, Some(a.as_slice())),
+                ("new", true, Some(n.as_slice())),
+                ("never", false, None),
+            ]
+        );
+        // Published now: its own, replacing whatever was kept.
+        let batch = [published("pending", "R")];
+        let again = super::plan(&batch, &options, &state, at(NOW)).unwrap();
+        assert_eq!(
+            again.rows[0].public_collections,
+            Some(names("R").as_slice())
+        );
+    }
+
     // ---- The rules against a plain reference: one record at a time, in
     // order, on a map of stored rows (as a per-record backend would).
 
-    /// The reference's result: outcomes, the final rows, the revisions
-    /// written as (seq, id, revision), the log's end.
+    /// The reference's result: outcomes, the final rows (with their last
+    /// public collections when written), the revisions written as (seq, id,
+    /// revision), the log's end.
     type Outcome4 = (
         Vec<Outcome>,
-        Vec<(String, Stored)>,
+        Vec<(String, Stored, Option<Vec<String>>)>,
         Vec<(u64, String, u32)>,
         u64,
     );
@@ -684,6 +773,9 @@ mod tests {
         now: Timestamp,
     ) -> Result<Outcome4, &'static str> {
         let mut held = current.records.clone();
+        // The last revision public by `now` among the stored one and those
+        // written so far: in one batch every revision ends at `now`.
+        let mut last_public: HashMap<String, Option<Vec<String>>> = HashMap::new();
         let mut written: Vec<String> = Vec::new();
         let mut outcomes = Vec::new();
         let mut revisions = Vec::new();
@@ -729,12 +821,22 @@ mod tests {
                             was_public: false,
                             changed_after_base: None,
                             edited_by: None,
+                            collections: Vec::new(),
                         },
                     );
                     Outcome::Created
                 }
             };
             let row = held.get_mut(&r.id).unwrap();
+            let public = |since: Option<Timestamp>| since.is_some_and(|s| s <= now);
+            let last = last_public.entry(r.id.clone()).or_insert_with(|| {
+                (outcome == Outcome::Updated && public(row.public_since))
+                    .then(|| row.collections.clone())
+            });
+            if public(r.public_since(now)) {
+                *last = Some(r.collections.clone());
+            }
+            row.collections = r.collections.clone();
             row.origin = r.provenance.origin.clone();
             row.content_hash = hash;
             row.public_since = r.public_since(now);
@@ -754,7 +856,7 @@ mod tests {
         }
         let rows = written
             .iter()
-            .map(|id| (id.clone(), held[id].clone()))
+            .map(|id| (id.clone(), held[id].clone(), last_public[id].clone()))
             .collect();
         Ok((outcomes, rows, revisions, seq))
     }
@@ -819,6 +921,7 @@ mod tests {
                     was_public: was,
                     changed_after_base: changed,
                     edited_by: edited.then(|| "ana".to_string()),
+                    collections: r.collections.clone(),
                 });
             }
             let author = if by_account {
@@ -844,7 +947,7 @@ mod tests {
                         .map(|r| (r.seq, r.record.id.clone(), r.revision)).collect();
                     prop_assert_eq!(got, revisions);
                     prop_assert_eq!(plan.rows.len(), rows.len());
-                    for (row, (id, want)) in plan.rows.iter().zip(&rows) {
+                    for (row, (id, want, public)) in plan.rows.iter().zip(&rows) {
                         prop_assert_eq!(row.id, id.as_str());
                         prop_assert_eq!(row.revision, want.revision);
                         prop_assert_eq!(row.origin, want.origin.as_str());
@@ -852,6 +955,8 @@ mod tests {
                         prop_assert_eq!(row.public_since, want.public_since);
                         prop_assert_eq!(row.was_public, want.was_public);
                         prop_assert_eq!(row.edited_by, want.edited_by.as_deref());
+                        prop_assert_eq!(row.collections, want.collections.as_slice());
+                        prop_assert_eq!(row.public_collections, public.as_deref());
                     }
                     // Numbering: consecutive after the log's end.
                     let written = plan.outcomes.iter().filter(|o| **o != Outcome::Unchanged).count();

@@ -4,6 +4,7 @@
 //! Tables as in SQLite: `records` (current revision of each record),
 //! `revisions` (every revision's JSON, kept as text so that it comes back
 //! byte for byte), `changes` (the ordered change log), `record_collections`,
+//! `public_collections` (each record's last public collections),
 //! `fonds_schema` (the schema version). Reads and the batch's rules are shared
 //! with SQLite (`super::sql`, `super::plan`); a batch is written here with a
 //! few bulk statements (`UNNEST` arrays) rather than a round trip per record. Identifiers use `COLLATE "C"`, so they sort and compare
@@ -116,6 +117,42 @@ const MIGRATIONS: &[&[&str]] = &[
                             WHERE v.record_id = r.id AND v.revision = r.revision) j ON true) x
         WHERE x.id = c.record_id"#,
         r#"CREATE INDEX record_collections_order ON record_collections (collection, position, record_id)"#,
+    ],
+    // 6: each record's last public collections (those of its last revision
+    // that was public), the sets a withdrawn record stays in. Backfilled from
+    // the revisions: a revision was public if its `public_since` (as
+    // `Record::public_since` gives it, from its recorded instant) came by
+    // the time the next one was written, or by now for the current one.
+    &[
+        r#"CREATE TABLE public_collections (
+        collection TEXT COLLATE "C" NOT NULL,
+        record_id TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (collection, record_id)
+    )"#,
+        r#"CREATE INDEX public_collections_record ON public_collections (record_id)"#,
+        // Each body is parsed once (`OFFSET 0` keeps PostgreSQL from
+        // inlining the parse into every use), and only the chosen
+        // revision's again for its collections.
+        r#"INSERT INTO public_collections (collection, record_id)
+        SELECT j.name, x.record_id
+        FROM (SELECT DISTINCT ON (a.record_id) a.record_id, a.revision
+              FROM revisions a
+              JOIN records r ON r.id = a.record_id AND a.revision <= r.revision
+              LEFT JOIN revisions n ON n.record_id = a.record_id AND n.revision = a.revision + 1
+              CROSS JOIN LATERAL (SELECT a.body::jsonb->'visibility' AS vis OFFSET 0) s
+              WHERE CASE coalesce(s.vis->>'status', 'published')
+                      WHEN 'published' THEN a.recorded_at COLLATE "C"
+                      WHEN 'embargoed' THEN greatest(a.recorded_at COLLATE "C",
+                                                     (s.vis->>'until') || 'T00:00:00Z')
+                    END
+                    <= coalesce(n.recorded_at,
+                                to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+              ORDER BY a.record_id, a.revision DESC) x
+        JOIN revisions v ON v.record_id = x.record_id AND v.revision = x.revision
+        CROSS JOIN LATERAL (SELECT v.body::jsonb->'collections' AS names OFFSET 0) c
+        CROSS JOIN LATERAL jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(c.names) = 'array' THEN c.names ELSE '[]'::jsonb END) j(name)
+        ON CONFLICT DO NOTHING"#,
     ],
 ];
 
@@ -276,6 +313,28 @@ impl Backend for PgStore {
                        ON CONFLICT DO NOTHING";
             let added = sqlx::query(add).bind(&names).bind(&owners).bind(&positions);
             Sql::run(tx, added, ctx).await?;
+            // The last public revision's collections, for the rows whose
+            // batch changes them (see `plan`).
+            let changed: Vec<&str> = chunk
+                .iter()
+                .filter(|r| r.public_collections.is_some())
+                .map(|r| r.id)
+                .collect();
+            if !changed.is_empty() {
+                let clear = "DELETE FROM public_collections WHERE record_id = ANY($1)";
+                Sql::run(tx, sqlx::query(clear).bind(&changed), ctx).await?;
+                let (mut names, mut owners): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+                for r in chunk.iter() {
+                    for name in r.public_collections.unwrap_or_default() {
+                        names.push(name);
+                        owners.push(r.id);
+                    }
+                }
+                let add = "INSERT INTO public_collections (collection, record_id)
+                           SELECT * FROM UNNEST($1::text[], $2::text[])
+                           ON CONFLICT DO NOTHING";
+                Sql::run(tx, sqlx::query(add).bind(&names).bind(&owners), ctx).await?;
+            }
         }
 
         // Revisions and change-log entries, numbered as planned; a chunk is

@@ -355,7 +355,7 @@ where
         query: &PublicationQuery,
     ) -> StoreResult<Vec<Publication>> {
         let sql = publication::list(query, dialect);
-        Self::decoded(pool, sql, "listing the publication log", |row| {
+        let mut entries = Self::decoded(pool, sql, "listing the publication log", |row| {
             let id = Self::text(row, "id")?;
             let body = Self::optional_text(row, "body")?;
             Ok(Publication {
@@ -363,17 +363,52 @@ where
                 datestamp: Self::instant(row, &id, "ds")?,
                 withdrawn: Self::small(row, "withdrawn")? != 0,
                 id,
+                last_public_collections: Vec::new(),
             })
         })
-        .await
+        .await?;
+        // The withdrawn entries' sets: their last public revision's
+        // collections, one read for the page.
+        let withdrawn: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.withdrawn)
+            .map(|e| e.id.as_str())
+            .collect();
+        if query.with_records && !withdrawn.is_empty() {
+            let mut sql = QueryBuilder::new(
+                "SELECT record_id, collection FROM public_collections WHERE record_id",
+            );
+            Self::push_in(&mut sql, dialect, &withdrawn);
+            let rows = Self::decoded(pool, sql, "listing the publication log", |row| {
+                Ok((
+                    Self::text(row, "record_id")?,
+                    Self::text(row, "collection")?,
+                ))
+            })
+            .await?;
+            let mut kept: std::collections::HashMap<String, Vec<String>> = Default::default();
+            for (id, collection) in rows {
+                kept.entry(id).or_default().push(collection);
+            }
+            for entry in entries.iter_mut().filter(|e| e.withdrawn) {
+                if let Some(mut names) = kept.remove(&entry.id) {
+                    names.sort();
+                    entry.last_public_collections = names;
+                }
+            }
+        }
+        Ok(entries)
     }
 
-    async fn public_collections(pool: &Pool<DB>, now: Timestamp) -> StoreResult<Vec<String>> {
-        let sql = publication::collections(now);
-        Self::decoded(pool, sql, "listing collections", |row| {
+    /// The distinct `collection`s `sql` gives, in byte order.
+    async fn collection_names(pool: &Pool<DB>, sql: QueryBuilder<DB>) -> StoreResult<Vec<String>> {
+        let mut names = Self::decoded(pool, sql, "listing collections", |row| {
             Self::text(row, "collection")
         })
-        .await
+        .await?;
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 
     // ---- Batches and the schema.
@@ -388,7 +423,7 @@ where
         let ctx = WRITING;
         let now = clock::now();
         let mut tx = backend.begin_write(ctx).await?;
-        let current = Self::current(&mut tx, B::DIALECT, records, options.base_change).await?;
+        let current = Self::current(&mut tx, B::DIALECT, records, options.base_change, now).await?;
         // An error drops the transaction, which rolls it back.
         let plan = plan::plan(records, &options, &current, now)?;
         if !plan.revisions.is_empty() {
@@ -433,10 +468,14 @@ where
         let mut revisions = QueryBuilder::new("DELETE FROM revisions WHERE record_id = ");
         revisions.push_bind(id.to_string());
         steps.push(revisions);
-        let mut collections =
-            QueryBuilder::new("DELETE FROM record_collections WHERE record_id = ");
-        collections.push_bind(id.to_string());
-        steps.push(collections);
+        // Its collections, the last public ones too: a purged record stays
+        // in the publication log, but in no set.
+        for table in ["record_collections", "public_collections"] {
+            let mut collections =
+                QueryBuilder::new(format!("DELETE FROM {table} WHERE record_id = "));
+            collections.push_bind(id.to_string());
+            steps.push(collections);
+        }
         // The row stays, empty, so that a record once public is still
         // listed as withdrawn (OAI-PMH's persistent deletions).
         let mut row = QueryBuilder::new(
@@ -481,12 +520,14 @@ where
         Ok(true)
     }
 
-    /// What the store holds of a batch's records, read under the write lock.
+    /// What the store holds of a batch's records, read under the write lock
+    /// of a batch written at `now`.
     async fn current(
         tx: &mut Transaction<'static, DB>,
         dialect: &Dialect,
         records: &[Record],
         base_change: Option<u64>,
+        now: Timestamp,
     ) -> StoreResult<Current> {
         let ctx = "reading the records a batch writes";
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
@@ -508,8 +549,24 @@ where
                 was_public: Self::small(row, "was_public")? != 0,
                 changed_after_base: None,
                 edited_by: Self::optional_text(row, "edited_by")?,
+                collections: Vec::new(),
             };
             current.records.insert(id, stored);
+        }
+        // The collections of the current revisions public by now: replaced,
+        // such a revision becomes the last public one (see `plan`).
+        let mut sql = QueryBuilder::new(
+            "SELECT c.record_id, c.collection FROM record_collections c
+             JOIN records r ON r.id = c.record_id WHERE r.public_since <= ",
+        );
+        sql.push_bind(now.to_string()).push(" AND c.record_id");
+        Self::push_in(&mut sql, dialect, &ids);
+        let rows = sql.build().fetch_all(&mut **tx).await;
+        for row in &rows.map_err(db_error(ctx))? {
+            let id = Self::text(row, "record_id")?;
+            if let Some(stored) = current.records.get_mut(&id) {
+                stored.collections.push(Self::text(row, "collection")?);
+            }
         }
         if let Some(base) = base_change {
             // Records other writers changed since the batch was prepared.
@@ -764,7 +821,11 @@ where
     }
 
     async fn public_collections(&self, now: Timestamp) -> StoreResult<Vec<String>> {
-        Sql::public_collections(self.pool(), now).await
+        Sql::collection_names(self.pool(), publication::collections(now)).await
+    }
+
+    async fn harvest_collections(&self, now: Timestamp) -> StoreResult<Vec<String>> {
+        Sql::collection_names(self.pool(), publication::harvest_collections(now)).await
     }
 
     async fn close(&self) {

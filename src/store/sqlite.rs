@@ -6,7 +6,8 @@
 //! JSON, the record's content lives only here), `changes` (the ordered change
 //! log), `record_collections` (the current revision's collections, for
 //! OAI-PMH sets, with each record's place in them for previous/next),
-//! `fonds_schema` (the schema version).
+//! `public_collections` (the last public revision's collections, the sets a
+//! withdrawn record stays in), `fonds_schema` (the schema version).
 //!
 //! Writers are serialised by `BEGIN IMMEDIATE`, which takes the database's
 //! write lock when the transaction starts; change-log numbers are given out
@@ -131,6 +132,31 @@ const MIGRATIONS: &[&[&str]] = &[
                        AND r.revision > 0)",
         "CREATE INDEX record_collections_order ON record_collections (collection, position, record_id)",
     ],
+    // 7: each record's last public collections (those of its last revision
+    // that was public), the sets a withdrawn record stays in. Backfilled from
+    // the revisions: a revision was public if its `public_since` (as
+    // `Record::public_since` gives it, from its recorded instant) came by
+    // the time the next one was written, or by now for the current one.
+    &[
+        "CREATE TABLE public_collections (
+            collection TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (collection, record_id)
+        )",
+        "CREATE INDEX public_collections_record ON public_collections (record_id)",
+        "INSERT OR IGNORE INTO public_collections (collection, record_id)
+            SELECT j.value, r.id FROM records r
+            JOIN revisions v ON v.record_id = r.id AND v.revision = (
+                SELECT max(a.revision) FROM revisions a
+                LEFT JOIN revisions b ON b.record_id = a.record_id AND b.revision = a.revision + 1
+                WHERE a.record_id = r.id AND a.revision <= r.revision
+                  AND CASE coalesce(json_extract(a.body, '$.visibility.status'), 'published')
+                      WHEN 'published' THEN a.recorded_at
+                      WHEN 'embargoed' THEN
+                          max(a.recorded_at, json_extract(a.body, '$.visibility.until') || 'T00:00:00Z')
+                      END <= coalesce(b.recorded_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))),
+            json_each(v.body, '$.collections') j",
+    ],
 ];
 
 /// Whether SQLite said the database is locked or busy (another process
@@ -237,6 +263,18 @@ impl Backend for SqliteStore {
                     .bind(row.id)
                     .bind(&row.position);
                 Sql::run(tx, added, ctx).await?;
+            }
+            // The last public revision's collections, when the batch
+            // changes them (see `plan`).
+            if let Some(public) = row.public_collections {
+                let clear = "DELETE FROM public_collections WHERE record_id = ?";
+                Sql::run(tx, sqlx::query(clear).bind(row.id), ctx).await?;
+                let add = "INSERT OR IGNORE INTO public_collections (collection, record_id)
+                           VALUES (?, ?)";
+                for collection in public {
+                    let added = sqlx::query(add).bind(collection).bind(row.id);
+                    Sql::run(tx, added, ctx).await?;
+                }
             }
         }
         for revision in &plan.revisions {
@@ -456,8 +494,11 @@ mod tests {
             before.push(store.publications(q).await.unwrap());
         }
         let collections = store.public_collections(now).await.unwrap();
+        let harvested = store.harvest_collections(now).await.unwrap();
         for step in [
-            // Version 5's index, 4's (authors, audit), 3's (accounts), then 2's.
+            // Version 7's table, 5's index, 4's (authors, audit), 3's
+            // (accounts), then 2's.
+            "DROP TABLE public_collections",
             "DROP INDEX changes_revision",
             "DROP TABLE audit",
             "DROP INDEX revisions_imports",
@@ -484,6 +525,103 @@ mod tests {
             assert_eq!(&store.publications(q).await.unwrap(), expected);
         }
         assert_eq!(store.public_collections(now).await.unwrap(), collections);
-        assert!(before[0].iter().any(|p| p.id == "a" && p.withdrawn));
+        assert_eq!(store.harvest_collections(now).await.unwrap(), harvested);
+        let a = before[0].iter().find(|p| p.id == "a").unwrap();
+        assert!(a.withdrawn);
+        assert_eq!(a.last_public_collections, ["X", "Y"]);
+        assert_eq!(harvested, ["X", "Y", "Z"]);
+    }
+
+    /// The rows of `public_collections`, as (record, collection).
+    async fn last_public(store: &SqliteStore) -> Vec<(String, String)> {
+        sqlx::query_as("SELECT record_id, collection FROM public_collections ORDER BY 1, 2")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Upgrading a version-6 store finds each record's last public revision
+    /// among its stored revisions, an embargo that ended before the next
+    /// revision included, and keeps its collections.
+    #[tokio::test]
+    async fn the_upgrade_backfills_the_last_public_collections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let batch = [
+            record("a", Visibility::Published, &["A"]),
+            record("b", Visibility::Published, &["B"]),
+            record("c", embargo("2999-01-01"), &["C"]),
+            record("d", Visibility::Draft, &["D"]),
+            record("e", embargo("2999-01-01"), &["E"]),
+        ];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        let batch = [
+            // Withdrawn: stays in A. Published elsewhere: now in B2.
+            record("a", Visibility::Draft, &["Secret"]),
+            record("b", Visibility::Published, &["B2"]),
+            // Never public.
+            record("c", Visibility::Draft, &["C2"]),
+            record("d", Visibility::Withdrawn, &["D2"]),
+            record("e", Visibility::Draft, &["E2"]),
+        ];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let kept = pairs(&[("a", "A"), ("b", "B2")]);
+        assert_eq!(last_public(&store).await, kept, "as apply keeps them");
+        // e's first revision, as if written in 2019 under an embargo that
+        // ended in 2020, before its draft replaced it.
+        sqlx::query(
+            "UPDATE revisions SET recorded_at = '2019-06-01T00:00:00Z',
+                 body = replace(body, '2999-01-01', '2020-01-01')
+             WHERE record_id = 'e' AND revision = 1",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        for step in [
+            "DROP TABLE public_collections",
+            "DELETE FROM fonds_schema WHERE version > 6",
+        ] {
+            sqlx::query(step).execute(&store.pool).await.unwrap();
+        }
+        store.close().await;
+        let store = SqliteStore::open(&path).await.unwrap();
+        let backfilled = pairs(&[("a", "A"), ("b", "B2"), ("e", "E")]);
+        assert_eq!(last_public(&store).await, backfilled);
+    }
+
+    /// A purge takes the last public collections with it: the record stays
+    /// in the log, withdrawn, in no set.
+    #[tokio::test]
+    async fn a_purge_removes_the_last_public_collections() {
+        let (_dir, store) = empty().await;
+        let batch = [
+            record("a", Visibility::Published, &["A"]),
+            record("b", Visibility::Published, &["A"]),
+        ];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        let batch = [record("b", Visibility::Draft, &["A"])];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        assert!(store.purge("a", "ana", "a complaint").await.unwrap());
+        let now = now();
+        assert_eq!(store.harvest_collections(now).await.unwrap(), ["A"]);
+        assert!(store.purge("b", "ana", "a complaint").await.unwrap());
+        assert!(last_public(&store).await.is_empty());
+        assert!(store.harvest_collections(now).await.unwrap().is_empty());
+        let mut q = PublicationQuery::at(now, 10);
+        let entries = store.publications(&q).await.unwrap();
+        assert!(
+            entries
+                .iter()
+                .all(|p| p.withdrawn && p.last_public_collections.is_empty())
+        );
+        assert_eq!(entries.len(), 2);
+        q.collections = Some(vec!["A".into()]);
+        assert!(store.publications(&q).await.unwrap().is_empty());
     }
 }

@@ -5,20 +5,32 @@
 //! Writes (`PUT`/`POST` records, `PUT /records/{id}/files`) need an editor's
 //! API token; a `PUT` takes the revision it was made against in `If-Match`.
 //!
-//! Invariants: a record is the dump format (README, "The record as JSON");
-//! search answers exactly the JSON of `fonds search --json`; every error is
-//! the one envelope of [`super::WebError`]; every call reads through the
-//! request viewer's reader, so anyone is served public records only.
+//! Invariants: a record is the dump format (README, "The record as JSON"),
+//! and the document describes it field by field (the model's own
+//! `ToSchema`); search answers exactly the JSON of `fonds search --json`;
+//! every call reads through the request viewer's reader, so anyone is
+//! served public records only.
+//!
+//! Every refusal is the one envelope of [`super::WebError`], with a status
+//! the document lists for that operation: the handlers' own, the
+//! extractors' (through [`Api`] and [`ApiBody`], which turn axum's
+//! rejections into the envelope) and axum's answers that no handler sees (a
+//! 405, through [`super::error::envelope_errors`]). What the document says
+//! of a parameter (`minimum`, `maximum`, an `enum`, a `pattern`) is what the
+//! handler checks: a value outside it is a 400 naming it, never clamped or
+//! read as a default, and a value inside it is taken (`tests/py/
+//! schemathesis.sh` holds the API to its document).
 
 use super::desk::{DRAIN_LIMIT, MAX_UPLOAD, Sent, multipart_error, read_multipart};
 use super::error::Problem;
-use super::pages::{MAX_OFFSET, parse_params, parse_sort};
+use super::pages::{MAX_OFFSET, parse_params};
 use super::viewer::Credential;
 use super::{ErrorCode, Shared, WebError};
 use crate::accounts::{Role, Viewer};
 use crate::archive::{ArchiveError, Upload};
-use crate::search::{FacetCount, SearchRequest, SearchResults};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
+use crate::model::{Record, RecordDate};
+use crate::search::{FacetCount, SearchRequest, SearchResults, Sort};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +38,8 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use utoipa::{OpenApi, ToSchema};
+use std::ops::RangeInclusive;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The API routes (mounted under `/api/v1`).
 pub fn router() -> Router<Shared> {
@@ -42,6 +55,80 @@ pub fn router() -> Router<Shared> {
         .route("/openapi.json", get(openapi))
         .fallback(|| async { WebError::not_found("no such API endpoint") })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(
+            super::error::envelope_errors,
+        ))
+}
+
+/// An extractor of the request's parts (`Api<Path<String>>`) whose refusal
+/// is the API's envelope rather than axum's plain text.
+pub struct Api<E>(pub E);
+
+impl<S, E> FromRequestParts<S> for Api<E>
+where
+    S: Send + Sync,
+    E: FromRequestParts<S>,
+    WebError: From<E::Rejection>,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        E::from_request_parts(parts, state)
+            .await
+            .map(Api)
+            .map_err(WebError::from)
+    }
+}
+
+/// The request's body, whole (at most the route's body limit: beyond it a
+/// 413 in the envelope).
+pub struct ApiBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
+    type Rejection = WebError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, WebError> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(ApiBody)
+            .map_err(WebError::from)
+    }
+}
+
+/// A date: as the source displays it and as EDTF, with the first and last
+/// day it may mean.
+// `model/date.rs` writes a `RecordDate` through a wire struct of its own;
+// this is that wire shape, described where the document is made.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RecordDate)]
+#[allow(dead_code)] // a description only: never built
+struct RecordDateShape {
+    /// The date as the source displays it ("September 22, 1948").
+    display: Option<String>,
+    /// The date in EDTF (Library of Congress Extended Date/Time Format):
+    /// `1948-09-22`, `1962-10`, `194X`, `1961-04-30/1961-05-06`, `1948-09~`.
+    edtf: String,
+    /// The first day the EDTF date may mean (`YYYY-MM-DD`, a year before
+    /// 1 as `-YYYY`); written for readers, recomputed when read back.
+    earliest: Option<String>,
+    /// The last day it may mean; likewise.
+    latest: Option<String>,
+    /// What the date is (`signed`, `received`, `dateline`), for other
+    /// dates.
+    role: Option<String>,
+}
+
+impl utoipa::PartialSchema for RecordDate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <RecordDateShape as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for RecordDate {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "RecordDate".into()
+    }
 }
 
 /// The OpenAPI document.
@@ -52,10 +139,66 @@ pub fn router() -> Router<Shared> {
         description = "Records, search and facets of a fonds archive. Only public records are served."
     ),
     paths(get_record, put_record, put_files, list_records, post_records, search, facets),
-    components(schemas(ErrorEnvelope, ErrorBody, Problem, RecordPage, FacetsOnly, Written, BatchReport, FilesOrder, FileChoice)),
-    modifiers(&BearerScheme)
+    components(schemas(ErrorEnvelope, ErrorBody, Problem, Record, RecordPage, SortOrder, FacetsOnly, Written, BatchReport, FilesOrder, FileChoice)),
+    modifiers(&BearerScheme, &ExactShapes)
 )]
 pub struct ApiDoc;
+
+/// Makes the schemas say what the server reads, where utoipa's defaults say
+/// otherwise: an unsigned integer (which utoipa writes as `int32`/`int64`
+/// with `minimum: 0`, formats whose upper bounds are half the truth) gets
+/// the bounds the server takes (`0` to `u32::MAX` or `u64::MAX`); and the
+/// error envelope's `code` lists the codes of the one table
+/// ([`ErrorCode::ALL`]).
+struct ExactShapes;
+
+impl utoipa::Modify for ExactShapes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Ok(mut value) = serde_json::to_value(&components.schemas) else {
+            return;
+        };
+        unsigned_bounds(&mut value);
+        if let Some(code) = value.pointer_mut("/ErrorBody/properties/code") {
+            code["enum"] = ErrorCode::ALL.iter().map(|c| c.code()).collect();
+        }
+        if let Ok(schemas) = serde_json::from_value(value) {
+            components.schemas = schemas;
+        }
+    }
+}
+
+/// See [`ExactShapes`]: every integer schema with `minimum: 0` and an
+/// `int32`/`int64` format, anywhere in `value`.
+fn unsigned_bounds(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let integer = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "integer",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            let unsigned = map.get("minimum").and_then(|m| m.as_u64()) == Some(0);
+            let maximum = match map.get("format").and_then(|f| f.as_str()) {
+                Some("int32") => Some(serde_json::Value::from(u32::MAX)),
+                Some("int64") => Some(serde_json::Value::from(u64::MAX)),
+                _ => None,
+            };
+            if integer
+                && unsigned
+                && let Some(maximum) = maximum
+            {
+                map.remove("format");
+                map.entry("maximum").or_insert(maximum);
+            }
+            map.values_mut().for_each(unsigned_bounds);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unsigned_bounds),
+        _ => {}
+    }
+}
 
 /// Adds the API-token security scheme (`Authorization: Bearer fonds_…`).
 struct BearerScheme;
@@ -86,8 +229,8 @@ pub struct ErrorEnvelope {
 pub struct ErrorBody {
     /// HTTP status.
     pub status: u16,
-    /// The stable code: `not_found`, `bad_request`, `internal`, … (the
-    /// web layer's one error table).
+    /// The stable code, one of the web layer's one error table
+    /// (`not_found`, `bad_request`, `internal`, …): clients match on it.
     pub code: String,
     /// What went wrong.
     pub message: String,
@@ -128,7 +271,7 @@ pub struct BatchReport {
 #[derive(Serialize, ToSchema)]
 pub struct RecordPage {
     /// Records in the dump format.
-    pub records: Vec<serde_json::Value>,
+    pub records: Vec<Record>,
     /// Pass as `after` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -161,16 +304,19 @@ fn etag(revision: u32) -> HeaderValue {
     path = "/api/v1/records/{id}",
     params(("id" = String, Path, description = "The record's identifier")),
     responses(
-        (status = 200, description = "The record, in the dump format; its revision in the ETag header", body = serde_json::Value,
+        (status = 200, description = "The record, in the dump format; its revision in the ETag header", body = Record,
             headers(("ETag" = String, description = "The record's revision, quoted: \"7\""))),
+        (status = 400, description = "The identifier in the address is not UTF-8 text", body = ErrorEnvelope),
+        (status = 401, description = "An Authorization header that is not a current API token (revoked, mistyped): refused rather than answered as anyone", body = ErrorEnvelope),
         (status = 404, description = "No record the caller may see has this identifier", body = ErrorEnvelope),
-        (status = 410, description = "The record was withdrawn", body = ErrorEnvelope)
+        (status = 410, description = "The record was withdrawn", body = ErrorEnvelope),
+        (status = 500, description = "The archive failed; the cause is in the server's log", body = ErrorEnvelope)
     )
 )]
 async fn get_record(
     State(state): State<Shared>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    Api(Path(id)): Api<Path<String>>,
 ) -> Result<Response, WebError> {
     let reader = state.archive.reader(&viewer);
     match reader.get(&id).await {
@@ -192,6 +338,11 @@ async fn get_record(
     }
 }
 
+/// What an `If-Match` header may hold (the document's `pattern`, which
+/// `if_match` follows exactly): `*`, or a revision as `"7"`, `W/"7"` or
+/// `7` (at most nine digits).
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#;
+
 /// The revision an `If-Match` header names: `"7"`, `W/"7"` or `7`; `*`
 /// (any existing record) and no header are `None`.
 fn if_match(headers: &HeaderMap) -> Result<Option<u32>, WebError> {
@@ -202,8 +353,19 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, WebError> {
     if text == "*" {
         return Ok(None);
     }
-    let bare = text.trim_start_matches("W/").trim_matches('"');
-    bare.parse().map(Some).map_err(|_| {
+    let bare = text.strip_prefix("W/").unwrap_or(text);
+    let digits = match bare.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+        Some(quoted) => quoted,
+        // A bare number, never a weak one.
+        None if bare.len() == text.len() => bare,
+        None => "",
+    };
+    let revision = (1..=9)
+        .contains(&digits.len())
+        .then_some(digits)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse().ok());
+    revision.map(Some).ok_or_else(|| {
         WebError::bad_request(format!(
             "If-Match: {text:?} is not a revision (the ETag of GET /api/v1/records/{{id}}, e.g. \"7\")"
         ))
@@ -232,18 +394,21 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
     path = "/api/v1/records/{id}",
     params(
         ("id" = String, Path, description = "The record's identifier (must match the body's `id`)"),
-        ("If-Match" = Option<String>, Header, description = "The revision the change was made against, as GET gave it in its ETag (\"7\"). A newer stored revision answers 412 and nothing is written."),
-        ("If-None-Match" = Option<String>, Header, description = "`*`: only create; an existing record answers 412")
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#, description = "The revision the change was made against, as GET gave it in its ETag (\"7\"; also W/\"7\" or 7). A newer stored revision answers 412 and nothing is written. `*` or none checks nothing."),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: only create; an existing record answers 412. Any other value is ignored.")
     ),
-    request_body(content = serde_json::Value, description = "A record in the dump's JSON shape (the second line of `fonds export --format jsonl ID`). `provenance` is the server's: whatever is sent there is ignored and the stored provenance kept (a new record gets the desk's).", content_type = "application/json"),
+    request_body(content = Record, description = "A record in the dump's JSON shape (the second line of `fonds export --format jsonl ID`). `provenance` is the server's: whatever is sent there is ignored and the stored provenance kept (a new record gets the desk's). Besides the shape, the record must keep the rules every record keeps (the body's `id` is the address's; a title; an embargo's day; a machine summary flag only with a summary; …): a record that breaks one is refused with every problem listed.", content_type = "application/json"),
     responses(
         (status = 200, description = "Saved as a new revision (or already so)", body = Written, headers(("ETag" = String, description = "The revision now"))),
         (status = 201, description = "Created", body = Written, headers(("ETag" = String, description = "The revision now"))),
-        (status = 400, description = "Not a record, or a field breaks a rule: every problem listed, nothing written", body = ErrorEnvelope),
+        (status = 400, description = "Not a record, or a field breaks a rule, or a malformed If-Match: every problem listed, nothing written", body = ErrorEnvelope),
         (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
         (status = 403, description = "The token's account may not edit (a viewer)", body = ErrorEnvelope),
         (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope),
-        (status = 412, description = "If-Match names an older revision than the stored one", body = ErrorEnvelope)
+        (status = 412, description = "If-Match names another revision than the stored one (or If-None-Match: * and the record exists)", body = ErrorEnvelope),
+        (status = 413, description = "The body is larger than 64 MiB", body = ErrorEnvelope),
+        (status = 500, description = "The archive failed; the cause is in the server's log", body = ErrorEnvelope),
+        (status = 503, description = "The store takes no writes just now (a read-only database)", body = ErrorEnvelope)
     ),
     security(("api_token" = []))
 )]
@@ -251,9 +416,9 @@ async fn put_record(
     State(state): State<Shared>,
     viewer: Viewer,
     credential: Credential,
-    Path(id): Path<String>,
+    Api(Path(id)): Api<Path<String>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    ApiBody(body): ApiBody,
 ) -> Result<Response, WebError> {
     writer(&credential)?;
     let mut expected = if_match(&headers)?;
@@ -263,10 +428,7 @@ async fn put_record(
     {
         expected = Some(0);
     }
-    if body.len() > MAX_BODY {
-        return Err(ErrorCode::PayloadTooLarge.into());
-    }
-    let record: crate::model::Record = serde_json::from_slice(&body)
+    let record: Record = serde_json::from_slice(&body)
         .map_err(|e| WebError::bad_request(format!("the body is not a record: {e}")))?;
     if record.id != id {
         return Err(WebError::bad_request(format!(
@@ -360,7 +522,7 @@ fn refused(problems: Vec<Problem>) -> WebError {
     path = "/api/v1/records/{id}/files",
     params(
         ("id" = String, Path, description = "The record's identifier"),
-        ("If-Match" = Option<String>, Header, description = "The revision the change was made against, as GET /api/v1/records/{id} gave it in its ETag (\"7\"). A newer stored revision answers 412 and nothing is written.")
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#, description = "The revision the change was made against, as GET /api/v1/records/{id} gave it in its ETag (\"7\"; also W/\"7\" or 7). A newer stored revision answers 412 and nothing is written. `*` or none checks nothing.")
     ),
     request_body(
         description = "Either `multipart/form-data`: the record's files from now on, one part named `file` per page in order (each with a file name), an optional `labels` part (a JSON array of labels in the files' order) and an optional `note` part; the files replace those the record had. Up to 512 MiB in all. Or `application/json`: `{\"files\": [{\"sha256\": \"…\", \"label\": \"recto\"}, …], \"note\": \"…\"}`, the files the record has, reordered, relabelled, some left out (removed); a SHA-256 the record does not have is refused, naming its index.",
@@ -370,15 +532,17 @@ fn refused(problems: Vec<Problem>) -> WebError {
         )
     ),
     responses(
-        (status = 200, description = "Saved as a new revision (or already so): the record, in the dump format", body = serde_json::Value,
+        (status = 200, description = "Saved as a new revision (or already so): the record, in the dump format", body = Record,
             headers(("ETag" = String, description = "The record's revision now"))),
-        (status = 400, description = "A file refused (named, with why: not what its name says, too many pixels, truncated, a PDF that will not render), a SHA-256 the record does not have, or an unreadable body: every problem listed against its place (`files[1]`, `files[0].sha256`, `labels`), nothing written", body = ErrorEnvelope),
+        (status = 400, description = "A file refused (named, with why: not what its name says, too many pixels, truncated, a PDF that will not render), a SHA-256 the record does not have, an unreadable body, another Content-Type, or a malformed If-Match: every problem listed against its place (`files[1]`, `files[0].sha256`, `labels`), nothing written", body = ErrorEnvelope),
         (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
         (status = 403, description = "The token's account may not edit (a viewer)", body = ErrorEnvelope),
         (status = 404, description = "No such record", body = ErrorEnvelope),
         (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope),
-        (status = 412, description = "If-Match names an older revision than the stored one", body = ErrorEnvelope),
-        (status = 413, description = "The upload is larger than 512 MiB", body = ErrorEnvelope)
+        (status = 412, description = "If-Match names another revision than the stored one", body = ErrorEnvelope),
+        (status = 413, description = "The upload is larger than 512 MiB (a JSON body: 64 MiB)", body = ErrorEnvelope),
+        (status = 500, description = "The archive failed; the cause is in the server's log", body = ErrorEnvelope),
+        (status = 503, description = "The store takes no writes just now (a read-only database)", body = ErrorEnvelope)
     ),
     security(("api_token" = []))
 )]
@@ -386,7 +550,7 @@ async fn put_files(
     State(state): State<Shared>,
     viewer: Viewer,
     credential: Credential,
-    Path(id): Path<String>,
+    Api(Path(id)): Api<Path<String>>,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Result<Response, WebError> {
@@ -666,13 +830,17 @@ fn located_by_file(e: ArchiveError, id: &str, names: &[String]) -> WebError {
 #[utoipa::path(
     post,
     path = "/api/v1/records",
-    request_body(content = String, description = "JSON Lines: one record per line in the dump's shape (a dump's header line is skipped). Provenance is the server's, as for PUT.", content_type = "application/x-ndjson"),
+    request_body(content = String, description = "JSON Lines: one record per line, each a `Record` in the dump's shape (a dump's header line is skipped). Provenance is the server's, as for PUT.", content_type = "application/x-ndjson",
+        example = json!("{\"id\":\"api-example-1\",\"title\":\"A record sent through the API\",\"provenance\":{\"format\":\"jsonl\",\"origin\":\"api\",\"file\":\"example.jsonl\",\"sha256\":\"\",\"imported_at\":\"2026-01-01T00:00:00Z\"}}\n")),
     responses(
         (status = 200, description = "Every record written (or already so)", body = BatchReport),
-        (status = 400, description = "A line is not a record, breaks a rule, or names a record another line names too: every problem listed by line and field, nothing written", body = ErrorEnvelope),
+        (status = 400, description = "A line is not a record, breaks a rule, or names a record another line names too, or the body is not UTF-8 or holds no record: every problem listed by line and field, nothing written", body = ErrorEnvelope),
         (status = 401, description = "No API token, or a revoked one", body = ErrorEnvelope),
         (status = 403, description = "The token's account may not edit", body = ErrorEnvelope),
-        (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope)
+        (status = 409, description = "Another writer's change clashes", body = ErrorEnvelope),
+        (status = 413, description = "The body is larger than 64 MiB", body = ErrorEnvelope),
+        (status = 500, description = "The archive failed; the cause is in the server's log", body = ErrorEnvelope),
+        (status = 503, description = "The store takes no writes just now (a read-only database)", body = ErrorEnvelope)
     ),
     security(("api_token" = []))
 )]
@@ -680,12 +848,9 @@ async fn post_records(
     State(state): State<Shared>,
     viewer: Viewer,
     credential: Credential,
-    body: axum::body::Bytes,
+    ApiBody(body): ApiBody,
 ) -> Result<Json<BatchReport>, WebError> {
     writer(&credential)?;
-    if body.len() > MAX_BODY {
-        return Err(ErrorCode::PayloadTooLarge.into());
-    }
     let text = std::str::from_utf8(&body)
         .map_err(|e| WebError::bad_request(format!("the body is not UTF-8: {e}")))?;
     let mut records = Vec::new();
@@ -710,7 +875,7 @@ async fn post_records(
         if value.get("fonds_dump").is_some() {
             continue;
         }
-        match serde_json::from_value::<crate::model::Record>(value) {
+        match serde_json::from_value::<Record>(value) {
             Ok(r) => records.push(r),
             Err(e) => problems.push(Problem {
                 line: Some(n as u64 + 1),
@@ -740,10 +905,74 @@ async fn post_records(
     }))
 }
 
-#[derive(serde::Deserialize)]
-struct ListParams {
-    after: Option<String>,
-    limit: Option<usize>,
+/// How many records a page of `GET /api/v1/records` may hold.
+pub const LIST_LIMIT: RangeInclusive<usize> = 1..=500;
+/// How many hits `GET /api/v1/search` may give at once.
+pub const SEARCH_LIMIT: RangeInclusive<usize> = 0..=100;
+
+/// A query string's pairs, in order (repeated names kept); never refused
+/// (what is not UTF-8 is read with U+FFFD).
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
+/// The last value of query parameter `name`, if given.
+fn param<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Query parameter `name` as a whole number within `range` (`default` when
+/// absent): anything else is a 400 naming the parameter and the range,
+/// never clamped.
+fn bounded(
+    pairs: &[(String, String)],
+    name: &str,
+    range: RangeInclusive<usize>,
+    default: usize,
+) -> Result<usize, WebError> {
+    let Some(value) = param(pairs, name) else {
+        return Ok(default);
+    };
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            WebError::bad_request(format!(
+                "{name}={value:?}: {name} is a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ))
+        })
+}
+
+/// The orders a search may ask for (`sort`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SortOrder {
+    /// Best match first (the default).
+    Relevance,
+    /// Oldest first.
+    Date,
+    /// Newest first.
+    DateDesc,
+}
+
+/// The `sort` parameter: one of [`SortOrder`]'s names, relevance when
+/// absent; anything else is a 400 naming the choices.
+fn sort(pairs: &[(String, String)]) -> Result<Sort, WebError> {
+    match param(pairs, "sort") {
+        None | Some("relevance") => Ok(Sort::Relevance),
+        Some("date") => Ok(Sort::Date),
+        Some("date-desc") => Ok(Sort::DateDesc),
+        Some(other) => Err(WebError::bad_request(format!(
+            "sort={other:?}: sort is relevance, date or date-desc"
+        ))),
+    }
 }
 
 /// Records in identifier order, a page at a time.
@@ -751,32 +980,34 @@ struct ListParams {
     get,
     path = "/api/v1/records",
     params(
-        ("after" = Option<String>, Query, description = "List records after this identifier"),
-        ("limit" = Option<usize>, Query, description = "Records per page (1–500, default 100)")
+        ("after" = Option<String>, Query, nullable = false, description = "List records after this identifier (the `next` of the page before)"),
+        ("limit" = Option<u32>, Query, nullable = false, minimum = 1, maximum = 500, description = "Records per page (1 to 500; 100 when absent)")
     ),
-    responses((status = 200, description = "A page of public records", body = RecordPage))
+    responses(
+        (status = 200, description = "A page of the records the caller may see", body = RecordPage),
+        (status = 400, description = "A limit that is not a whole number from 1 to 500", body = ErrorEnvelope),
+        (status = 401, description = "An Authorization header that is not a current API token (revoked, mistyped): refused rather than answered as anyone", body = ErrorEnvelope),
+        (status = 500, description = "The archive failed; the cause is in the server's log", body = ErrorEnvelope)
+    )
 )]
 async fn list_records(
     State(state): State<Shared>,
     viewer: Viewer,
-    Query(params): Query<ListParams>,
+    uri: axum::http::Uri,
 ) -> Result<Json<RecordPage>, WebError> {
-    let limit = params.limit.unwrap_or(100).clamp(1, 500);
+    let pairs = url_pairs(uri.query().unwrap_or(""));
+    let limit = bounded(&pairs, "limit", LIST_LIMIT, 100)?;
     let page = state
         .archive
         .reader(&viewer)
-        .list(params.after.as_deref(), limit)
+        .list(param(&pairs, "after"), limit)
         .await?;
     // Short only at the end; a full page may be the last one too.
     let next = page
         .last()
         .filter(|_| page.len() == limit)
         .map(|s| s.record.id.clone());
-    let records = page
-        .iter()
-        .map(|s| serde_json::to_value(&s.record))
-        .collect::<Result<_, _>>()
-        .map_err(|e| WebError::internal("a record as JSON", e))?;
+    let records = page.into_iter().map(|s| s.record).collect();
     Ok(Json(RecordPage { records, next }))
 }
 
@@ -791,8 +1022,7 @@ impl FromRequestParts<Shared> for SearchCall {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, WebError> {
-        let Query(pairs) =
-            Query::try_from_uri(&parts.uri).map_err(|e| WebError::bad_request(e.body_text()))?;
+        let pairs = url_pairs(parts.uri.query().unwrap_or(""));
         let Ok(viewer) = Viewer::from_request_parts(parts, state).await;
         Ok(SearchCall {
             state: state.clone(),
@@ -802,34 +1032,69 @@ impl FromRequestParts<Shared> for SearchCall {
     }
 }
 
-/// Runs a search call through its viewer's reader; `limit` defaults to
-/// `default_limit`.
-fn run_search(call: &SearchCall, default_limit: usize) -> Result<SearchResults, WebError> {
+/// The parameters of a search (and, but for `limit`, `offset` and `sort`,
+/// of its facet counts), as the document states them.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a description only: the handlers read the pairs
+struct SearchParamsDoc {
+    /// The query: words, "phrases", AND/OR/NOT, field:value,
+    /// date:1961..1963, `*` for everything. A query the language cannot
+    /// read (a parenthesis not closed, a date range that ends before it
+    /// starts) is a 400 that says why.
+    q: String,
+    /// Earliest date (EDTF: 1961, 1961-04, 1961-04-30).
+    #[param(nullable = false)]
+    from: Option<String>,
+    /// Latest date (EDTF).
+    #[param(nullable = false)]
+    to: Option<String>,
+    /// Only this year (a facet value, as the facets give it). Each facet
+    /// dimension may be given, and repeated.
+    #[param(nullable = false)]
+    year: Option<String>,
+    /// Only this decade (`1960s`).
+    #[param(nullable = false)]
+    decade: Option<String>,
+    /// Only this language (`ru`).
+    #[param(nullable = false)]
+    language: Option<String>,
+    /// Only this document type.
+    #[param(rename = "type", nullable = false)]
+    doc_type: Option<String>,
+    /// Only this creator (an authority form).
+    #[param(nullable = false)]
+    creator: Option<String>,
+    /// Only this collection.
+    #[param(nullable = false)]
+    collection: Option<String>,
+    /// Only this repository (holding archive).
+    #[param(nullable = false)]
+    repository: Option<String>,
+}
+
+/// Runs a search call through its viewer's reader: hits as the call asks
+/// (`facets_only`: none, and `limit`, `offset` and `sort` not read).
+fn run_search(call: &SearchCall, facets_only: bool) -> Result<SearchResults, WebError> {
     let pairs = &call.pairs;
     let params = parse_params(pairs);
-    let number = |name: &str, default: usize| -> Result<usize, WebError> {
-        match pairs.iter().rev().find(|(k, _)| k == name) {
-            Some((_, v)) => v
-                .parse()
-                .map_err(|_| WebError::bad_request(format!("{name}={v:?} is not a number"))),
-            None => Ok(default),
-        }
+    let (limit, offset, sort) = if facets_only {
+        (0, 0, Sort::Relevance)
+    } else {
+        (
+            bounded(pairs, "limit", SEARCH_LIMIT, 10)?,
+            bounded(pairs, "offset", 0..=MAX_OFFSET, 0)?,
+            sort(pairs)?,
+        )
     };
-    let limit = number("limit", default_limit)?.min(100);
-    let offset = number("offset", 0)?;
-    if offset > MAX_OFFSET {
-        return Err(WebError::bad_request(format!(
-            "offset is at most {MAX_OFFSET}; narrow the search instead"
-        )));
-    }
-    if !pairs.iter().any(|(k, _)| k == "q") {
+    if param(pairs, "q").is_none() {
         return Err(WebError::bad_request(
             "q is required (use q=* for everything)",
         ));
     }
     let mut request = SearchRequest::new(&params.effective_query(), limit);
     request.offset = offset;
-    request.sort = parse_sort(&params.sort);
+    request.sort = sort;
     request.filters = params.filters;
     Ok(call.state.archive.reader(&call.viewer).search(&request)?)
 }
@@ -839,37 +1104,127 @@ fn run_search(call: &SearchCall, default_limit: usize) -> Result<SearchResults, 
     get,
     path = "/api/v1/search",
     params(
-        ("q" = String, Query, description = "The query (words, \"phrases\", AND/OR/NOT, field:value, date:1961..1963, *)"),
-        ("limit" = Option<usize>, Query, description = "Hits (0–100, default 10)"),
-        ("offset" = Option<usize>, Query, description = "Hits to skip (at most 10,000)"),
-        ("sort" = Option<String>, Query, description = "relevance (default), date, date-desc"),
-        ("from" = Option<String>, Query, description = "Earliest date (EDTF)"),
-        ("to" = Option<String>, Query, description = "Latest date (EDTF)"),
-        ("year" = Option<String>, Query, description = "Only this year (facet value); likewise decade, language, type, creator, collection, repository, repeatable")
+        SearchParamsDoc,
+        ("limit" = Option<u32>, Query, nullable = false, minimum = 0, maximum = 100, description = "Hits (0 to 100; 10 when absent)"),
+        ("offset" = Option<u32>, Query, nullable = false, minimum = 0, maximum = 10000, description = "Hits to skip (at most 10,000: narrow the search to go further)"),
+        ("sort" = Option<SortOrder>, Query, nullable = false, description = "The order of the hits (relevance when absent)")
     ),
     responses(
         (status = 200, description = "Hits, exact total and facet counts", body = SearchResults),
-        (status = 400, description = "The query was refused", body = ErrorEnvelope)
+        (status = 400, description = "No q, a query the language cannot read, or a limit, offset or sort outside what this document states", body = ErrorEnvelope),
+        (status = 401, description = "An Authorization header that is not a current API token (revoked, mistyped): refused rather than answered as anyone", body = ErrorEnvelope),
+        (status = 500, description = "The search failed; the cause is in the server's log", body = ErrorEnvelope)
     )
 )]
 async fn search(call: SearchCall) -> Result<Json<SearchResults>, WebError> {
-    run_search(&call, 10).map(Json)
+    run_search(&call, false).map(Json)
 }
 
 /// Facet counts only.
 #[utoipa::path(
     get,
     path = "/api/v1/facets",
-    params(("q" = String, Query, description = "The query, as for search; filters too")),
+    params(SearchParamsDoc),
     responses(
         (status = 200, description = "Exact facet counts", body = FacetsOnly),
-        (status = 400, description = "The query was refused", body = ErrorEnvelope)
+        (status = 400, description = "No q, or a query the language cannot read", body = ErrorEnvelope),
+        (status = 401, description = "An Authorization header that is not a current API token (revoked, mistyped): refused rather than answered as anyone", body = ErrorEnvelope),
+        (status = 500, description = "The search failed; the cause is in the server's log", body = ErrorEnvelope)
     )
 )]
 async fn facets(call: SearchCall) -> Result<Json<FacetsOnly>, WebError> {
-    let results = run_search(&call, 0)?;
+    let results = run_search(&call, true)?;
     Ok(Json(FacetsOnly {
         total: results.total,
         facets: results.facets,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(value: &str) -> Result<Option<u32>, WebError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_MATCH, HeaderValue::from_str(value).unwrap());
+        if_match(&headers)
+    }
+
+    #[test]
+    fn if_match_takes_exactly_what_its_pattern_states() {
+        assert_eq!(revision("\"7\"").unwrap(), Some(7));
+        assert_eq!(revision("W/\"7\"").unwrap(), Some(7));
+        assert_eq!(revision("7").unwrap(), Some(7));
+        assert_eq!(revision("*").unwrap(), None);
+        assert_eq!(revision("\"999999999\"").unwrap(), Some(999_999_999));
+        for refused in [
+            "W/7",
+            "\"7",
+            "7\"",
+            "seven",
+            "\"\"",
+            "1234567890",
+            "\"-1\"",
+            "W/*",
+        ] {
+            assert!(revision(refused).is_err(), "{refused}");
+        }
+        // The document states the same pattern on both writes.
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for path in ["/api/v1/records/{id}", "/api/v1/records/{id}/files"] {
+            let parameters = doc["paths"][path]["put"]["parameters"].as_array().unwrap();
+            let header = parameters.iter().find(|p| p["name"] == "If-Match").unwrap();
+            assert_eq!(header["schema"]["pattern"], IF_MATCH_PATTERN, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_document_states_the_bounds_the_handlers_check() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let bounds = |path: &str, name: &str| {
+            let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+            let schema = &parameters.iter().find(|p| p["name"] == name).unwrap()["schema"];
+            (
+                schema["minimum"].as_u64().unwrap() as usize,
+                schema["maximum"].as_u64().unwrap() as usize,
+            )
+        };
+        let range = |r: RangeInclusive<usize>| (*r.start(), *r.end());
+        assert_eq!(bounds("/api/v1/records", "limit"), range(LIST_LIMIT));
+        assert_eq!(bounds("/api/v1/search", "limit"), range(SEARCH_LIMIT));
+        assert_eq!(bounds("/api/v1/search", "offset"), (0, MAX_OFFSET));
+        let codes = &doc["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"];
+        assert_eq!(codes.as_array().unwrap().len(), ErrorCode::ALL.len());
+    }
+
+    #[tokio::test]
+    async fn what_axum_answers_itself_becomes_the_envelope() {
+        let bare = Response::builder()
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .header(header::ALLOW, "GET,HEAD")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let answer = super::super::error::envelope_errors(bare).await;
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(answer.headers()[header::ALLOW], "GET,HEAD");
+        assert_eq!(answer.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        // A plain-text refusal keeps its words; JSON passes untouched.
+        let text = (StatusCode::BAD_REQUEST, "Failed to deserialize").into_response();
+        let answer = super::super::error::envelope_errors(text).await;
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["message"], "Failed to deserialize");
+        let ok = Json(serde_json::json!({"records": []})).into_response();
+        assert_eq!(
+            super::super::error::envelope_errors(ok).await.status(),
+            StatusCode::OK
+        );
+    }
 }

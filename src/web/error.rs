@@ -13,6 +13,9 @@
 //!   codes are unique, and each variant's status is fixed by this table.
 //! - Internal failures are logged here, with their cause, and answered
 //!   without it: nothing of the server's inside reaches a reader.
+//! - The API answers no refusal in another shape: axum's extractor
+//!   rejections become a `WebError` here (`From<QueryRejection>` and the
+//!   others), and [`envelope_errors`] wraps what axum answers by itself.
 
 use crate::archive::{AccountError, ArchiveError};
 use crate::search::SearchError;
@@ -35,10 +38,15 @@ pub enum ErrorCode {
     Forbidden,
     /// A write that clashes with another writer's.
     Conflict,
+    /// A method the address does not take (`DELETE /api/v1/records`); the
+    /// answer's `Allow` names those it takes.
+    MethodNotAllowed,
     /// A conditional write whose condition (`If-Match`) no longer holds.
     PreconditionFailed,
     /// A request body too large to take.
     PayloadTooLarge,
+    /// A request body of a media type the address does not take.
+    UnsupportedMediaType,
     /// Too many attempts (failed sign-ins): wait before the next.
     TooManyRequests,
     /// The archive cannot answer for now (its store unreachable, say).
@@ -60,15 +68,17 @@ struct Row {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::NotFound,
         ErrorCode::Gone,
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::Conflict,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::PreconditionFailed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::TooManyRequests,
         ErrorCode::Unavailable,
         ErrorCode::NotImplemented,
@@ -114,6 +124,12 @@ impl ErrorCode {
                 "Changed by someone else",
                 "Someone else changed this meanwhile; look at their version first.",
             ),
+            ErrorCode::MethodNotAllowed => (
+                "method_not_allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+                "This address does not take this method; the Allow header names those it takes.",
+            ),
             ErrorCode::PreconditionFailed => (
                 "precondition_failed",
                 StatusCode::PRECONDITION_FAILED,
@@ -125,6 +141,12 @@ impl ErrorCode {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 "What was sent is too large.",
+            ),
+            ErrorCode::UnsupportedMediaType => (
+                "unsupported_media_type",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+                "What was sent is not of a media type this address takes.",
             ),
             ErrorCode::TooManyRequests => (
                 "too_many_requests",
@@ -177,6 +199,11 @@ impl ErrorCode {
     /// The message when there is nothing more particular to say.
     pub fn default_message(self) -> &'static str {
         self.row().message
+    }
+
+    /// The code of a status, where the table has one.
+    pub fn of_status(status: StatusCode) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.status() == status)
     }
 }
 
@@ -339,6 +366,76 @@ impl From<AccountError> for WebError {
             e @ AccountError::Random(_) => WebError::internal("accounts", e),
         }
     }
+}
+
+/// An extractor's refusal (axum's rejections: a query string, a path, a
+/// body that cannot be read) as the envelope: the code of its status (a
+/// status the table lacks, such as 422 for a JSON body of the wrong shape,
+/// is `bad_request`), and axum's words, which name what was wrong and hold
+/// nothing of the server's inside. A server-side refusal (5xx) is logged
+/// and answered with the default message.
+pub fn rejection(status: StatusCode, text: String) -> WebError {
+    if status.is_server_error() {
+        return WebError::internal("reading a request", text);
+    }
+    let code = ErrorCode::of_status(status).unwrap_or(ErrorCode::BadRequest);
+    WebError::new(code, text)
+}
+
+/// `From` each of axum's rejections that the API's extractors meet, through
+/// [`rejection`].
+macro_rules! from_rejections {
+    ($($rejection:ident),+) => {$(
+        impl From<axum::extract::rejection::$rejection> for WebError {
+            fn from(e: axum::extract::rejection::$rejection) -> WebError {
+                rejection(e.status(), e.body_text())
+            }
+        }
+    )+};
+}
+
+from_rejections!(QueryRejection, PathRejection, BytesRejection, JsonRejection);
+
+/// Middleware (`axum::middleware::map_response`) for the JSON API: an error
+/// answer that is not JSON already (axum's own: a 405 with its `Allow`, an
+/// extractor's plain-text refusal that no handler saw) becomes the
+/// envelope, keeping its headers. What the handlers answer is the envelope
+/// already and passes untouched, so every refusal of the API is one shape.
+pub async fn envelope_errors(response: Response) -> Response {
+    use axum::http::header;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let error = match ErrorCode::of_status(status) {
+        Some(code) if code.status().is_server_error() => {
+            eprintln!("fonds: the API answered {status}: {text}");
+            code.into()
+        }
+        Some(code) if text.is_empty() => code.into(),
+        Some(code) => WebError::new(code, text),
+        None => rejection(status, text),
+    };
+    let fresh = error.into_response();
+    parts.status = fresh.status();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let (fresh_parts, body) = fresh.into_parts();
+    for (name, value) in &fresh_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 /// The JSON API's answer: the envelope, with the code's status (and

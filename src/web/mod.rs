@@ -5,13 +5,15 @@
 //!   with askama from the view models in [`views`]; complete without
 //!   JavaScript.
 //! - [`api`]: `/api/v1/…` JSON (records, search, facets) and its OpenAPI 3
-//!   document.
+//!   document; [`api_page`]: `/api`, that document made readable.
 //!
 //! Invariants:
 //! - Everything that comes from the data is escaped by the templates (askama
 //!   escapes HTML by default); the only unescaped insertions are HTML built
-//!   from escaped parts by the search module (snippets) and the cite module
-//!   (citations), each marked `|safe` in one place.
+//!   from escaped parts by the search module (snippets), the cite module
+//!   (citations), the record's inline convention (`views::paragraph_html`)
+//!   and the API page's doc text (`api_page::code_spans`), each marked
+//!   `|safe` where it is placed.
 //! - Every response carries a Content-Security-Policy that allows no script
 //!   and no inline style; the pages have no script at all, but for the one
 //!   same-origin script of a record page with page images (the zoomable
@@ -28,6 +30,7 @@
 //!   Both take code and status from the one table, [`error::ErrorCode`].
 
 pub mod api;
+pub mod api_page;
 pub mod auth;
 pub mod desk;
 pub mod error;
@@ -82,6 +85,8 @@ pub struct AppState {
     pub citations: pages::CitationCache,
     /// How the OAI-PMH provider describes itself.
     pub oai: crate::oai::OaiConfig,
+    /// The public dump, as files in the data folder's `dump/`.
+    pub dump: crate::oai::dump::DumpFiles,
 }
 
 impl AppState {
@@ -93,6 +98,7 @@ impl AppState {
         oai: crate::oai::OaiConfig,
     ) -> AppState {
         AppState {
+            dump: crate::oai::dump::DumpFiles::new(archive.data_dir().join("dump")),
             archive,
             base_url,
             site_name,
@@ -128,6 +134,7 @@ pub fn router(state: Shared) -> Router {
         .merge(reading_room)
         .route("/static/fonds.css", get(pages::stylesheet))
         .route("/static/viewer.js", get(pages::viewer_script))
+        .route("/api", get(api_page::page))
         .route("/health", get(health))
         .route("/oai", get(share::oai_get).post(share::oai_post))
         .route("/sitemap.xml", get(share::sitemap_xml))

@@ -31,9 +31,9 @@ use std::sync::{Arc, Mutex};
 
 /// Hits per results page.
 pub const PAGE_SIZE: usize = 20;
-/// Deepest result a reader can page to (offset), to bound the work of one
-/// request; narrowing is the way further.
-pub const MAX_OFFSET: usize = 10_000;
+/// Deepest result a reader can page to (offset): the search module's bound,
+/// which the JSON API and the command line hold to as well.
+pub use crate::search::MAX_OFFSET;
 
 /// Renders a page with a status (a failure to render is a 500).
 pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {

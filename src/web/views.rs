@@ -180,7 +180,7 @@ pub fn titles(t: Option<&TranslatedTitle>) -> (String, Option<TitleBeside>) {
 
 /// The flag shown with a machine-written summary (on the record page, and
 /// wherever the summary is given as a description).
-pub const MACHINE_SUMMARY_FLAG: &str = "Machine-written summary (not reviewed)";
+pub use crate::model::MACHINE_SUMMARY_FLAG;
 
 /// Splits a text body into paragraphs at blank lines; keeps line breaks
 /// inside a paragraph (shown with `white-space: pre-line`), drops Markdown's

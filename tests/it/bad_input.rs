@@ -5,7 +5,7 @@ use super::common::{FRUS, Fonds, SEED, demo, on_both_backends};
 use std::path::{Path, PathBuf};
 
 /// A store holding the seed, and its dump before the bad import.
-fn seeded() -> (Fonds, String) {
+pub(super) fn seeded() -> (Fonds, String) {
     seeded_in(Fonds::new())
 }
 
@@ -17,7 +17,7 @@ fn seeded_in(f: Fonds) -> (Fonds, String) {
 
 /// Imports `paths`, expects refusal, checks the store is unchanged, and
 /// returns stderr.
-fn refused(f: &Fonds, before: &str, paths: &[&Path]) -> String {
+pub(super) fn refused(f: &Fonds, before: &str, paths: &[&Path]) -> String {
     let mut args = vec!["import"];
     args.extend(paths.iter().map(|p| p.to_str().unwrap()));
     let err = f.fails(&args);
@@ -26,14 +26,14 @@ fn refused(f: &Fonds, before: &str, paths: &[&Path]) -> String {
     err
 }
 
-fn write(f: &Fonds, name: &str, bytes: &[u8]) -> PathBuf {
+pub(super) fn write(f: &Fonds, name: &str, bytes: &[u8]) -> PathBuf {
     let path = f.path(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, bytes).unwrap();
     path
 }
 
-fn seed_text() -> String {
+pub(super) fn seed_text() -> String {
     std::fs::read_to_string(demo(SEED)).unwrap()
 }
 

@@ -1,9 +1,11 @@
 //! Test modules, one per capability.
 
 mod accounts;
+mod api_errors;
 mod bad_input;
 mod browser;
 mod cite;
+mod cli;
 mod common;
 mod corpus;
 mod desk;
@@ -12,6 +14,7 @@ mod dump;
 mod iiif;
 mod import;
 mod layers;
+mod limits;
 mod nodes;
 mod oai;
 mod provenance;

@@ -398,7 +398,7 @@ fn processes_opening_a_new_data_folder_at_once_all_succeed() {
         let children: Vec<_> = (0..6)
             .map(|_| {
                 f.command()
-                    .args(["search", "anything"])
+                    .args(["import", demo(SEED).to_str().unwrap()])
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()

@@ -123,7 +123,7 @@ struct Reply {
     xml: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Header {
     identifier: String,
     datestamp: String,
@@ -583,14 +583,17 @@ async fn full_harvest_on(backend: Backend) {
     // Datestamps ascend through the harvest.
     assert!(headers.windows(2).all(|w| w[0].datestamp <= w[1].datestamp));
 
-    // A set harvest through tokens: the FRUS volume's records, deletions
-    // included (their current revision is still in the collection).
+    // A set harvest through tokens: the FRUS volume's records, public ones
+    // and deletions alike. A deleted entry is in the sets of its last public
+    // revision (the hidden FRUS documents were public in the volume), with
+    // their setSpecs; records never public are in no set.
     let sets = p.oai(&[("verb", "ListSets")]).await;
+    let frus_set = sets.set_specs[0].clone();
     let in_set = p
         .harvest(&[
             ("verb", "ListIdentifiers"),
             ("metadataPrefix", "oai_dc"),
-            ("set", &sets.set_specs[0]),
+            ("set", &frus_set),
         ])
         .await;
     let live_in_set: BTreeSet<String> = in_set
@@ -601,6 +604,19 @@ async fn full_harvest_on(backend: Backend) {
     let mut frus = expected.clone();
     frus.remove(&p.oai_id("208261"));
     assert_eq!(live_in_set, frus);
+    let deleted_in_set: BTreeSet<String> = in_set
+        .iter()
+        .filter(|h| h.deleted)
+        .map(|h| h.identifier.clone())
+        .collect();
+    assert_eq!(deleted_in_set, once_public, "the set's deletions");
+    assert!(
+        in_set
+            .iter()
+            .filter(|h| h.deleted)
+            .all(|h| h.sets == [frus_set.clone()]),
+        "a deleted header carries its last public revision's setSpecs"
+    );
     assert_eq!(in_set.len(), frus.len() + once_public.len());
 
     // ListIdentifiers gives the same list.
@@ -982,6 +998,337 @@ async fn the_public_dump_is_the_export_without_the_private_records() {
     std::fs::write(&file, &dump).unwrap();
     let out = g.import(&[&file]);
     assert!(out.contains(&format!("{} new", public.len())), "{out}");
+}
+
+/// A record like the seed's under another identifier, in these collections,
+/// with this visibility.
+async fn variant(p: &Provider, id: &str, collections: &[&str], visibility: Visibility) -> Record {
+    let mut r = p.record("208261").await;
+    r.id = id.into();
+    r.provenance.origin = format!("test:{id}");
+    r.collections = collections.iter().map(|c| c.to_string()).collect();
+    r.visibility = visibility;
+    r
+}
+
+/// Records public in "Collection A", then given a draft revision in another
+/// collection, then withdrawn: `moved-to-b` to "Secret B" (never a public
+/// collection), `moved-to-c` to "Collection C" (public through `in-c`),
+/// `withdrawn-in-a` staying in A. `kept-in-a` stays public in A.
+async fn withdrawn_after_moving() -> Provider {
+    withdrawn_after_moving_on(Backend::Sqlite).await
+}
+
+/// The same on a backend of choice.
+async fn withdrawn_after_moving_on(backend: Backend) -> Provider {
+    let p = Provider::with_on(backend, &[demo(SEED)], 10).await;
+    let a = "Collection A";
+    let mut first = Vec::new();
+    for id in ["kept-in-a", "moved-to-b", "moved-to-c", "withdrawn-in-a"] {
+        first.push(variant(&p, id, &[a], Visibility::Published).await);
+    }
+    first.push(variant(&p, "in-c", &["Collection C"], Visibility::Published).await);
+    p.put(first).await;
+    for (id, to) in [
+        ("moved-to-b", "Secret B"),
+        ("moved-to-c", "Collection C"),
+        ("withdrawn-in-a", a),
+    ] {
+        let mut r = p.record(id).await;
+        r.collections = vec![to.into()];
+        r.visibility = Visibility::Draft;
+        p.put(vec![r.clone()]).await;
+        r.visibility = Visibility::Withdrawn;
+        p.put(vec![r]).await;
+    }
+    p
+}
+
+/// The (identifier, deleted) pairs of a list.
+fn listed(p: &Provider, reply: &Reply) -> Vec<(String, bool)> {
+    let prefix = p.oai_id("");
+    reply
+        .headers
+        .iter()
+        .map(|h| (h.identifier.replacen(&prefix, "", 1), h.deleted))
+        .collect()
+}
+
+/// The first page of a `ListIdentifiers` of one set.
+async fn in_set(p: &Provider, set: &str) -> Reply {
+    p.oai(&[
+        ("verb", "ListIdentifiers"),
+        ("metadataPrefix", "oai_dc"),
+        ("set", set),
+    ])
+    .await
+}
+
+oai_test! {
+async fn a_deleted_record_is_in_the_sets_of_its_last_public_revision() {
+    deleted_in_last_public_sets_on(Backend::Sqlite).await;
+}
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+async fn a_deleted_record_is_in_the_sets_of_its_last_public_revision_on_postgres() {
+    with_schemas();
+    deleted_in_last_public_sets_on(Backend::Postgres).await;
+}
+
+/// The rule: a deleted entry is in the sets of its last public revision and
+/// carries their setSpecs, never those of its current (non-public) one.
+async fn deleted_in_last_public_sets_on(backend: Backend) {
+    let p = withdrawn_after_moving_on(backend).await;
+    let sets = p.oai(&[("verb", "ListSets")]).await;
+    for (spec, offered) in [
+        ("collection-a", true),
+        ("collection-c", true),
+        ("secret-b", false),
+    ] {
+        let specs = &sets.set_specs;
+        assert_eq!(specs.contains(&spec.into()), offered, "{}", sets.xml);
+    }
+    let a_spec = ["collection-a".to_string()];
+    // Set A: the public record, and the three deletions that were public in
+    // A, whatever collection their drafts named.
+    let a = in_set(&p, "collection-a").await;
+    let got: BTreeSet<(String, bool)> = listed(&p, &a).into_iter().collect();
+    let want = BTreeSet::from(
+        [
+            ("kept-in-a", false),
+            ("moved-to-b", true),
+            ("moved-to-c", true),
+            ("withdrawn-in-a", true),
+        ]
+        .map(|(id, deleted)| (id.to_string(), deleted)),
+    );
+    assert_eq!(got, want, "{}", a.xml);
+    assert!(a.headers.iter().all(|h| h.sets == a_spec), "{}", a.xml);
+    // Set C: only its public record; `moved-to-c` was never public in C.
+    let c = in_set(&p, "collection-c").await;
+    assert_eq!(listed(&p, &c), [("in-c".to_string(), false)], "{}", c.xml);
+    // B was only ever a draft's collection: no set, nothing in it.
+    p.error(
+        &[
+            ("verb", "ListIdentifiers"),
+            ("metadataPrefix", "oai_dc"),
+            ("set", "secret-b"),
+        ],
+        "noRecordsMatch",
+    )
+    .await;
+    // Unrestricted: all three listed deleted, each with set A only.
+    let all = p
+        .oai(&[("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")])
+        .await;
+    let deleted: BTreeSet<String> = listed(&p, &all)
+        .into_iter()
+        .filter(|(_, deleted)| *deleted)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        deleted,
+        BTreeSet::from(["moved-to-b", "moved-to-c", "withdrawn-in-a"].map(String::from))
+    );
+    let deleted_headers = all.headers.iter().filter(|h| h.deleted);
+    assert!(
+        deleted_headers.clone().all(|h| h.sets == a_spec),
+        "{}",
+        all.xml
+    );
+    assert_eq!(deleted_headers.count(), 3);
+    assert!(!all.xml.contains("secret-b"), "{}", all.xml);
+    // One record asked for by its identifier says the same.
+    let one = p
+        .oai(&[
+            ("verb", "GetRecord"),
+            ("identifier", &p.oai_id("moved-to-b")),
+            ("metadataPrefix", "oai_dc"),
+        ])
+        .await;
+    assert!(one.headers[0].deleted, "{}", one.xml);
+    assert_eq!(one.headers[0].sets, a_spec, "{}", one.xml);
+    assert!(!one.xml.contains("secret-b") && !one.xml.contains("Secret B"));
+
+    // Published again in B, B becomes a set; withdrawn again, the record
+    // stays in B (its last public revision's), no longer in A.
+    let mut r = p.record("moved-to-b").await;
+    r.visibility = Visibility::Published;
+    p.put(vec![r.clone()]).await;
+    r.visibility = Visibility::Draft;
+    r.collections = vec!["Collection C".into()];
+    p.put(vec![r]).await;
+    let b = in_set(&p, "secret-b").await;
+    assert_eq!(
+        listed(&p, &b),
+        [("moved-to-b".to_string(), true)],
+        "{}",
+        b.xml
+    );
+    assert_eq!(b.headers[0].sets, ["secret-b".to_string()]);
+    let a = in_set(&p, "collection-a").await;
+    assert!(
+        !listed(&p, &a).iter().any(|(id, _)| id == "moved-to-b"),
+        "{}",
+        a.xml
+    );
+    let c = in_set(&p, "collection-c").await;
+    assert!(
+        !listed(&p, &c).iter().any(|(id, _)| id == "moved-to-b"),
+        "{}",
+        c.xml
+    );
+}
+
+#[tokio::test]
+async fn an_upgraded_store_keeps_deleted_records_in_their_last_public_sets() {
+    upgraded_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
+async fn an_upgraded_store_keeps_deleted_records_in_their_last_public_sets_on_postgres() {
+    upgraded_on(Backend::Postgres).await;
+}
+
+/// A store from before the last public collections were kept (its table
+/// dropped, its schema version set back) is backfilled from the revisions
+/// on opening, and set harvests answer as before. `lifted` is made to look
+/// written long ago under an embargo that ended before its draft replaced
+/// it: the backfill finds it was public in A.
+async fn upgraded_on(backend: Backend) {
+    use sqlx::Connection;
+    let p = withdrawn_after_moving_on(backend).await;
+    let embargo = Visibility::Embargoed {
+        until: "2999-01-01".into(),
+    };
+    let lifted = variant(&p, "lifted", &["Collection A"], embargo).await;
+    p.put(vec![lifted]).await;
+    let mut draft = p.record("lifted").await;
+    draft.visibility = Visibility::Draft;
+    draft.collections = vec!["Secret B".into()];
+    p.put(vec![draft]).await;
+    let harvest = async |p: &Provider| {
+        let mut seen = Vec::new();
+        for set in ["collection-a", "collection-c", "secret-b"] {
+            let reply = in_set(p, set).await;
+            seen.push((set, reply.error.clone(), reply.headers.clone()));
+        }
+        let sets = p.oai(&[("verb", "ListSets")]).await.set_specs;
+        (seen, sets)
+    };
+    let before = harvest(&p).await;
+    let a = &before.0[0].2;
+    assert_eq!(a.iter().filter(|h| h.deleted).count(), 3, "{a:?}");
+    let Provider {
+        fonds,
+        archive,
+        config,
+    } = p;
+    archive.close().await;
+    // Version 7 on SQLite, 6 on PostgreSQL, took them in.
+    let steps = |last_version: u32| {
+        [
+            "DROP TABLE public_collections".to_string(),
+            format!("DELETE FROM fonds_schema WHERE version > {last_version}"),
+            "UPDATE revisions SET recorded_at = '2019-06-01T00:00:00Z',
+                 body = replace(body, '2999-01-01', '2020-01-01')
+             WHERE record_id = 'lifted' AND revision = 1"
+                .to_string(),
+            "UPDATE records SET was_public = 1 WHERE id = 'lifted'".to_string(),
+        ]
+    };
+    match &fonds.database {
+        None => {
+            let file = fonds.data().join("fonds.sqlite3");
+            let url = format!("sqlite://{}", file.display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            for step in steps(6) {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(step))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            conn.close().await.unwrap();
+        }
+        Some(db) => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            for step in steps(5) {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(step))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            conn.close().await.unwrap();
+        }
+    }
+    let mut p = Provider::open(fonds, 10).await;
+    p.config = config;
+    let (mut after, sets) = harvest(&p).await;
+    assert_eq!(sets, before.1);
+    // In A, `lifted` is now listed deleted, in A only; the rest as before.
+    let a = &mut after[0].2;
+    let at = a.iter().position(|h| h.identifier == p.oai_id("lifted"));
+    let lifted = a.remove(at.expect("lifted is in set A"));
+    assert!(
+        lifted.deleted && lifted.sets == ["collection-a"],
+        "{lifted:?}"
+    );
+    assert_eq!(after, before.0);
+}
+
+oai_test! {
+async fn a_forged_resumption_token_reveals_nothing_a_fresh_request_would_not() {
+    use base64::Engine;
+    let p = withdrawn_after_moving().await;
+    // Well-formed tokens this repository never issued, naming the
+    // collection only a draft is in.
+    let forge = |set: &str, collections: &[&str]| {
+        let wire = serde_json::json!({
+            "v": 1, "verb": "ListIdentifiers", "prefix": "oai_dc",
+            "set": set, "collections": collections,
+            "ds": "1970-01-01T00:00:00Z", "id": "0", "n": 1, "total": 1,
+        });
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(wire.to_string())
+    };
+    for (set, collections) in [
+        ("secret-b", &["Secret B"][..]),
+        ("collection-a", &["Secret B"][..]),
+        ("collection-a", &["Collection A", "Secret B"][..]),
+        ("collection-c", &["Secret B"][..]),
+    ] {
+        let token = forge(set, collections);
+        let reply = p
+            .oai(&[("verb", "ListIdentifiers"), ("resumptionToken", &token)])
+            .await;
+        // `moved-to-b` is deleted in A (where it was public), never in B,
+        // where only its draft is.
+        assert!(
+            !reply.xml.contains("secret-b")
+                && (set != "secret-b" || !reply.xml.contains("moved-to-b")),
+            "{set} {collections:?}: a draft's collection shows\n{}",
+            reply.xml
+        );
+        // Whatever it gives, a fresh request with its arguments gives.
+        let fresh = listed(&p, &in_set(&p, set).await);
+        for entry in listed(&p, &reply) {
+            let why = format!("{set} {collections:?}: {entry:?}\n{}", reply.xml);
+            assert!(fresh.contains(&entry), "{why}");
+        }
+        if reply.headers.is_empty() {
+            assert!(
+                matches!(
+                    reply.error.as_deref(),
+                    Some("badResumptionToken" | "noRecordsMatch")
+                ),
+                "{}",
+                reply.xml
+            );
+        }
+    }
+}
 }
 
 /// The four shared sets, harvested whole through resumption tokens.

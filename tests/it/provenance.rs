@@ -81,6 +81,24 @@ fn a_machine_written_summary_is_flagged_on_the_page_and_in_the_api() {
         "{ld}"
     );
     assert_eq!(ld["alternateName"], "A Letter on a Spring Day");
+    // So do the citations' abstracts and the harvested description.
+    let said = format!("{FLAG}: A mother waits through a spring");
+    let ris = f.ok(&["cite", "kb-001", "--style", "ris"]);
+    assert!(ris.contains(&format!("AB  - {said}")), "{ris}");
+    let csl: serde_json::Value =
+        serde_json::from_str(&f.ok(&["cite", "kb-001", "--style", "csl-json"])).unwrap();
+    let csl = if csl.is_array() { csl[0].clone() } else { csl };
+    assert!(
+        csl["abstract"].as_str().unwrap().starts_with(&said),
+        "{csl}"
+    );
+    assert!(page.contains(&format!(
+        "<meta name=\"citation_abstract\" content=\"{said}"
+    )));
+    let dc = server
+        .ok("/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:fonds.localhost:kb-001")
+        .body;
+    assert!(dc.contains(&format!("<dc:description>{said}")), "{dc}");
 
     // The seed's summary is the Wilson Center's own: no flag, no field.
     let seed = server.ok("/records/208261").body;
@@ -89,6 +107,10 @@ fn a_machine_written_summary_is_flagged_on_the_page_and_in_the_api() {
     let api = server.ok("/api/v1/records/208261").json();
     assert!(api.get("summary_machine").is_none(), "{api}");
     assert!(api["summary"].is_string());
+    assert!(
+        !f.ok(&["cite", "208261", "--style", "ris"])
+            .contains("Machine-written")
+    );
     assert!(
         !json_ld(&seed)["description"]
             .as_str()

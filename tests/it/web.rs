@@ -195,6 +195,28 @@ fn the_api_answers_the_cli_json_and_describes_itself() {
     ] {
         assert!(openapi["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
+    // The page for people lists every call and every parameter the
+    // document has, each with its answers, and the header leads to it.
+    let page = server.ok("/api");
+    let html = unescape(&page.body);
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let call = format!("<code>{} {path}</code>", method.to_uppercase());
+            assert!(html.contains(&call), "/api lacks {call}");
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = format!("<code>{}</code>", p["name"].as_str().unwrap());
+                assert!(html.contains(&name), "/api lacks {name} of {call}");
+            }
+            for status in op["responses"].as_object().unwrap().keys() {
+                assert!(
+                    html.contains(&format!("<td>{status}</td>")),
+                    "{call}: {status}"
+                );
+            }
+        }
+    }
+    assert!(html.contains(&format!("curl '{}/api/v1/search", server.base)));
+    assert!(server.ok("/").body.contains("<a href=\"/api\">API</a>"));
     // Every record, page by page, exactly once.
     let mut seen = Vec::new();
     let mut next = String::new();
@@ -878,7 +900,7 @@ fn search_pages_handle_the_end_nothing_and_export_their_list() {
     assert_eq!(csv.status, 200);
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
     let narrowed = server
-        .ok("/api/v1/search?q=Khrushchev&year=1962&limit=1000")
+        .ok("/api/v1/search?q=Khrushchev&year=1962&limit=100")
         .json();
     let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
     let ids: Vec<String> = rows.records().map(|r| r.unwrap()[0].to_string()).collect();

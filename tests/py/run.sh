@@ -46,5 +46,6 @@ for line in sys.stdin:
 FONDS_OAI_URL="$base/oai" FONDS_PUBLISHED="$work/published" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_oai_harvest.py
 FONDS_BIN="$bin" tests/py/iiif.sh # IIIF: the Image API validator, the Presentation 3 schema, iiif-prezi3
+FONDS_BIN="$bin" tests/py/schemathesis.sh # Schemathesis: the JSON API against its own OpenAPI document, every check
 FONDS_BIN="$bin" tests/py/zotero.sh # Zotero's own translation-server reads the seed and a FRUS page
 FONDS_BIN="$bin" tests/py/lighthouse.sh # Lighthouse: home, search, record pages with and without a scan
