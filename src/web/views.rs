@@ -1058,7 +1058,8 @@ impl NoteMarks {
 /// marker `[^N]` of an existing note made `<sup><a href="#note-N"
 /// id="ref-N">N</a></sup>` (a marker of no note stays as written), a link
 /// to a record `<a href="/records/ID">`, a web link `<a href="URL"
-/// rel="external">`.
+/// rel="external">`; Markdown's strong emphasis (`**words**`, as the Korean
+/// translations write headings) shown as `<strong>` ([`emphasis_into`]).
 pub fn paragraph_html(text: &str, marks: &mut NoteMarks) -> String {
     inline_html(text, Some(marks))
 }
@@ -1071,7 +1072,7 @@ fn inline_html(text: &str, marks: Option<&mut NoteMarks>) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for piece in parse(text) {
         match piece {
-            Inline::Text(t) => crate::html::escape_into(&mut out, t),
+            Inline::Text(t) => emphasis_into(&mut out, t),
             Inline::NoteRef(n) => match marks.as_deref_mut() {
                 Some(m) if m.notes.contains(n) => {
                     // `n` is letters, digits and `._-` (the convention).
@@ -1109,6 +1110,38 @@ fn inline_html(text: &str, marks: Option<&mut NoteMarks>) -> String {
         }
     }
     out
+}
+
+/// Appends `text` escaped, with each `**words**` (Markdown's strong
+/// emphasis: words that neither start nor end with a space, on one line)
+/// as `<strong>words</strong>`. Anything else, an unpaired `**` included,
+/// stays as written: the body is shown, never changed.
+fn emphasis_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(open) = rest.find("**") {
+        let after = &rest[open + 2..];
+        let close = after.find("**").filter(|&end| {
+            let words = &after[..end];
+            !words.is_empty()
+                && !words.starts_with(char::is_whitespace)
+                && !words.ends_with(char::is_whitespace)
+                && !words.contains('\n')
+        });
+        match close {
+            Some(end) => {
+                crate::html::escape_into(out, &rest[..open]);
+                out.push_str("<strong>");
+                crate::html::escape_into(out, &after[..end]);
+                out.push_str("</strong>");
+                rest = &after[end + 2..];
+            }
+            None => {
+                crate::html::escape_into(out, &rest[..open + 2]);
+                rest = after;
+            }
+        }
+    }
+    crate::html::escape_into(out, rest);
 }
 
 /// A note as the record page lists it.
@@ -1327,6 +1360,36 @@ mod paragraph_tests {
         // A note no marker points at has no link back.
         let lonely = note_views(&notes, &NoteMarks::new(&notes));
         assert_eq!(lonely[0].back, None);
+    }
+
+    #[test]
+    fn strong_emphasis_is_shown_and_nothing_else_changes() {
+        let show = |t: &str| paragraph_html(t, &mut NoteMarks::default());
+        assert_eq!(
+            show("**朴先生 (Mr. Park)**"),
+            "<strong>朴先生 (Mr. Park)</strong>"
+        );
+        assert_eq!(
+            show("a **<b>** c **d**"),
+            "a <strong>&lt;b&gt;</strong> c <strong>d</strong>"
+        );
+        // Not emphasis: unpaired, empty, spaced inside, across lines.
+        for t in [
+            "2 ** 3",
+            "****",
+            "** x **",
+            "**a\nb**",
+            "a **b",
+            "x ** y **z**",
+        ] {
+            let html = show(t);
+            assert_eq!(
+                html.replace("<strong>", "**").replace("</strong>", "**"),
+                crate::html::escape(t),
+                "{t}"
+            );
+        }
+        assert_eq!(show("x ** y **z**"), "x ** y <strong>z</strong>");
     }
 
     #[test]
