@@ -39,12 +39,23 @@ pub struct AgentView {
     pub name: String,
     /// Title and role, if any ("Generalissimo", "sender").
     pub detail: String,
-    /// Search link for the name.
+    /// Search link for the name: the creator field for a creator; for a
+    /// recipient or a person named, the name as a phrase anywhere (with its
+    /// other forms from the authority), since the index keeps no field of
+    /// recipients or people.
     pub href: String,
 }
 
 impl AgentView {
-    fn new(agent: &Agent) -> AgentView {
+    fn creator(agent: &Agent) -> AgentView {
+        AgentView::new(agent, phrase_query("creator", &agent.name))
+    }
+
+    fn named(agent: &Agent) -> AgentView {
+        AgentView::new(agent, format!("\"{}\"", agent.name.replace('"', " ")))
+    }
+
+    fn new(agent: &Agent, query: String) -> AgentView {
         let detail = [agent.title.as_deref(), agent.role.as_deref()]
             .into_iter()
             .flatten()
@@ -53,7 +64,7 @@ impl AgentView {
         AgentView {
             name: agent.name.clone(),
             detail,
-            href: search_href(&[("q", &phrase_query("creator", &agent.name))]),
+            href: search_href(&[("q", &query)]),
         }
     }
 }
@@ -371,9 +382,9 @@ impl RecordView {
                 )
             }),
             fields,
-            creators: r.creators.iter().map(AgentView::new).collect(),
-            recipients: r.recipients.iter().map(AgentView::new).collect(),
-            people: r.people.iter().map(AgentView::new).collect(),
+            creators: r.creators.iter().map(AgentView::creator).collect(),
+            recipients: r.recipients.iter().map(AgentView::named).collect(),
+            people: r.people.iter().map(AgentView::named).collect(),
             reference: r
                 .archival_reference
                 .as_ref()

@@ -1062,3 +1062,48 @@ fn the_json_api_answers_other_origins_and_the_pages_do_not() {
     let (_, headers, _) = raw_get(base, "GET", "/records/208261", &[origin]);
     assert!(!headers.contains_key("access-control-allow-origin"));
 }
+
+/// The links of a record page's `<dt>label</dt>` list (Creators,
+/// Recipients, People named), unescaped.
+fn agent_links(page: &str, label: &str) -> Vec<String> {
+    let Some(start) = page.find(&format!("<dt>{label}</dt>")) else {
+        return Vec::new();
+    };
+    let rest = &page[start + label.len() + 9..];
+    let end = rest
+        .find("<dt>")
+        .unwrap_or(rest.len())
+        .min(rest.find("</dl>").unwrap_or(rest.len()));
+    rest[..end]
+        .split("<a href=\"")
+        .skip(1)
+        .map(|a| unescape(&a[..a.find('"').unwrap()]))
+        .collect()
+}
+
+#[test]
+fn every_name_on_a_record_page_leads_to_a_search_that_finds_the_record() {
+    let f = demo_archive();
+    let server = Server::start(&f, &[]);
+    let mut followed = 0;
+    for id in ["208261", "frus1961-63v06d12", "frus1961-63v06d8"] {
+        let page = server.ok(&format!("/records/{id}")).body;
+        for label in ["Creators", "Recipients", "People named"] {
+            for href in agent_links(&page, label) {
+                let hits = server.ok(&format!("/api/v1{href}&limit=100")).json();
+                let ids: Vec<&str> = hits["hits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h["id"].as_str().unwrap())
+                    .collect();
+                assert!(ids.contains(&id), "{id}: {label} {href} finds {ids:?}");
+                followed += 1;
+            }
+        }
+    }
+    // The seed alone names a creator and a recipient.
+    assert!(followed >= 2, "{followed}");
+    let seed = server.ok("/records/208261").body;
+    assert_eq!(agent_links(&seed, "Recipients").len(), 1);
+}
