@@ -416,6 +416,37 @@ impl Server {
         }
     }
 
+    /// One request with the given headers, nothing decoded and no status
+    /// an error: (status, headers in order, body bytes up to 1 GiB).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let uri = format!("{}{path}", self.base);
+        let mut request = ureq::http::Request::builder().method(method).uri(&uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = self
+            .agent
+            .run(request.body(()).unwrap())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("{method} {path}: reading the body: {e}"));
+        (response.status().as_u16(), headers, body)
+    }
+
     /// GET that must answer 200, as bytes.
     pub fn ok_bytes(&self, path: &str) -> Vec<u8> {
         let mut response = self

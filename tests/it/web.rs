@@ -921,35 +921,16 @@ fn search_pages_handle_the_end_nothing_and_export_their_list() {
     assert_eq!(server.get("/search?q=x&format=pdf").status, 400);
 }
 
-/// One GET with the given headers, nothing decoded: (status, headers, body).
+/// One request with the given headers, nothing decoded: (status, headers
+/// by name, body).
 fn raw_get(
-    base: &str,
+    server: &Server,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, std::collections::BTreeMap<String, String>, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let uri = format!("{base}{path}");
-    let mut request = ureq::http::Request::builder().method(method).uri(&uri);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let mut response = agent.run(request.body(()).unwrap()).unwrap();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap().to_string()))
-        .collect();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
-    (response.status().as_u16(), headers, body)
+    let (status, headers, body) = server.raw(method, path, headers);
+    (status, headers.into_iter().collect(), body)
 }
 
 #[test]
@@ -957,11 +938,10 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
     use std::io::Read;
     let (f, _) = super::iiif::seed_with_scan();
     let server = Server::start(&f, &[]);
-    let base = &server.base;
-    let (_, plain_headers, plain) = raw_get(base, "GET", "/records/208261", &[]);
+    let (_, plain_headers, plain) = raw_get(&server, "GET", "/records/208261", &[]);
     assert!(!plain_headers.contains_key("content-encoding"));
     let (status, headers, gzipped) = raw_get(
-        base,
+        &server,
         "GET",
         "/records/208261",
         &[("accept-encoding", "gzip")],
@@ -980,7 +960,7 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
     assert!(gzipped.len() * 2 < plain.len(), "a page compresses");
     // The validator matches across encodings: a repeat with it is a 304.
     let (status, _, _) = raw_get(
-        base,
+        &server,
         "GET",
         "/records/208261",
         &[
@@ -990,7 +970,7 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
     );
     assert_eq!(status, 304);
     let (_, headers, brotli) = raw_get(
-        base,
+        &server,
         "GET",
         "/static/viewer.js",
         &[("accept-encoding", "br;q=1, gzip;q=0.5")],
@@ -999,14 +979,14 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
         headers.get("content-encoding").map(String::as_str),
         Some("br")
     );
-    let (_, _, script) = raw_get(base, "GET", "/static/viewer.js", &[]);
+    let (_, _, script) = raw_get(&server, "GET", "/static/viewer.js", &[]);
     assert!(
         brotli.len() * 3 < script.len(),
         "the viewer script compresses"
     );
     // A tile is JPEG already; the dump is gzip already.
     let (status, headers, _) = raw_get(
-        base,
+        &server,
         "GET",
         "/iiif/208261/1/full/max/0/default.jpg",
         &[("accept-encoding", "gzip, br")],
@@ -1014,7 +994,7 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
     assert_eq!(status, 200);
     assert!(!headers.contains_key("content-encoding"), "{headers:?}");
     let (status, headers, _) = raw_get(
-        base,
+        &server,
         "GET",
         "/dump/records.jsonl.gz",
         &[("accept-encoding", "gzip, br")],
@@ -1027,9 +1007,8 @@ fn text_is_compressed_as_the_client_asks_and_images_and_the_dump_are_not() {
 fn the_json_api_answers_other_origins_and_the_pages_do_not() {
     let f = demo_archive();
     let server = Server::start(&f, &[]);
-    let base = &server.base;
     let origin = ("origin", "https://notebook.example");
-    let (status, headers, body) = raw_get(base, "GET", "/api/v1/records/208261", &[origin]);
+    let (status, headers, body) = raw_get(&server, "GET", "/api/v1/records/208261", &[origin]);
     assert_eq!(status, 200);
     assert_eq!(headers["access-control-allow-origin"], "*");
     assert!(
@@ -1042,7 +1021,7 @@ fn the_json_api_answers_other_origins_and_the_pages_do_not() {
     assert_eq!(record["id"], "208261");
     // A write from another page is preflighted, and allowed its headers.
     let (status, headers, _) = raw_get(
-        base,
+        &server,
         "OPTIONS",
         "/api/v1/records/208261",
         &[
@@ -1059,7 +1038,7 @@ fn the_json_api_answers_other_origins_and_the_pages_do_not() {
     let allowed = headers["access-control-allow-headers"].to_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("if-match"));
     // Pages and the desk are for this site only.
-    let (_, headers, _) = raw_get(base, "GET", "/records/208261", &[origin]);
+    let (_, headers, _) = raw_get(&server, "GET", "/records/208261", &[origin]);
     assert!(!headers.contains_key("access-control-allow-origin"));
 }
 
