@@ -247,23 +247,33 @@ fn kind(doc: &Value, schema: &Value) -> String {
 struct ApiPage<'a> {
     site: &'a str,
     base: &'a str,
-    version: String,
-    operations: Vec<Operation>,
+    version: &'a str,
+    operations: &'a [Operation],
+}
+
+/// The document's version and calls, read from it once per process: the
+/// document is fixed when the binary is built.
+fn described() -> &'static (String, Vec<Operation>) {
+    static DESCRIBED: std::sync::OnceLock<(String, Vec<Operation>)> = std::sync::OnceLock::new();
+    DESCRIBED.get_or_init(|| {
+        let doc = serde_json::to_value(api::ApiDoc::openapi()).unwrap_or(Value::Null);
+        let version = doc
+            .pointer("/info/version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        (version, operations(&doc))
+    })
 }
 
 /// `/api`: the API's reference for people.
 pub async fn page(State(state): State<Shared>) -> Response {
-    let doc = serde_json::to_value(api::ApiDoc::openapi()).unwrap_or(Value::Null);
-    let version = doc
-        .pointer("/info/version")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let (version, operations) = described();
     let page = ApiPage {
         site: &state.site_name,
         base: &state.base_url,
         version,
-        operations: operations(&doc),
+        operations,
     };
     render(StatusCode::OK, &page)
 }
