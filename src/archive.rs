@@ -34,10 +34,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 mod accounts;
+mod backup;
+mod check;
 mod edit;
 mod gate;
 mod objects;
 pub use accounts::{AccountError, SignedIn};
+pub use backup::{
+    BACKUP_FORMAT, BackupError, BackupReport, FileCopy, MANIFEST, Manifest, RestoreReport,
+    StoredCopy,
+};
+pub use check::{Area, CheckReport, Problem};
 pub use edit::{DESK, Saved, desk_provenance, is_tombstone, stale_revision};
 pub use gate::{Neighbours, PublicReader, Reader};
 pub use objects::{Page, Upload};
@@ -95,6 +102,9 @@ pub enum ArchiveError {
     /// The search index failed, or a query was refused.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// A backup or a restore was refused or failed.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     /// Another process holds the search index's writer.
     #[error(
         "the search index in {0} is being written by another fonds process (such as \
@@ -177,6 +187,8 @@ pub struct Archive {
     objects: Objects,
     /// The last catch-up found the index's writer held by another process.
     index_elsewhere: Arc<AtomicBool>,
+    /// The SQLite store's file (`None` on PostgreSQL).
+    sqlite_file: Option<PathBuf>,
 }
 
 /// A running follower (see [`Archive::follow`]); dropping it stops it.
@@ -259,6 +271,10 @@ impl Archive {
             index_dir,
             objects,
             index_elsewhere: Arc::new(AtomicBool::new(false)),
+            sqlite_file: config
+                .database
+                .is_none()
+                .then(|| config.data_dir.join(SQLITE_FILE)),
         };
         archive.sync_index().await?;
         Ok(archive)
@@ -315,40 +331,36 @@ impl Archive {
                 return Ok(total);
             };
             let last_seq = last.seq;
-            // Each record's latest change in this page.
-            let mut latest: HashMap<&str, u64> = HashMap::new();
+            // Each record's latest change in this page, with its revision.
+            let mut latest: HashMap<&str, (u64, u32)> = HashMap::new();
             for c in &changes {
-                latest.insert(c.record_id.as_str(), c.seq);
+                latest.insert(c.record_id.as_str(), (c.seq, c.revision));
             }
-            let mut in_hand: Vec<&Record> = Vec::new();
+            let mut in_hand: Vec<(&Record, u32)> = Vec::new();
             let mut ids: Vec<&str> = Vec::new();
-            for (id, seq) in &latest {
+            for (id, (seq, revision)) in &latest {
                 match fresh.get(id) {
                     Some(record) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
-                        in_hand.push(record)
+                        in_hand.push((record, *revision))
                     }
                     _ => ids.push(id),
                 }
             }
             ids.sort_unstable();
-            let read: Vec<Record> = if ids.is_empty() {
+            let read = if ids.is_empty() {
                 Vec::new()
             } else {
-                self.store
-                    .get_many(&ids)
-                    .await?
-                    .into_iter()
-                    .map(|s| s.record)
-                    .collect()
+                self.store.get_many(&ids).await?
             };
             let found: std::collections::HashSet<&str> =
-                read.iter().map(|r| r.id.as_str()).collect();
+                read.iter().map(|s| s.record.id.as_str()).collect();
             let deleted: Vec<String> = ids
                 .iter()
                 .filter(|id| !found.contains(**id))
                 .map(|id| id.to_string())
                 .collect();
-            self.index.stage(read.iter().chain(in_hand), &deleted)?;
+            let read = read.iter().map(|s| (&s.record, s.revision));
+            self.index.stage(read.chain(in_hand), &deleted)?;
             total += changes.len() as u64;
             applied = last_seq;
         }
@@ -420,9 +432,9 @@ impl Archive {
                 break;
             };
             after = Some(tail.record.id.clone());
-            let records: Vec<Record> = page.into_iter().map(|s| s.record).collect();
-            count += records.len() as u64;
-            self.index.stage(&records, &[])?;
+            count += page.len() as u64;
+            self.index
+                .stage(page.iter().map(|s| (&s.record, s.revision)), &[])?;
         }
         self.index.commit(last)?;
         // Changes that arrived while rebuilding.
@@ -551,6 +563,11 @@ impl Archive {
     /// beside it, such as the public dump's file).
     pub fn data_dir(&self) -> &Path {
         self.index_dir.parent().unwrap_or(&self.index_dir)
+    }
+
+    /// The SQLite store's file, for its size (`None` on PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// The newest change-log position: what a batch (an import, an editing

@@ -16,7 +16,7 @@
 use crate::accounts::password::Password;
 use crate::accounts::{Role, Viewer};
 use crate::archive::{
-    Archive, ArchiveError, Config, ImportOptions, ImportReport, Progress, Upload,
+    Archive, ArchiveError, Config, ImportOptions, ImportReport, MANIFEST, Progress, Upload,
 };
 use crate::cite::{self, CiteContext, Style};
 use crate::export;
@@ -193,6 +193,28 @@ pub enum Command {
         /// Identifiers to export; all records if none.
         ids: Vec<String>,
     },
+    /// Back the archive up into DIR (new or empty), while it serves and
+    /// imports: a consistent copy of the SQLite store, every attached file
+    /// (checked against its SHA-256) and a manifest (backup.json, written
+    /// last). The search index is not copied: restore rebuilds it. On
+    /// PostgreSQL only the files and the manifest: back the database up with
+    /// pg_dump.
+    Backup {
+        /// The backup's folder (new, or empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup into a new archive: --data names a new or empty
+    /// folder (and --file-store where its files go). The whole backup is
+    /// checked first; nothing is written if anything is wrong. The search
+    /// index is rebuilt.
+    Restore {
+        /// The backup's folder.
+        backup: PathBuf,
+    },
+    /// Check the archive: every stored revision, the change log, the search
+    /// index against the store, every attached file and its SHA-256. Prints
+    /// each problem, then a summary; exits 1 if there is any.
+    Check,
     /// Manage staff accounts (passwords are read from the terminal, or from
     /// standard input when it is not one; never from the command line).
     User {
@@ -242,14 +264,17 @@ impl Command {
             | Command::Cite { .. }
             | Command::Reindex
             | Command::History { .. }
-            | Command::Export { .. } => true,
+            | Command::Export { .. }
+            | Command::Backup { .. }
+            | Command::Check => true,
             Command::Serve { demo, .. } => !demo,
             Command::User { command } => matches!(command, UserCommand::List),
             Command::Token { command } => matches!(command, TokenCommand::List { .. }),
             Command::Import { .. }
             | Command::Revert { .. }
             | Command::Attach { .. }
-            | Command::Purge { .. } => false,
+            | Command::Purge { .. }
+            | Command::Restore { .. } => false,
         }
     }
 }
@@ -422,6 +447,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         database: cli.database.clone(),
         files: cli.file_store.clone(),
     };
+    if let Command::Restore { backup } = &cli.command {
+        // Makes the archive itself, only once the backup proved whole.
+        return restore(backup, &config).await;
+    }
     let archive = open_archive(&config, cli.command.only_reads()).await?;
     match cli.command {
         Command::Import {
@@ -601,9 +630,29 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export {
             format, out, ids, ..
         } => export_records(&archive, format, out, &ids).await?,
+        Command::Backup { dir } => backup(&archive, &dir).await?,
+        Command::Check => {
+            let report = archive.check().await?;
+            let mut out = std::io::stdout().lock();
+            for problem in &report.problems {
+                writeln!(out, "{problem}")?;
+            }
+            writeln!(out, "{}", report.summary())?;
+            out.flush()?;
+            if !report.is_ok() {
+                archive.close().await;
+                bail!(
+                    "the check found {} problem{}",
+                    report.problems.len(),
+                    if report.problems.len() == 1 { "" } else { "s" }
+                );
+            }
+        }
         Command::User { command } => user_command(&archive, command).await?,
         Command::Token { command } => token_command(&archive, command).await?,
-        Command::Serve { .. } => unreachable!("handled before the archive is opened"),
+        Command::Serve { .. } | Command::Restore { .. } => {
+            unreachable!("handled before the archive is opened")
+        }
     }
     // Leaves the SQLite store as one file (its write-ahead log folded in).
     archive.close().await;
@@ -651,6 +700,77 @@ async fn open_archive(config: &Config, only_reads: bool) -> Result<Archive> {
             config.data_dir.display()
         ))),
     }
+}
+
+/// `fonds backup DIR`: what it wrote, on standard error.
+async fn backup(archive: &Archive, dir: &Path) -> Result<()> {
+    let report = archive
+        .backup(dir)
+        .await
+        .with_context(|| format!("backing up into {}", dir.display()))?;
+    let m = &report.manifest;
+    let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
+    for (id, revision) in &report.unreadable {
+        eprintln!(
+            "warning: record {id} revision {revision} does not parse (copied as it is; run \
+             `fonds check`)"
+        );
+    }
+    match &m.store {
+        Some(store) => eprintln!(
+            "backed up {} records ({} revisions, change {}) and {} file{} ({bytes} bytes) into \
+             {}: store copy {} bytes, manifest {}",
+            m.records,
+            m.revisions,
+            m.change,
+            m.files.len(),
+            if m.files.len() == 1 { "" } else { "s" },
+            dir.display(),
+            store.bytes,
+            dir.join(MANIFEST).display()
+        ),
+        None => eprintln!(
+            "backed up {} file{} ({bytes} bytes) named by {} records (change {}) into {}, with \
+             the manifest {}.\nThe store is PostgreSQL: this backup does NOT hold the database. \
+             Back it up with pg_dump (pg_dump --format=custom --file=fonds.pgdump URL) and keep \
+             that file beside this folder; restore it with pg_restore, then \
+             `fonds restore {} --database URL --data NEWDIR`.",
+            m.files.len(),
+            if m.files.len() == 1 { "" } else { "s" },
+            m.records,
+            m.change,
+            dir.display(),
+            dir.join(MANIFEST).display(),
+            dir.display()
+        ),
+    }
+    Ok(())
+}
+
+/// `fonds restore DIR`: what it restored, on standard error.
+async fn restore(backup: &Path, config: &Config) -> Result<()> {
+    let report = Archive::restore(backup, config).await.with_context(|| {
+        format!(
+            "restoring {} into {}",
+            backup.display(),
+            config.data_dir.display()
+        )
+    })?;
+    let m = &report.manifest;
+    let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
+    eprintln!(
+        "restored {} records (change {}) and {} file{} ({bytes} bytes) from the backup of {} \
+             (fonds {}) into {}; search index rebuilt ({} documents)",
+        report.records,
+        report.change,
+        m.files.len(),
+        if m.files.len() == 1 { "" } else { "s" },
+        m.created_at,
+        m.fonds_version,
+        report.data_dir.display(),
+        report.indexed
+    );
+    Ok(())
 }
 
 /// Where `--file-store` says the files are; a location that cannot be used

@@ -283,6 +283,33 @@ impl Reader<'_> {
         Ok(self.archive.index.search(&request)?)
     }
 
+    /// The label of the person an agent names, which the person facets
+    /// and `/people/{key}` use ([`crate::search::entities::person_label`]).
+    pub fn person_label(&self, agent: &crate::model::Agent) -> String {
+        self.archive.index.person_label(agent)
+    }
+
+    /// Every form the name authority knows of a name, preferred form first.
+    pub fn name_forms(&self, name: &str) -> Vec<String> {
+        self.archive.index.name_forms(name)
+    }
+
+    /// Up to `limit` records the viewer may see whose words are most like
+    /// record `id`'s, best first ([`crate::search::SearchIndex::similar`]).
+    /// With `years`, only records dated within them.
+    pub fn similar(
+        &self,
+        id: &str,
+        limit: usize,
+        years: Option<(i64, i64)>,
+    ) -> Result<Vec<(String, f32)>, ArchiveError> {
+        let today = self.now.day().to_string();
+        Ok(self
+            .archive
+            .index
+            .similar(id, !self.unpublished, &today, limit, years)?)
+    }
+
     /// The records the viewer may see that changed most recently, newest
     /// first, at most `n` (read from the tail of the change log).
     pub async fn recent(&self, n: usize) -> Result<Vec<StoredRecord>, ArchiveError> {

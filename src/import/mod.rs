@@ -23,10 +23,16 @@
 //! - Every record a parser returns keeps [`Record::problems`]' rules, size
 //!   limits included ([`crate::model::limits`]).
 
-mod jsonl;
-mod manifest;
-mod tei;
-mod wilson;
+// The parsers are `pub` only for the fuzz targets (`fuzz/`), which feed them
+// text in memory; they are no interface: import through `parse_file_as`.
+#[doc(hidden)]
+pub mod jsonl;
+#[doc(hidden)]
+pub mod manifest;
+#[doc(hidden)]
+pub mod tei;
+#[doc(hidden)]
+pub mod wilson;
 mod xml;
 
 pub use crate::export::wilson::EXTRA_SECTION_PREFIX as WILSON_SECTION_PREFIX;

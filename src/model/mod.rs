@@ -701,6 +701,28 @@ impl Record {
         }
     }
 
+    /// Where the record sits, broadest level first, in each arrangement
+    /// that holds it: its archival reference's levels
+    /// ([`ArchivalReference::levels`]), and the published edition's volume
+    /// it is printed in. Empty when neither is known.
+    pub fn arrangements(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        let levels = self
+            .archival_reference
+            .as_ref()
+            .map(ArchivalReference::levels)
+            .unwrap_or_default();
+        if !levels.is_empty() {
+            out.push(levels);
+        }
+        if let Some(e) = &self.edition
+            && !e.title.trim().is_empty()
+        {
+            out.push(vec![e.title.trim().to_string()]);
+        }
+        out
+    }
+
     /// A digest of the record's content, leaving out the provenance details
     /// that change with every import of the same document (file path, time,
     /// checksum of the whole file): two imports of one unchanged document

@@ -164,6 +164,39 @@ impl ArchivalReference {
             || self.lot.is_some()
     }
 
+    /// The levels of the arrangement this reference places the original
+    /// in, broadest first, each as it is shown: the repository, then fond
+    /// (or record group), opis (or a series named in words), delo, papka,
+    /// box, folder and lot, as far as the reference gives them. Folios are
+    /// no level (they are places within one file). Empty when the
+    /// repository is not known: a level is only meaningful inside it.
+    pub fn levels(&self) -> Vec<String> {
+        let Some(repository) = self.repository.as_deref().map(str::trim) else {
+            return Vec::new();
+        };
+        if repository.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![repository.to_string()];
+        let named = [
+            ("f. ", &self.fond),
+            ("RG ", &self.record_group),
+            ("op. ", &self.opis),
+            ("", &self.series),
+            ("d. ", &self.delo),
+            ("p. ", &self.papka),
+            ("box ", &self.r#box),
+            ("folder ", &self.folder),
+            ("lot ", &self.lot),
+        ];
+        for (prefix, value) in named {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                out.push(format!("{prefix}{v}"));
+            }
+        }
+        out
+    }
+
     fn set(&mut self, level: Level, value: String) {
         let slot = match level {
             Level::Fond => &mut self.fond,

@@ -1,5 +1,6 @@
 //! What other systems harvest: the OAI-PMH 2.0 provider ([`respond`]), the
-//! sitemap ([`sitemap`]) and the public bulk dump ([`dump`]).
+//! sitemap ([`sitemap`]), the public bulk dump ([`dump`]) and the Atom feeds
+//! ([`feed`]).
 //!
 //! This module knows nothing of HTTP: the web layer hands [`respond`] the
 //! request's arguments (query string for GET, form body for POST, in the
@@ -60,6 +61,7 @@
 
 pub mod dc;
 pub mod dump;
+pub mod feed;
 pub mod request;
 pub mod sets;
 pub mod sitemap;

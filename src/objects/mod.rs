@@ -254,6 +254,22 @@ impl Objects {
         self.has(&original_key(sha)).await
     }
 
+    /// Every stored file as attached (not the derivatives): its name in the
+    /// store (the SHA-256 it is kept under) and its size, in no particular
+    /// order. For a check: which files no record names.
+    pub async fn originals(&self) -> Result<Vec<(String, u64)>, ObjectError> {
+        use futures_util::StreamExt;
+        let prefix = Key::from("originals");
+        let mut listed = self.store.list(Some(&prefix));
+        let mut out = Vec::new();
+        while let Some(meta) = listed.next().await {
+            let meta = meta?;
+            let name = meta.location.filename().unwrap_or_default().to_string();
+            out.push((name, meta.size));
+        }
+        Ok(out)
+    }
+
     /// Stores a file's bytes as they are, under their SHA-256 (a dump's
     /// `files/` restored); returns that SHA-256.
     pub async fn put_original(&self, bytes: Vec<u8>) -> Result<String, ObjectError> {

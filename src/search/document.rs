@@ -10,11 +10,16 @@
 //!   no date range holds them.
 
 use super::analysis::Analyzer;
+use super::entities;
 use super::names::{self, NameAuthority};
 use super::query::{day_bounds, day_number};
 use super::schema::{Facet, Fields, body_field_name};
 use crate::model::{Record, TextKind, Visibility};
 use tantivy::TantivyDocument;
+
+/// What joins the levels of an arrangement path in a [`Facet::Level`]
+/// value (`RGASPI › f. 558 › op. 11`).
+pub const LEVEL_SEPARATOR: &str = " › ";
 
 /// The decade facet value of a year (`1948` → `1940`).
 pub(super) fn decade(year: i64) -> String {
@@ -24,7 +29,7 @@ pub(super) fn decade(year: i64) -> String {
 /// The facet values of a record: what the index counts, and what a test
 /// counts over the store. A record counts in the year (and decade) its date
 /// starts in.
-pub fn facet_values(record: &Record) -> Vec<(Facet, String)> {
+pub fn facet_values(record: &Record, authority: &NameAuthority) -> Vec<(Facet, String)> {
     let mut out = Vec::new();
     if let Some((Some(lo), _)) = record.date.as_ref().map(|d| d.bounds()) {
         out.push((Facet::Year, format!("{:04}", lo.year)));
@@ -37,7 +42,32 @@ pub fn facet_values(record: &Record) -> Vec<(Facet, String)> {
         out.push((Facet::Type, t.clone()));
     }
     for c in &record.creators {
-        out.push((Facet::Creator, c.name.clone()));
+        out.push((Facet::Creator, entities::person_label(c, authority)));
+    }
+    for a in record
+        .creators
+        .iter()
+        .chain(&record.recipients)
+        .chain(&record.people)
+    {
+        out.push((Facet::Person, entities::person_label(a, authority)));
+    }
+    for p in &record.places {
+        let name = p.name.trim();
+        if !name.is_empty() {
+            out.push((Facet::Place, name.to_string()));
+        }
+    }
+    for s in &record.subjects {
+        let s = s.trim();
+        if !s.is_empty() {
+            out.push((Facet::Subject, s.to_string()));
+        }
+    }
+    for levels in record.arrangements() {
+        for depth in 1..=levels.len() {
+            out.push((Facet::Level, levels[..depth].join(LEVEL_SEPARATOR)));
+        }
     }
     for c in &record.collections {
         out.push((Facet::Collection, c.clone()));
@@ -163,7 +193,7 @@ pub(super) fn document(
     if let Some(t) = super::results::TranslatedTitle::of(record) {
         doc.add_text(f.translated_title, t.stored());
     }
-    for (facet, value) in facet_values(record) {
+    for (facet, value) in facet_values(record, authority) {
         doc.add_text(f.facet(facet), &value);
     }
     let (visibility, embargo) = match &record.visibility {

@@ -23,6 +23,9 @@
 //! - Snippets are plain text with the byte ranges of their matches; the
 //!   edges (web pages, terminal, JSON) choose the markup and escape.
 //! - Public searches never see records that are not public.
+//! - Every document carries the store revision it was made from (the
+//!   `revision` column), so that [`SearchIndex::documents`] lets a check
+//!   hold the index against the store.
 //! - This process holds the index's writer from its first write to its end,
 //!   or never (another process holds it).
 
@@ -30,15 +33,17 @@ pub mod analysis;
 mod compile;
 mod directory;
 mod document;
+pub mod entities;
 mod facets;
 mod filter;
 pub mod names;
 pub mod query;
+mod related;
 mod results;
 mod schema;
 mod snippet;
 
-pub use document::facet_values;
+pub use document::{LEVEL_SEPARATOR, facet_values};
 pub use results::{
     FacetCount, Hit, MAX_LIMIT, MAX_OFFSET, Matched, PageImage, SearchRequest, SearchResults,
     Snippet, Sort, TranslatedTitle,
@@ -60,7 +65,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 7;
+pub const INDEX_FORMAT: u32 = 9;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
@@ -170,24 +175,61 @@ impl SearchIndex {
             .unwrap_or(0))
     }
 
-    /// Replaces the documents of these records (and removes `deleted` ids)
-    /// without committing: nothing is visible, or durable, until
-    /// [`SearchIndex::commit`].
+    /// Replaces the documents of these records, each with its store
+    /// revision (and removes `deleted` ids), without committing: nothing is
+    /// visible, or durable, until [`SearchIndex::commit`].
     pub fn stage<'r>(
         &self,
-        records: impl IntoIterator<Item = &'r Record>,
+        records: impl IntoIterator<Item = (&'r Record, u32)>,
         deleted: &[String],
     ) -> Result<(), SearchError> {
         self.with_writer(|writer| {
             for id in deleted {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
             }
-            for record in records {
+            for (record, revision) in records {
                 writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
-                writer.add_document(document::document(&self.fields, &self.authority, record))?;
+                let mut doc = document::document(&self.fields, &self.authority, record);
+                doc.add_u64(self.fields.revision, u64::from(revision));
+                writer.add_document(doc)?;
             }
             Ok(())
         })
+    }
+
+    /// Every document of the index as last committed, as (record
+    /// identifier, store revision), in identifier order: a record indexed
+    /// twice is there twice. For holding the index against the store (a
+    /// check); it reads the identifiers' terms and the revision column,
+    /// never the stored texts.
+    pub fn documents(&self) -> Result<Vec<(String, u32)>, SearchError> {
+        use tantivy::DocSet;
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let revisions = segment.fast_fields().u64("revision")?;
+            let alive = segment.alive_bitset();
+            let ids = segment.inverted_index(self.fields.id)?;
+            let mut terms = ids.terms().stream()?;
+            while terms.advance() {
+                let id = String::from_utf8_lossy(terms.key()).into_owned();
+                let mut postings = ids.read_postings_from_terminfo(
+                    terms.value(),
+                    tantivy::schema::IndexRecordOption::Basic,
+                )?;
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        let revision = revisions.first(doc).unwrap_or(0);
+                        out.push((id.clone(), u32::try_from(revision).unwrap_or(u32::MAX)));
+                    }
+                    doc = postings.advance();
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Commits what was staged, recording `last_change` as applied, and
@@ -539,7 +581,7 @@ mod tests {
                 r
             })
             .collect();
-        index.stage(&records, &[]).unwrap();
+        index.stage(records.iter().map(|r| (r, 1)), &[]).unwrap();
         index.commit(1).unwrap();
         index
     }
@@ -651,7 +693,7 @@ mod tests {
                     r
                 })
                 .collect();
-            index.stage(&records, &[]).unwrap();
+            index.stage(records.iter().map(|r| (r, 1)), &[]).unwrap();
             index.commit(1).unwrap();
             let days = |d: &str| day_bounds(&RecordDate::new(d, None).unwrap()).unwrap();
             let (lo, hi) = (from.map(|d| days(d).0), to.map(|d| days(d).1));
@@ -692,7 +734,7 @@ mod tests {
             for (i, body) in ko.iter().enumerate() {
                 records.push(record(100 + i, "ko", body));
             }
-            index.stage(&records, &[]).unwrap();
+            index.stage(records.iter().map(|r| (r, 1)), &[]).unwrap();
             index.commit(1).unwrap();
             let (en_records, ko_records) = records.split_at(en.len());
             for (subset, analyzer, phrase) in

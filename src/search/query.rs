@@ -57,7 +57,8 @@ impl QueryField {
 
 /// Days as `yyyymmdd` integers (sortable; what the index stores).
 pub fn day_number(year: i64, month: u8, day: u8) -> i64 {
-    year * 10_000 + month as i64 * 100 + day as i64
+    year.saturating_mul(10_000)
+        .saturating_add(month as i64 * 100 + day as i64)
 }
 
 /// A date's first and last day as [`day_number`]s, `None` when either end
@@ -562,6 +563,21 @@ mod tests {
         assert!(err(&"a ".repeat(100)).contains("at most 64"));
         assert!(err("OR").contains("nothing beside"));
         assert!(err("   ").contains("empty"));
+    }
+
+    /// Found by the fuzz target `query` (fuzz/): EDTF's long years (`Y`
+    /// and more than four digits) overflowed `day_number`.
+    #[test]
+    fn far_years_do_not_overflow() {
+        let range = |q: &str| match parse(q) {
+            Ok(Node::Date { from, to }) => (from, to),
+            other => panic!("{q}: {other:?}"),
+        };
+        let (from, to) = range("date:Y-1000000000000000..1962");
+        assert!(from < to && to == Some(19621231));
+        let (from, to) = range("date:1962..Y1000000000000000");
+        assert!(from < to && from == Some(19620101));
+        let _ = parse("date:Y99999999999999999999");
     }
 
     proptest::proptest! {

@@ -30,11 +30,22 @@ pub enum Facet {
     Collection,
     /// The holding repository.
     Repository,
+    /// A person by, to, about or named in the record, by label
+    /// ([`super::entities::person_label`]), whatever form the record uses.
+    Person,
+    /// A place the record names (where written, signed, mentioned).
+    Place,
+    /// A subject heading.
+    Subject,
+    /// A level of the arrangement the record sits in, as its whole path
+    /// from the repository (`RGASPI › f. 558 › op. 11`): every level above
+    /// the record is a value ([`crate::model::Record::arrangement`]).
+    Level,
 }
 
 impl Facet {
     /// Every dimension, in display order.
-    pub const ALL: [Facet; 7] = [
+    pub const ALL: [Facet; 11] = [
         Facet::Year,
         Facet::Decade,
         Facet::Language,
@@ -42,6 +53,10 @@ impl Facet {
         Facet::Creator,
         Facet::Collection,
         Facet::Repository,
+        Facet::Person,
+        Facet::Place,
+        Facet::Subject,
+        Facet::Level,
     ];
 
     /// Its name, in URLs and JSON (`year`, `decade`, …).
@@ -54,6 +69,10 @@ impl Facet {
             Facet::Creator => "creator",
             Facet::Collection => "collection",
             Facet::Repository => "repository",
+            Facet::Person => "person",
+            Facet::Place => "place",
+            Facet::Subject => "subject",
+            Facet::Level => "level",
         }
     }
 
@@ -72,6 +91,10 @@ impl Facet {
             Facet::Creator => "facet_creator",
             Facet::Collection => "facet_collection",
             Facet::Repository => "facet_repository",
+            Facet::Person => "facet_person",
+            Facet::Place => "facet_place",
+            Facet::Subject => "facet_subject",
+            Facet::Level => "facet_level",
         }
     }
 
@@ -144,6 +167,9 @@ pub(super) struct Fields {
     facets: [Field; Facet::ALL.len()],
     pub visibility: Field,
     pub embargo: Field,
+    /// The store revision the document was made from (a column), so that
+    /// a check can hold the index against the store.
+    pub revision: Field,
 }
 
 impl Fields {
@@ -208,6 +234,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         }),
         visibility: b.add_text_field("visibility", STRING),
         embargo: b.add_i64_field("embargo", INDEXED | FAST),
+        revision: b.add_u64_field("revision", FAST),
     };
     (b.build(), fields)
 }
@@ -229,7 +256,11 @@ mod tests {
                 "type",
                 "creator",
                 "collection",
-                "repository"
+                "repository",
+                "person",
+                "place",
+                "subject",
+                "level"
             ]
         );
         assert_eq!(names.map(Facet::from_name), Facet::ALL.map(Some));

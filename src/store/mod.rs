@@ -46,6 +46,7 @@ pub use accounts::AccountStore;
 use crate::clock::Timestamp;
 use crate::model::Record;
 use async_trait::async_trait;
+use std::path::Path;
 use std::time::Duration;
 
 /// A record as stored, with its revision.
@@ -224,6 +225,44 @@ pub struct Change {
     pub record_id: String,
     /// Its revision after the change.
     pub revision: u32,
+}
+
+/// One stored revision as its row holds it, for a check or a backup
+/// ([`Store::revisions`]): its JSON parsed, or why it does not parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevision {
+    /// The record's identifier.
+    pub id: String,
+    /// The revision number.
+    pub revision: u32,
+    /// The record it holds, or why its stored JSON does not parse.
+    pub record: Result<Record, String>,
+    /// The content hash the record's row keeps, when this revision is the
+    /// record's current one; `None` for an earlier revision.
+    pub current_hash: Option<String>,
+}
+
+/// What the store's own tables say of one another ([`Store::integrity`]):
+/// each list empty in a sound store, but for what a purge leaves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Integrity {
+    /// Holes in the change log, each as (the last number before it, the
+    /// next number after it): `(4, 6)` when 5 is missing, `(0, 3)` when the
+    /// log starts at 3. A sound log is numbered 1, 2, 3, … (a purge adds
+    /// an entry; nothing removes one).
+    pub gaps: Vec<(u64, u64)>,
+    /// Records whose current revision (above 0) has no stored revision
+    /// row: (identifier, revision).
+    pub missing_current: Vec<(String, u32)>,
+    /// Records whose current revision (0 for a purged record) has no
+    /// change-log entry: no follower would ever learn of it.
+    pub unlogged: Vec<(String, u32)>,
+    /// Change-log entries above revision 0 whose revision is not stored:
+    /// those of a purged record (its revisions are deleted, its entries
+    /// kept), or lost.
+    pub dangling: Vec<Change>,
+    /// Change-log entries of revision 0: each a purge's.
+    pub purges: Vec<Change>,
 }
 
 /// Which entries of the publication log [`Store::publications`] returns.
@@ -493,6 +532,34 @@ pub trait Store: AccountStore + Send + Sync {
     /// ([`Publication::last_public_collections`]). Never a collection only a
     /// non-public revision names.
     async fn harvest_collections(&self, now: Timestamp) -> StoreResult<Vec<String>>;
+
+    /// Every stored revision, in order of identifier (bytes) and revision,
+    /// after `after` (identifier, revision), at most `limit`: for a check
+    /// (does each parse, does the current one keep its content hash) and a
+    /// backup (which files do they name). Purged records have none.
+    async fn revisions(
+        &self,
+        after: Option<(&str, u32)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredRevision>>;
+
+    /// The identifier and current revision of every record that has content
+    /// (not purged), in identifier order, after `after`, at most `limit`.
+    async fn current_revisions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, u32)>>;
+
+    /// How the records, their revisions and the change log agree (see
+    /// [`Integrity`]), read in a few queries.
+    async fn integrity(&self) -> StoreResult<Integrity>;
+
+    /// Writes a consistent copy of the whole store to `file` (which must not
+    /// exist): a SQLite database read in one transaction while writers go on
+    /// (`VACUUM INTO`). `Ok(false)`, writing nothing, on a store that cannot
+    /// (PostgreSQL: its own tools, `pg_dump`, copy it).
+    async fn copy_to(&self, file: &Path) -> StoreResult<bool>;
 
     /// Closes the connections once the work in hand is done; SQLite
     /// checkpoints its write-ahead log into the database file. The store

@@ -17,9 +17,9 @@
 
 use super::plan::{self, Current, Plan, Stored};
 use super::{
-    AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, ImportBatch, Publication,
-    PublicationQuery, RevisionInfo, Store, StoreError, StoreResult, StoredRecord, db_error,
-    publication,
+    AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, ImportBatch, Integrity,
+    Publication, PublicationQuery, RevisionInfo, Store, StoreError, StoreResult, StoredRecord,
+    StoredRevision, db_error, publication,
 };
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
@@ -29,6 +29,7 @@ use sqlx::{
     ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, QueryBuilder, Row,
     Transaction, Type,
 };
+use std::path::Path;
 use std::time::Duration;
 
 /// What one backend spells differently.
@@ -117,6 +118,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn wait_for_change(&self, timeout: Duration) -> StoreResult<()> {
         tokio::time::sleep(timeout).await;
         Ok(())
+    }
+
+    /// See [`Store::copy_to`]: a backend that cannot copy itself says so.
+    async fn copy_to(&self, _file: &Path) -> StoreResult<bool> {
+        Ok(false)
     }
 }
 
@@ -398,6 +404,100 @@ where
             }
         }
         Ok(entries)
+    }
+
+    /// A change-log entry of `seq, record_id, revision`.
+    fn change(row: &DB::Row) -> StoreResult<Change> {
+        Ok(Change {
+            seq: Self::big(row, "seq")?,
+            record_id: Self::text(row, "record_id")?,
+            revision: Self::small(row, "revision")?,
+        })
+    }
+
+    /// A row of `id, revision`.
+    fn id_revision(row: &DB::Row) -> StoreResult<(String, u32)> {
+        Ok((Self::text(row, "id")?, Self::small(row, "revision")?))
+    }
+
+    async fn revisions(
+        pool: &Pool<DB>,
+        after: Option<(&str, u32)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredRevision>> {
+        let mut sql = QueryBuilder::new(
+            "SELECT v.record_id, v.revision, v.body,
+                    CASE WHEN r.revision = v.revision THEN r.content_hash END AS current_hash
+             FROM revisions v LEFT JOIN records r ON r.id = v.record_id",
+        );
+        if let Some((id, revision)) = after {
+            sql.push(" WHERE v.record_id > ")
+                .push_bind(id.to_string())
+                .push(" OR (v.record_id = ")
+                .push_bind(id.to_string())
+                .push(" AND v.revision > ")
+                .push_bind(i64::from(revision))
+                .push(")");
+        }
+        sql.push(" ORDER BY v.record_id, v.revision LIMIT ")
+            .push_bind(limit as i64);
+        Self::decoded(pool, sql, "reading every revision", |row| {
+            let id = Self::text(row, "record_id")?;
+            let body = Self::text(row, "body")?;
+            Ok(StoredRevision {
+                revision: Self::small(row, "revision")?,
+                record: serde_json::from_str(&body).map_err(|e| e.to_string()),
+                current_hash: Self::optional_text(row, "current_hash")?,
+                id,
+            })
+        })
+        .await
+    }
+
+    async fn integrity(pool: &Pool<DB>) -> StoreResult<Integrity> {
+        let ctx = "checking the change log";
+        // Each number whose predecessor is missing starts after a hole.
+        let gaps = QueryBuilder::new(
+            "SELECT coalesce((SELECT max(p.seq) FROM changes p WHERE p.seq < c.seq), 0) AS lo,
+                    c.seq AS hi
+             FROM changes c
+             WHERE c.seq > 1 AND NOT EXISTS (SELECT 1 FROM changes p WHERE p.seq = c.seq - 1)
+             ORDER BY c.seq",
+        );
+        let gaps = Self::decoded(pool, gaps, ctx, |row| {
+            Ok((Self::big(row, "lo")?, Self::big(row, "hi")?))
+        })
+        .await?;
+        let missing_current = QueryBuilder::new(
+            "SELECT r.id, r.revision FROM records r WHERE r.revision > 0 AND NOT EXISTS
+                 (SELECT 1 FROM revisions v WHERE v.record_id = r.id AND v.revision = r.revision)
+             ORDER BY r.id",
+        );
+        let missing_current = Self::decoded(pool, missing_current, ctx, Self::id_revision).await?;
+        let unlogged = QueryBuilder::new(
+            "SELECT r.id, r.revision FROM records r WHERE NOT EXISTS
+                 (SELECT 1 FROM changes c WHERE c.record_id = r.id AND c.revision = r.revision)
+             ORDER BY r.id",
+        );
+        let unlogged = Self::decoded(pool, unlogged, ctx, Self::id_revision).await?;
+        let dangling = QueryBuilder::new(
+            "SELECT c.seq, c.record_id, c.revision FROM changes c WHERE c.revision > 0
+             AND NOT EXISTS (SELECT 1 FROM revisions v
+                             WHERE v.record_id = c.record_id AND v.revision = c.revision)
+             ORDER BY c.seq",
+        );
+        let dangling = Self::decoded(pool, dangling, ctx, Self::change).await?;
+        let purges = QueryBuilder::new(
+            "SELECT seq, record_id, revision FROM changes WHERE revision = 0 ORDER BY seq",
+        );
+        let purges = Self::decoded(pool, purges, ctx, Self::change).await?;
+        Ok(Integrity {
+            gaps,
+            missing_current,
+            unlogged,
+            dangling,
+            purges,
+        })
     }
 
     /// The distinct `collection`s `sql` gives, in byte order.
@@ -786,6 +886,41 @@ where
         sql.push_bind(format!("%\"sha256\":\"{sha256}\"%"))
             .push(" LIMIT 1) AS found");
         Ok(Sql::number(self.pool(), sql, "looking for a file's revisions").await? > 0)
+    }
+
+    async fn revisions(
+        &self,
+        after: Option<(&str, u32)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredRevision>> {
+        Sql::revisions(self.pool(), after, limit).await
+    }
+
+    async fn current_revisions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, u32)>> {
+        let mut sql =
+            QueryBuilder::new("SELECT id, revision FROM records WHERE revision > 0 AND id > ");
+        sql.push_bind(after.unwrap_or("").to_string())
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(limit as i64);
+        Sql::decoded(
+            self.pool(),
+            sql,
+            "listing the records",
+            Sql::<B::Db>::id_revision,
+        )
+        .await
+    }
+
+    async fn integrity(&self) -> StoreResult<Integrity> {
+        Sql::integrity(self.pool()).await
+    }
+
+    async fn copy_to(&self, file: &Path) -> StoreResult<bool> {
+        Backend::copy_to(self, file).await
     }
 
     async fn count(&self) -> StoreResult<u64> {

@@ -13,7 +13,8 @@
 //! write lock when the transaction starts; change-log numbers are given out
 //! under it (by the batch planner), so their order is commit order. Reads
 //! and the batch's rules are shared with PostgreSQL (`super::sql`,
-//! `super::plan`).
+//! `super::plan`). A backup's copy is `VACUUM INTO` (`Store::copy_to`): one
+//! read transaction, so one state of the store while writers go on.
 
 mod accounts;
 
@@ -230,6 +231,24 @@ impl Backend for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error(context))
+    }
+
+    async fn copy_to(&self, file: &Path) -> StoreResult<bool> {
+        // One read transaction over the whole database, so the copy is one
+        // state of it however writers go on meanwhile (WAL mode).
+        let ctx = "copying the store";
+        let path = file.to_str().ok_or_else(|| {
+            db_error(ctx)(std::io::Error::other(format!(
+                "{} is not a UTF-8 path",
+                file.display()
+            )))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error(ctx))?;
+        Ok(true)
     }
 
     async fn write(
@@ -593,6 +612,84 @@ mod tests {
         let store = SqliteStore::open(&path).await.unwrap();
         let backfilled = pairs(&[("a", "A"), ("b", "B2"), ("e", "E")]);
         assert_eq!(last_public(&store).await, backfilled);
+    }
+
+    /// A copy is the store as it was, and a sound store's integrity lists
+    /// only its purges (whose entries name revisions that are gone).
+    #[tokio::test]
+    async fn a_copy_holds_the_store_and_integrity_finds_only_purges() {
+        let (dir, store) = empty().await;
+        let batch = [
+            record("a", Visibility::Published, &[]),
+            record("b", Visibility::Published, &[]),
+        ];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        let batch = [record("a", Visibility::Draft, &[])];
+        store.apply(&batch, ApplyOptions::default()).await.unwrap();
+        assert!(store.purge("b", "ana", "a complaint").await.unwrap());
+        let copy = dir.path().join("copy.sqlite3");
+        assert!(Store::copy_to(&store, &copy).await.unwrap());
+        assert!(
+            Store::copy_to(&store, &copy).await.is_err(),
+            "never over a file"
+        );
+        store
+            .apply(
+                &[record("c", Visibility::Published, &[])],
+                ApplyOptions::default(),
+            )
+            .await
+            .unwrap();
+        let copied = SqliteStore::open(&copy).await.unwrap();
+        assert_eq!(copied.last_change().await.unwrap(), 4);
+        assert_eq!(store.last_change().await.unwrap(), 5);
+        let revisions = copied.revisions(None, 10).await.unwrap();
+        let seen: Vec<_> = revisions
+            .iter()
+            .map(|r| (r.id.as_str(), r.revision, r.current_hash.is_some()))
+            .collect();
+        assert_eq!(seen, [("a", 1, false), ("a", 2, true)]);
+        let page = copied.revisions(Some(("a", 1)), 10).await.unwrap();
+        assert_eq!(page, revisions[1..]);
+        let current = &revisions[1];
+        assert_eq!(
+            current.current_hash.as_deref(),
+            Some(current.record.as_ref().unwrap().content_hash().as_str())
+        );
+        assert_eq!(
+            copied.current_revisions(None, 10).await.unwrap(),
+            [("a".to_string(), 2)]
+        );
+        let integrity = copied.integrity().await.unwrap();
+        let purge = crate::store::Change {
+            seq: 4,
+            record_id: "b".into(),
+            revision: 0,
+        };
+        let gone = crate::store::Change {
+            seq: 2,
+            record_id: "b".into(),
+            revision: 1,
+        };
+        assert_eq!(
+            integrity,
+            crate::store::Integrity {
+                purges: vec![purge],
+                dangling: vec![gone],
+                ..Default::default()
+            }
+        );
+        // A hole, a revision lost, an entry lost.
+        for step in [
+            "DELETE FROM changes WHERE seq = 3",
+            "DELETE FROM revisions WHERE record_id = 'a' AND revision = 2",
+        ] {
+            sqlx::query(step).execute(&copied.pool).await.unwrap();
+        }
+        let integrity = copied.integrity().await.unwrap();
+        assert_eq!(integrity.gaps, [(2, 4)]);
+        assert_eq!(integrity.missing_current, [("a".to_string(), 2)]);
+        assert_eq!(integrity.unlogged, [("a".to_string(), 2)]);
     }
 
     /// A purge takes the last public collections with it: the record stays

@@ -272,7 +272,8 @@ impl WebError {
     /// A failure of the server's own: `what` and its cause go to the log,
     /// the client gets the default message.
     pub fn internal(what: &str, cause: impl std::fmt::Display) -> WebError {
-        eprintln!("fonds: {what}: {cause}");
+        // Inside a request's span: the line carries its id.
+        tracing::error!(%cause, "{what}");
         ErrorCode::Internal.into()
     }
 
@@ -421,7 +422,7 @@ pub async fn envelope_errors(response: Response) -> Response {
         .unwrap_or_default();
     let error = match ErrorCode::of_status(status) {
         Some(code) if code.status().is_server_error() => {
-            eprintln!("fonds: the API answered {status}: {text}");
+            tracing::error!(%status, %text, "the API answered a server error");
             code.into()
         }
         Some(code) if text.is_empty() => code.into(),

@@ -4,8 +4,12 @@
 //! - [`pages`]: HTML for readers (home, search, record, browse), rendered
 //!   with askama from the view models in [`views`]; complete without
 //!   JavaScript.
+//! - [`entities`]: pages of people, places, subjects and collections, and of
+//!   the arrangement (repository → fond → opis → delo), from the facets.
 //! - [`api`]: `/api/v1/…` JSON (records, search, facets) and its OpenAPI 3
 //!   document; [`api_page`]: `/api`, that document made readable.
+//! - [`telemetry`]: a request id and one log line for every request, and
+//!   `/metrics` (Prometheus, for admins).
 //!
 //! Invariants:
 //! - Everything that comes from the data is escaped by the templates (askama
@@ -33,11 +37,14 @@ pub mod api;
 pub mod api_page;
 pub mod auth;
 pub mod desk;
+pub mod entities;
 pub mod error;
+pub mod feed;
 pub mod iiif;
 pub mod pages;
 pub mod record_form;
 pub mod share;
+pub mod telemetry;
 pub mod unapi;
 pub mod viewer;
 pub mod views;
@@ -83,10 +90,14 @@ pub struct AppState {
     pub site_name: String,
     /// Rendered citation boxes.
     pub citations: pages::CitationCache,
+    /// Related records of anyone's record pages.
+    pub related: entities::RelatedCache,
     /// How the OAI-PMH provider describes itself.
     pub oai: crate::oai::OaiConfig,
     /// The public dump, as files in the data folder's `dump/`.
     pub dump: crate::oai::dump::DumpFiles,
+    /// Request counts and latencies, for `/metrics`.
+    pub metrics: telemetry::Metrics,
 }
 
 impl AppState {
@@ -103,7 +114,9 @@ impl AppState {
             base_url,
             site_name,
             citations: pages::CitationCache::default(),
+            related: entities::RelatedCache::default(),
             oai,
+            metrics: telemetry::Metrics::new(),
         }
     }
 }
@@ -116,16 +129,30 @@ pub fn router(state: Shared) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    // Outermost on every route (and the fallback): the request's id, span,
+    // log line and metrics.
+    let telemetry = axum::middleware::from_fn_with_state(state.clone(), telemetry::trace);
     // Pages and API: answers that depend on who asks.
     let reading_room = Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/records/{id}", get(pages::record))
         .route("/browse", get(pages::browse))
+        .route("/people", get(entities::people))
+        .route("/people/{key}", get(entities::person))
+        .route("/places", get(entities::places))
+        .route("/places/{key}", get(entities::place))
+        .route("/subjects", get(entities::subjects))
+        .route("/subjects/{key}", get(entities::subject))
+        .route("/collections", get(entities::collections))
+        .route("/collections/{key}", get(entities::collection))
+        .route("/arrangement", get(entities::arrangement_root))
+        .route("/arrangement/{key}", get(entities::arrangement_level))
         .route("/unapi", get(unapi::unapi))
         .nest("/api/v1", api::router().layer(api_cors()))
         .merge(desk::router())
         .merge(iiif::router())
+        .route("/metrics", get(telemetry::metrics))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             viewer::per_request,
@@ -139,6 +166,8 @@ pub fn router(state: Shared) -> Router {
         .route("/oai", get(share::oai_get).post(share::oai_post))
         .route("/sitemap.xml", get(share::sitemap_xml))
         .route("/dump/records.jsonl.gz", get(share::dump))
+        .route("/feed.atom", get(feed::archive_feed))
+        .route("/search/feed.atom", get(feed::search_feed))
         .route("/{file}", get(share::root_file))
         .fallback(pages::not_found)
         .with_state(state)
@@ -150,6 +179,7 @@ pub fn router(state: Shared) -> Router {
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(compression())
+        .layer(telemetry)
 }
 
 /// gzip or brotli, as the client's `Accept-Encoding` prefers, for text:
@@ -208,9 +238,10 @@ pub async fn serve(state: Shared, listener: TcpListener) -> std::io::Result<()> 
     tokio::task::spawn_blocking(crate::search::analysis::load_chinese_dictionary);
     // Owns the index and keeps it following the store (imports by other
     // processes, other nodes); stops when serving stops.
-    let _follower = state.archive.follow(FOLLOW_INTERVAL, |e| {
-        eprintln!("fonds: following the store: {e}")
-    });
+    let _follower = state.archive.follow(
+        FOLLOW_INTERVAL,
+        |e| tracing::error!(error = %e, "following the store"),
+    );
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -59,7 +59,7 @@ struct ErrorPage<'a> {
 
 /// The HTML page of an error: the status, heading and words of its code
 /// (the one table, [`ErrorCode`]).
-fn error_page(state: &AppState, code: ErrorCode) -> Response {
+pub(super) fn error_page(state: &AppState, code: ErrorCode) -> Response {
     render(
         code.status(),
         &ErrorPage {
@@ -85,7 +85,7 @@ pub(super) fn web_error_page(state: &AppState, e: &WebError) -> Response {
     response
 }
 
-fn archive_error(state: &AppState, e: ArchiveError) -> Response {
+pub(super) fn archive_error(state: &AppState, e: ArchiveError) -> Response {
     error_page(state, WebError::from(e).code)
 }
 
@@ -221,10 +221,10 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Response {
 }
 
 /// A link to a page of results.
-struct PageLink {
-    number: usize,
-    href: String,
-    current: bool,
+pub(super) struct PageLink {
+    pub(super) number: usize,
+    pub(super) href: String,
+    pub(super) current: bool,
 }
 
 /// A way of ordering results.
@@ -544,6 +544,13 @@ struct RecordPage<'a> {
     /// Previous and next within its volume or collection (what the viewer
     /// may see).
     volume: Option<VolumeNav>,
+    /// Per arrangement holding it (archival levels, published volume), its
+    /// levels broadest first: (label, page).
+    breadcrumbs: Vec<Vec<(String, String)>>,
+    /// Its subjects, each with its page.
+    subjects: Vec<(String, String)>,
+    /// Records related to it, with the reasons.
+    related: Vec<super::entities::RelatedItem>,
 }
 
 /// A record page's query: which page of the original to show.
@@ -620,7 +627,7 @@ fn citation_box(record: &Record, ctx: &CiteContext) -> CitationBox {
     for (style, label) in BOX_STYLES {
         match cite::cite_html(record, style, ctx) {
             Ok(html) => out.push((label.to_string(), html)),
-            Err(e) => eprintln!("fonds: citing {} in {style}: {e}", record.id),
+            Err(e) => tracing::warn!(record = %record.id, %style, error = %e, "citing"),
         }
     }
     Arc::new(out)
@@ -750,13 +757,49 @@ pub async fn record(
         Ok(found) => found.into_iter().map(|s| s.record.id).collect(),
         Err(e) => return archive_error(&state, e),
     };
+    let generation = state.archive.index().generation();
+    let related = match state.related.get(&reader, generation, r).await {
+        Ok(related) => related,
+        Err(e) => return archive_error(&state, e),
+    };
+    let mut view = RecordView::new(
+        &unlinked(r, &visible),
+        stored.revision,
+        &stored.updated_at.to_string(),
+    );
+    // Every name links to its person's page, every collection to its page.
+    for (v, a) in view.creators.iter_mut().zip(&r.creators) {
+        v.href = super::entities::person_href(&reader, a);
+    }
+    for (v, a) in view.recipients.iter_mut().zip(&r.recipients) {
+        v.href = super::entities::person_href(&reader, a);
+    }
+    for (v, a) in view.people.iter_mut().zip(&r.people) {
+        v.href = super::entities::person_href(&reader, a);
+    }
+    for (name, href) in view.collections.iter_mut() {
+        *href = super::entities::href(super::entities::Kind::Collections, name);
+    }
     let page = RecordPage {
         site: &state.site_name,
-        r: RecordView::new(
-            &unlinked(r, &visible),
-            stored.revision,
-            &stored.updated_at.to_string(),
-        ),
+        r: view,
+        breadcrumbs: r
+            .arrangements()
+            .iter()
+            .map(|levels| super::entities::breadcrumb(levels))
+            .collect(),
+        subjects: r
+            .subjects
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                (
+                    s.clone(),
+                    super::entities::href(super::entities::Kind::Subjects, s.trim()),
+                )
+            })
+            .collect(),
+        related,
         meta: cite::highwire_tags(r, &canonical),
         api_href: format!("/api/v1/records/{}", path_segment(&r.id)),
         citations: state.citations.get(&viewer, r, stored.revision, &ctx),
@@ -901,30 +944,90 @@ pub async fn viewer_script() -> impl IntoResponse {
 #[template(path = "browse.html")]
 struct BrowsePage<'a> {
     site: &'a str,
-    collections: Vec<FacetLink>,
     decades: Vec<DecadeView>,
-    creators: Vec<FacetLink>,
-    repositories: Vec<FacetLink>,
+    /// (id, heading, values, link to the whole list, how many in all).
+    kinds: Vec<(&'static str, &'static str, Vec<FacetLink>, String, usize)>,
     types: Vec<FacetLink>,
 }
 
-/// `/browse`: collections, years, people, repositories, types.
+/// Values of each kind shown on `/browse` (the most frequent), before the
+/// link to the kind's whole list.
+const BROWSE_TOP: usize = 24;
+
+/// `/browse`: years, then the most frequent collections, people, places,
+/// subjects and arrangement levels, each with a link to its whole list,
+/// and types.
 pub async fn browse(State(state): State<Shared>, viewer: Viewer) -> Response {
-    let results = match all_facets(&state.archive.reader(&viewer), 1_000) {
+    let results = match all_facets(&state.archive.reader(&viewer), usize::MAX) {
         Ok(r) => r,
         Err(e) => return archive_error(&state, e),
     };
     let empty = Vec::new();
-    let get = |dim: &str| links(dim, results.facets.get(dim).unwrap_or(&empty));
-    let mut creators = get("creator");
-    creators.sort_by(|a, b| a.label.cmp(&b.label));
+    let values = |dim: &str| results.facets.get(dim).unwrap_or(&empty);
+    use super::entities::{Kind, href, level_href};
+    let top = |kind: Kind, dim: &str| -> (Vec<FacetLink>, usize) {
+        let all = values(dim);
+        let links = all
+            .iter()
+            .take(BROWSE_TOP)
+            .map(|v| FacetLink {
+                label: v.value.clone(),
+                count: v.count,
+                href: href(kind, &v.value),
+                active: false,
+            })
+            .collect();
+        (links, all.len())
+    };
+    let mut kinds = Vec::new();
+    for (id, heading, kind, dim, list) in [
+        (
+            "collections",
+            "Collections",
+            Kind::Collections,
+            "collection",
+            "/collections",
+        ),
+        ("people", "People", Kind::People, "person", "/people"),
+        ("places", "Places", Kind::Places, "place", "/places"),
+        (
+            "subjects",
+            "Subjects",
+            Kind::Subjects,
+            "subject",
+            "/subjects",
+        ),
+    ] {
+        let (links, total) = top(kind, dim);
+        if total > 0 {
+            kinds.push((id, heading, links, list.to_string(), total));
+        }
+    }
+    let repositories: Vec<FacetLink> = values("level")
+        .iter()
+        .filter(|v| !v.value.contains(crate::search::LEVEL_SEPARATOR))
+        .map(|v| FacetLink {
+            label: v.value.clone(),
+            count: v.count,
+            href: level_href(&v.value),
+            active: false,
+        })
+        .collect();
+    if !repositories.is_empty() {
+        let total = repositories.len();
+        kinds.push((
+            "arrangement",
+            "Repositories and volumes",
+            repositories.into_iter().take(BROWSE_TOP).collect(),
+            "/arrangement".to_string(),
+            total,
+        ));
+    }
     let page = BrowsePage {
         site: &state.site_name,
-        collections: get("collection"),
         decades: timeline(&results),
-        creators,
-        repositories: get("repository"),
-        types: get("type"),
+        kinds,
+        types: links("type", values("type")),
     };
     render(StatusCode::OK, &page)
 }

@@ -39,10 +39,10 @@ pub struct AgentView {
     pub name: String,
     /// Title and role, if any ("Generalissimo", "sender").
     pub detail: String,
-    /// Search link for the name: the creator field for a creator; for a
-    /// recipient or a person named, the name as a phrase anywhere (with its
-    /// other forms from the authority), since the index keeps no field of
-    /// recipients or people.
+    /// Link for the name: a search for it (the creator field for a
+    /// creator, the name as a phrase anywhere otherwise); the record page
+    /// replaces it with the person's page (`/people/{key}`), which needs
+    /// the index's name authority.
     pub href: String,
 }
 
@@ -510,6 +510,10 @@ pub fn facet_label(facet: Facet) -> &'static str {
         Facet::Creator => "Creator",
         Facet::Collection => "Collection",
         Facet::Repository => "Repository",
+        Facet::Person => "People",
+        Facet::Place => "Places",
+        Facet::Subject => "Subjects",
+        Facet::Level => "Arrangement",
     }
 }
 

@@ -350,7 +350,12 @@ impl Server {
     }
 
     /// Starts `fonds serve` from a prepared command.
+    /// Its log goes to the test's standard error, requests (info) left out
+    /// unless the test's environment sets `FONDS_LOG`.
     pub fn start_with(command: &mut Command, extra: &[&str]) -> Server {
+        if std::env::var_os("FONDS_LOG").is_none() {
+            command.env("FONDS_LOG", "warn");
+        }
         Server::start_logging(command, extra, std::process::Stdio::inherit())
     }
 

@@ -437,6 +437,12 @@ fn channels() -> Vec<String> {
         "/api/v1/search?q=*&limit=100".into(),
         "/api/v1/facets?q=*".into(),
         "/health".into(),
+        "/people".into(),
+        "/people/ivan-quillowort".into(),
+        "/collections".into(),
+        "/collections/quillowort-papers".into(),
+        "/arrangement".into(),
+        "/records/208261".into(),
     ]
 }
 

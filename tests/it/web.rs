@@ -1061,7 +1061,7 @@ fn agent_links(page: &str, label: &str) -> Vec<String> {
 }
 
 #[test]
-fn every_name_on_a_record_page_leads_to_a_search_that_finds_the_record() {
+fn every_name_on_a_record_page_leads_to_a_person_page_that_finds_the_record() {
     let f = demo_archive();
     let server = Server::start(&f, &[]);
     let mut followed = 0;
@@ -1069,14 +1069,34 @@ fn every_name_on_a_record_page_leads_to_a_search_that_finds_the_record() {
         let page = server.ok(&format!("/records/{id}")).body;
         for label in ["Creators", "Recipients", "People named"] {
             for href in agent_links(&page, label) {
-                let hits = server.ok(&format!("/api/v1{href}&limit=100")).json();
+                assert!(
+                    href.starts_with("/people/"),
+                    "{id}: {label} links to {href}"
+                );
+                let person = server.ok(&href).body;
+                // The person page lists the record (it lists the first 50 by
+                // date), and its link to all their documents finds it.
+                let all = unescape(
+                    person
+                        .split("<a href=\"")
+                        .map(|a| &a[..a.find('"').unwrap_or(0)])
+                        .find(|a| {
+                            a.starts_with("/search?q=*&amp;person=")
+                                || a.starts_with("/search?q=*&#38;person=")
+                        })
+                        .unwrap_or_else(|| panic!("{href}: no link to all documents")),
+                );
+                let hits = server.ok(&format!("/api/v1{all}&limit=100")).json();
                 let ids: Vec<&str> = hits["hits"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|h| h["id"].as_str().unwrap())
                     .collect();
-                assert!(ids.contains(&id), "{id}: {label} {href} finds {ids:?}");
+                assert!(
+                    ids.contains(&id),
+                    "{id}: {label} {href} → {all} finds {ids:?}"
+                );
                 followed += 1;
             }
         }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that `fonds cite` writes BibTeX and RIS that real parsers read (and
 # BibTeX that pybtex's plain style renders, for every record), and
-# that a real OAI-PMH harvester (sickle) harvests `fonds serve` whole:
+# that a real OAI-PMH harvester (sickle) harvests `fonds serve` whole, and
+# that a feed reader's parser (feedparser) reads its Atom feeds:
 # bibtexparser and rispy (PyPI) in a virtual environment under target/, on
 # the seed and a FRUS document. Self-contained: .ci/run calls it after the
 # cargo tests. Uses $FONDS_BIN, else target/debug/fonds (the one .ci/run
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/../.."
 . tests/py/common.sh
 find_fonds
 
-python_venv 'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7' 'pybtex>=0.24'
+python_venv 'bibtexparser>=1.4,<2' 'rispy>=0.9' 'pytest>=8' 'sickle>=0.7' 'pybtex>=0.24' 'feedparser>=6.0'
 
 temp_work
 mkdir -p "$work/out"
@@ -45,6 +46,10 @@ for line in sys.stdin:
     print(json.loads(line)["id"])' >"$work/published"
 FONDS_OAI_URL="$base/oai" FONDS_PUBLISHED="$work/published" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_oai_harvest.py
+# A feed reader's parser (feedparser) reads the archive's and a collection's Atom feeds.
+"$bin" --data "$work/data" export >"$work/export.jsonl"
+FONDS_SERVER="$base" FONDS_EXPORT="$work/export.jsonl" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/py/test_feed.py
 FONDS_BIN="$bin" tests/py/iiif.sh # IIIF: the Image API validator, the Presentation 3 schema, iiif-prezi3
 FONDS_BIN="$bin" tests/py/schemathesis.sh # Schemathesis: the JSON API against its own OpenAPI document, every check
 FONDS_BIN="$bin" tests/py/zotero.sh # Zotero's own translation-server reads the seed and a FRUS page
