@@ -16,7 +16,7 @@
 //!   only its own values.
 
 use super::pages::{PageLink, archive_error, error_page, render};
-use super::views::{FacetView, HitView, SearchParams, facet_views, search_href};
+use super::views::{FacetView, HitView, SearchParams, encode, facet_views, search_href};
 use super::{ErrorCode, Shared};
 use crate::accounts::Viewer;
 use crate::archive::{ArchiveError, Reader};
@@ -289,6 +289,8 @@ struct EntityPage<'a> {
     facets: Vec<FacetView>,
     /// The search-within form's hidden filter (dimension, value).
     within: (String, String),
+    /// The Atom feed of these documents (a search feed on the filter).
+    feed_href: String,
 }
 
 /// `/people/{key}` and the pages of the other kinds.
@@ -380,6 +382,10 @@ async fn page(state: Shared, viewer: Viewer, kind: Kind, key: String) -> Respons
         kind: kind.singular(),
         kind_href: format!("/{}", kind.path()),
         all_href: search_href(&[("q", "*"), (facet.name(), &label), ("sort", "date")]),
+        feed_href: format!(
+            "/search/feed.atom?{}",
+            encode(&[("q", "*"), (facet.name(), &label)])
+        ),
         within: (facet.name().to_string(), label.clone()),
         label,
         forms,

@@ -503,6 +503,33 @@ fn a_collection_feed_lists_only_that_collections_public_records() {
     );
 }
 
+/// A collection's page (and every entity page) links the feed of its
+/// documents, which lists that collection's public records and no other.
+#[test]
+fn a_collection_page_links_the_feed_of_its_public_documents() {
+    let (f, _) = archive();
+    let server = Server::start_with(f.command().env("FONDS_NOW", SERVER_NOW), &[]);
+    let collection = frus_collection(&f);
+    let page = server.ok(&format!(
+        "/collections/{}",
+        fonds::search::entities::key(&collection)
+    ));
+    let href = page
+        .body
+        .split("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an Atom alternate link")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(page.body.contains(">Atom feed</a>"));
+    assert!(href.starts_with("/search/feed.atom?"), "{href}");
+    let (reply, feed) = get_feed(&server, &format!("{href}&limit=200"));
+    assert_private_absent(&href, &reply.body);
+    let ids: BTreeSet<String> = feed.ids(&server.base).into_iter().collect();
+    assert_eq!(ids, public_ids(&f, Some(&collection)));
+}
+
 #[test]
 fn a_search_feed_lists_only_the_public_hits() {
     let (f, _) = archive();
