@@ -21,6 +21,7 @@
 
 use crate::import::{self, Format, ImportError};
 use crate::model::Record;
+use crate::model::collections::{CollectionDescriptions, CollectionsError};
 use crate::objects::{FilesLocation, Objects};
 use crate::search::names::NameAuthority;
 use crate::search::{SearchError, SearchIndex};
@@ -105,6 +106,16 @@ pub enum ArchiveError {
     /// A backup or a restore was refused or failed.
     #[error(transparent)]
     Backup(#[from] BackupError),
+    /// The archive's collection descriptions (`DATA/collections.txt`) were
+    /// refused: the file, the line and what is wrong.
+    #[error("{}: {source}", path.display())]
+    Collections {
+        /// The file.
+        path: PathBuf,
+        /// The line and what is wrong.
+        #[source]
+        source: CollectionsError,
+    },
     /// Another process holds the search index's writer.
     #[error(
         "the search index in {0} is being written by another fonds process (such as \
@@ -189,6 +200,8 @@ pub struct Archive {
     index_elsewhere: Arc<AtomicBool>,
     /// The SQLite store's file (`None` on PostgreSQL).
     sqlite_file: Option<PathBuf>,
+    /// What the archive says about its collections (`DATA/collections.txt`).
+    collections: Arc<CollectionDescriptions>,
 }
 
 /// A running follower (see [`Archive::follow`]); dropping it stops it.
@@ -210,6 +223,9 @@ pub const FAULT_ENV: &str = "FONDS_FAULT";
 /// The SQLite store's file in the data folder: an archive on SQLite exists
 /// where this file does.
 const SQLITE_FILE: &str = "fonds.sqlite3";
+/// The archive's collection descriptions in its data folder
+/// ([`crate::model::collections`]).
+pub const COLLECTIONS_FILE: &str = "collections.txt";
 
 impl Archive {
     /// Opens an archive that exists, making nothing: on SQLite, a data folder
@@ -259,6 +275,7 @@ impl Archive {
         if let Ok(text) = std::fs::read_to_string(&local) {
             authority.extend_from_text(&text);
         }
+        let collections = Arc::new(read_collections(&config.data_dir)?);
         let index_dir = config.data_dir.join("index");
         let index = SearchIndex::open(&index_dir, authority)?;
         let objects = match bucket {
@@ -275,6 +292,7 @@ impl Archive {
                 .database
                 .is_none()
                 .then(|| config.data_dir.join(SQLITE_FILE)),
+            collections,
         };
         archive.sync_index().await?;
         Ok(archive)
@@ -593,6 +611,19 @@ pub enum ArchiveErrorOrIo {
     /// From writing.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// The collection descriptions in `DATA/collections.txt` (none when there
+/// is no such file); a file that cannot be read or is malformed is an error.
+fn read_collections(data_dir: &Path) -> Result<CollectionDescriptions, ArchiveError> {
+    let path = data_dir.join(COLLECTIONS_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(source) => return Err(ArchiveError::DataDir { path, source }),
+    };
+    CollectionDescriptions::parse(&text)
+        .map_err(|source| ArchiveError::Collections { path, source })
 }
 
 /// One identifier claimed twice in a batch is an error at each later claim.

@@ -659,6 +659,9 @@ pub async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// The demo archive's collection descriptions (`DATA/collections.txt`).
+const DEMO_COLLECTIONS: &str = include_str!("../demo/collections.txt");
+
 /// The demo records, built into the binary so that `serve --demo` works
 /// from any folder: (path under the demo folder, content).
 const DEMO_FILES: [(&str, &[u8]); 2] = [
@@ -807,6 +810,14 @@ async fn serve(
         files,
     };
     // The demo makes its archive; any other serve only reads one.
+    if demo {
+        // The demo's collection descriptions, read when the archive opens.
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let path = data_dir.join(crate::archive::COLLECTIONS_FILE);
+        std::fs::write(&path, DEMO_COLLECTIONS)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let archive = open_archive(&config, !demo).await?;
     if archive_is_shared && !location.is_shared() {
         eprintln!(

@@ -283,6 +283,12 @@ impl Reader<'_> {
         Ok(self.archive.index.search(&request)?)
     }
 
+    /// What the archive says about collection `name` (its paragraphs), if
+    /// it describes it. Descriptions are public: they name no record.
+    pub fn collection_description(&self, name: &str) -> Option<&[String]> {
+        self.archive.collections.get(name)
+    }
+
     /// The label of the person an agent names, which the person facets
     /// and `/people/{key}` use ([`crate::search::entities::person_label`]).
     pub fn person_label(&self, agent: &crate::model::Agent) -> String {

@@ -18,6 +18,7 @@
 //!   the import root, and one read from JSON (a dump, the store) that is
 //!   absolute or climbs out with `..` is cut to its file name.
 
+pub mod collections;
 mod date;
 pub mod diff;
 pub mod genre;

@@ -278,6 +278,8 @@ struct EntityPage<'a> {
     kind: &'static str,
     kind_href: String,
     label: String,
+    /// What the archive says about it (collections), in paragraphs.
+    description: &'a [String],
     /// Other forms of the name (people): from the authority and the records.
     forms: Vec<String>,
     total: usize,
@@ -387,6 +389,10 @@ async fn page(state: Shared, viewer: Viewer, kind: Kind, key: String) -> Respons
             encode(&[("q", "*"), (facet.name(), &label)])
         ),
         within: (facet.name().to_string(), label.clone()),
+        description: match kind {
+            Kind::Collections => reader.collection_description(&label).unwrap_or_default(),
+            _ => &[],
+        },
         label,
         forms,
         total: results.total,

@@ -308,3 +308,42 @@ fn a_crawl_of_the_whole_corpus_finds_no_broken_link_and_no_empty_search() {
         .count();
     assert!(korea >= 1, "{related}");
 }
+
+/// An archive describes its collections in DATA/collections.txt; the
+/// collection's page shows the description (escaped), and a malformed file
+/// stops every command with the file, the line and what is wrong.
+#[test]
+fn a_collection_page_shows_the_archives_description_and_a_bad_file_is_refused_by_line() {
+    let f = demo_archive();
+    let name = "Foreign Relations of the United States, 1961–1963, Volume VI, \
+                Kennedy-Khrushchev Exchanges";
+    let file = f.data().join("collections.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "# ours\n== {name}\nLetters between Kennedy\nand Khrushchev <b>.\n\nA second paragraph.\n"
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&f, &[]);
+    let key = fonds::search::entities::key(name);
+    let page = server.ok(&format!("/collections/{key}")).body;
+    assert!(
+        page.contains("<p>Letters between Kennedy and Khrushchev &#60;b&#62;.</p>")
+            || page.contains("<p>Letters between Kennedy and Khrushchev &lt;b&gt;.</p>"),
+        "{page}"
+    );
+    assert!(page.contains("<p>A second paragraph.</p>"));
+    // Another collection's page has no description.
+    let seed_page = server.ok("/people/kim-il-sung").body;
+    assert!(!seed_page.contains("A second paragraph."));
+    drop(server);
+
+    std::fs::write(&file, "== A\ntext\n== A\nagain\n").unwrap();
+    let err = f.fails(&["search", "Khrushchev"]);
+    assert!(
+        err.contains("collections.txt") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(err.contains("described twice"), "{err}");
+}
