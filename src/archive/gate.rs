@@ -25,7 +25,7 @@ use super::{Archive, ArchiveError, ArchiveErrorOrIo};
 use crate::accounts::Viewer;
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
-use crate::search::{SearchRequest, SearchResults};
+use crate::search::{Likeness, RelatedScope, SearchRequest, SearchResults};
 use crate::store::{
     ImportBatch, Publication, PublicationQuery, RevisionInfo, StoreError, StoredRecord,
 };
@@ -300,20 +300,44 @@ impl Reader<'_> {
         self.archive.index.name_forms(name)
     }
 
-    /// Up to `limit` records the viewer may see whose words are most like
-    /// record `id`'s, best first ([`crate::search::SearchIndex::similar`]).
+    /// The Wikidata item the name authority gives a person's name.
+    pub fn wikidata_item(&self, name: &str) -> Option<String> {
+        self.archive.index.wikidata_item(name)
+    }
+
+    /// The preferred form of the person a Wikidata item identifies.
+    pub fn person_of_item(&self, item: &str) -> Option<String> {
+        self.archive.index.person_of_item(item)
+    }
+
+    /// Up to `limit` records the viewer may see that are like record `id`
+    /// in the way `like` says, best first: by their words
+    /// ([`crate::search::SearchIndex::similar`]) or by the people, places
+    /// and subjects they share ([`crate::search::SearchIndex::sharing`]).
     /// With `years`, only records dated within them.
-    pub fn similar(
+    pub fn like(
         &self,
         id: &str,
+        like: Likeness<'_>,
         limit: usize,
         years: Option<(i64, i64)>,
     ) -> Result<Vec<(String, f32)>, ArchiveError> {
-        let today = self.now.day().to_string();
-        Ok(self
-            .archive
-            .index
-            .similar(id, !self.unpublished, &today, limit, years)?)
+        let scope = self.related_scope(limit, years);
+        let index = &self.archive.index;
+        Ok(match like {
+            Likeness::Words => index.similar(id, &scope)?,
+            Likeness::Names(values) => index.sharing(id, values, &scope)?,
+        })
+    }
+
+    /// What a search for related records may return to this viewer.
+    fn related_scope(&self, limit: usize, years: Option<(i64, i64)>) -> RelatedScope {
+        RelatedScope {
+            public_only: !self.unpublished,
+            today: self.now.day().to_string(),
+            limit,
+            years,
+        }
     }
 
     /// The records the viewer may see that changed most recently, newest

@@ -39,6 +39,7 @@ mod filter;
 pub mod names;
 pub mod query;
 mod related;
+pub use related::{Likeness, RelatedScope};
 mod results;
 mod schema;
 mod snippet;

@@ -23,8 +23,18 @@ pub const SHIPPED: &str = include_str!("../../data/persons.txt");
 #[derive(Debug, Clone, Default)]
 pub struct NameAuthority {
     groups: Vec<Vec<String>>,
+    /// The Wikidata item of each group, where a line names one.
+    items: Vec<Option<String>>,
     by_key: HashMap<String, usize>,
+    by_item: HashMap<String, usize>,
     longest: usize,
+}
+
+/// Whether a form is a Wikidata item identifier (`Q` and digits, no
+/// leading zero), which a line lists beside the name's forms.
+pub fn is_wikidata_item(form: &str) -> bool {
+    let digits = form.strip_prefix('Q').unwrap_or("");
+    !digits.is_empty() && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The comparison key of a name form.
@@ -61,18 +71,37 @@ impl NameAuthority {
         }
     }
 
-    /// Adds one group of forms.
+    /// Adds one group of forms; a form that is a Wikidata item
+    /// ([`is_wikidata_item`]) is the person's identifier, not a name. A
+    /// group that shares a form or the item with a known one is merged into
+    /// it (the first item given to a person stays its item).
     pub fn add_group(&mut self, forms: Vec<String>) {
-        let existing = forms
-            .iter()
-            .find_map(|f| self.by_key.get(&name_key(f)).copied());
+        let (item_forms, forms): (Vec<String>, Vec<String>) =
+            forms.into_iter().partition(|f| is_wikidata_item(f));
+        let item = item_forms.into_iter().next();
+        let existing = item
+            .as_ref()
+            .and_then(|q| self.by_item.get(q).copied())
+            .or_else(|| {
+                forms
+                    .iter()
+                    .find_map(|f| self.by_key.get(&name_key(f)).copied())
+            });
         let index = match existing {
             Some(i) => i,
             None => {
                 self.groups.push(Vec::new());
+                self.items.push(None);
                 self.groups.len() - 1
             }
         };
+        if let Some(q) = item
+            && self.items[index].is_none()
+            && !self.by_item.contains_key(&q)
+        {
+            self.by_item.insert(q.clone(), index);
+            self.items[index] = Some(q);
+        }
         for form in forms {
             let key = name_key(&form);
             if key.is_empty() {
@@ -84,6 +113,18 @@ impl NameAuthority {
                 self.groups[index].push(form);
             }
         }
+    }
+
+    /// The Wikidata item (`Q855`) of the person a text names, if the
+    /// authority gives one.
+    pub fn item_of(&self, text: &str) -> Option<&str> {
+        let i = *self.by_key.get(&name_key(text))?;
+        self.items[i].as_deref()
+    }
+
+    /// The forms of the person a Wikidata item identifies, preferred first.
+    pub fn forms_of_item(&self, item: &str) -> Option<&[String]> {
+        self.by_item.get(item).map(|&i| self.groups[i].as_slice())
     }
 
     /// The forms of the person a text names, if it names one.
@@ -248,6 +289,28 @@ mod tests {
                 .contains(&"김일성".to_string())
         );
         assert!(a.forms_of("Сомебоди").is_some());
+    }
+
+    #[test]
+    fn a_wikidata_item_identifies_a_person_and_merges_the_lines_that_give_it() {
+        let mut a = NameAuthority::default();
+        a.extend_from_text("Iosif Stalin | Сталин | Q855\nQ855 | Koba\nQ0 | Q12a | Somebody\n");
+        // The item is an identifier, not a form of the name.
+        assert_eq!(a.forms_of("Koba"), a.forms_of("Сталин"));
+        assert_eq!(a.item_of("Koba"), Some("Q855"));
+        assert!(a.forms_of("Q855").is_none());
+        assert_eq!(
+            a.forms_of_item("Q855").map(|f| f[0].as_str()),
+            Some("Iosif Stalin")
+        );
+        // Not items: a leading zero, a letter among the digits.
+        assert_eq!(a.item_of("Somebody"), None);
+        assert!(a.forms_of("Q12a").is_some());
+        assert_eq!(a.len(), 2);
+        // A line naming a known person under another item keeps the first.
+        a.extend_from_text("Сталин | Q999\n");
+        assert_eq!(a.item_of("Сталин"), Some("Q855"));
+        assert!(a.forms_of_item("Q999").is_none());
     }
 
     #[test]

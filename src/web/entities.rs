@@ -22,13 +22,14 @@ use crate::accounts::Viewer;
 use crate::archive::{ArchiveError, Reader};
 use crate::html::path_segment;
 use crate::model::Agent;
+use crate::search::names::is_wikidata_item;
 use crate::search::{
-    Facet, FacetCount, LEVEL_SEPARATOR, SearchRequest, SearchResults, Sort, entities,
+    Facet, FacetCount, LEVEL_SEPARATOR, Likeness, SearchRequest, SearchResults, Sort, entities,
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// Values listed on one page of a kind's list.
 pub const LIST_PAGE: usize = 100;
@@ -293,6 +294,9 @@ struct EntityPage<'a> {
     within: (String, String),
     /// The Atom feed of these documents (a search feed on the filter).
     feed_href: String,
+    /// The person's Wikidata item (`Q855`), where the name authority gives
+    /// one.
+    wikidata: Option<String>,
 }
 
 /// `/people/{key}` and the pages of the other kinds.
@@ -304,10 +308,25 @@ async fn page(state: Shared, viewer: Viewer, kind: Kind, key: String) -> Respons
         Err(e) => return archive_error(&state, e),
     };
     let Some(label) = values
-        .into_iter()
-        .map(|v| v.value)
+        .iter()
+        .map(|v| &v.value)
         .find(|v| entities::key(v) == key)
+        .cloned()
     else {
+        // A person's page also answers to their Wikidata item and to every
+        // form of their name, so links made before names were merged, or
+        // before the preferred form changed, still lead to the person.
+        if kind == Kind::People {
+            let person = if is_wikidata_item(&key) {
+                reader.person_of_item(&key)
+            } else {
+                reader.name_forms(&key).into_iter().next()
+            };
+            if let Some(person) = person.filter(|p| values.iter().any(|v| v.value == *p)) {
+                let to = format!("/{}/{}", kind.path(), path_segment(&entities::key(&person)));
+                return Redirect::permanent(&to).into_response();
+            }
+        }
         return error_page(&state, ErrorCode::NotFound);
     };
     let results = match records_of(&reader, facet, &label, DOCUMENTS, 0) {
@@ -392,6 +411,10 @@ async fn page(state: Shared, viewer: Viewer, kind: Kind, key: String) -> Respons
         description: match kind {
             Kind::Collections => reader.collection_description(&label).unwrap_or_default(),
             _ => &[],
+        },
+        wikidata: match kind {
+            Kind::People => reader.wikidata_item(&label),
+            _ => None,
         },
         label,
         forms,
@@ -589,7 +612,7 @@ pub async fn related(
         if window.is_none() && limit == 12 {
             continue;
         }
-        let similar = reader.similar(&record.id, limit, window)?;
+        let similar = reader.like(&record.id, Likeness::Words, limit, window)?;
         let best = similar.first().map_or(1.0, |(_, s)| s.max(f32::EPSILON));
         for (id, s) in similar {
             let s = s / best;
@@ -597,6 +620,38 @@ pub async fn related(
                 Some((_, old)) => *old = old.max(s),
                 None => candidates.push((id, s)),
             }
+        }
+    }
+    // The records naming the same people, places or subjects, in the
+    // years around its own (rarer names first).
+    let names_of = |r: &crate::model::Record| -> Vec<(Facet, String)> {
+        let mut v: Vec<(Facet, String)> = r
+            .creators
+            .iter()
+            .chain(&r.recipients)
+            .chain(&r.people)
+            .map(|a| (Facet::Person, reader.person_label(a)))
+            .chain(
+                r.places
+                    .iter()
+                    .map(|p| (Facet::Place, p.name.trim().to_string())),
+            )
+            .chain(
+                r.subjects
+                    .iter()
+                    .map(|s| (Facet::Subject, s.trim().to_string())),
+            )
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mine = names_of(record);
+    let window = my_year.map(|y| (y - 5, y + 5));
+    for (id, _) in reader.like(&record.id, Likeness::Names(&mine), 20, window)? {
+        if !candidates.iter().any(|(c, _)| *c == id) {
+            candidates.push((id, 0.0));
         }
     }
     let trails = record.arrangements();
@@ -614,19 +669,6 @@ pub async fn related(
     }
     let ids: Vec<&str> = candidates.iter().map(|(id, _)| id.as_str()).collect();
     let found = reader.get_many(&ids).await?;
-    let people = |r: &crate::model::Record| -> Vec<String> {
-        let mut v: Vec<String> = r
-            .creators
-            .iter()
-            .chain(&r.recipients)
-            .chain(&r.people)
-            .map(|a| reader.person_label(a))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let mine = people(record);
     let mut scored: Vec<(f32, RelatedItem)> = Vec::new();
     for (id, text) in &candidates {
         let Some(other) = found.iter().find(|s| s.record.id == *id) else {
@@ -644,11 +686,25 @@ pub async fn related(
                 _ => format!("same file ({})", trail.last().map_or("", String::as_str)),
             });
         }
-        let shared: Vec<String> = people(o).into_iter().filter(|p| mine.contains(p)).collect();
-        if !shared.is_empty() {
-            score += 0.75 * shared.len().min(3) as f32;
-            let names: Vec<&str> = shared.iter().take(3).map(String::as_str).collect();
-            reasons.push(format!("also names {}", names.join(", ")));
+        let their_names = names_of(o);
+        let shared = |kind: Facet| -> Vec<&str> {
+            their_names
+                .iter()
+                .filter(|v| v.0 == kind && mine.contains(v))
+                .map(|(_, name)| name.as_str())
+                .take(3)
+                .collect()
+        };
+        for (kind, weight, says) in [
+            (Facet::Person, 0.75, "also names"),
+            (Facet::Place, 0.5, "also about"),
+            (Facet::Subject, 0.5, "same subject:"),
+        ] {
+            let names = shared(kind);
+            if !names.is_empty() {
+                score += weight * names.len() as f32;
+                reasons.push(format!("{says} {}", names.join(", ")));
+            }
         }
         if let (Some(a), Some(b)) = (my_year, year(o)) {
             // Nearer in time ranks higher: up to 1 within five years.

@@ -298,15 +298,26 @@ fn a_crawl_of_the_whole_corpus_finds_no_broken_link_and_no_empty_search() {
     let server = Server::start(&f, &[]);
     let visited = crawl(&server, 300);
     assert!(visited > 1000, "{visited}");
-    // The seed's related records are about Korea around its time.
+    // The seed's related records are about Korea around its time (1948):
+    // the best of them is, and it is dated within five years.
     let seed = server.ok("/records/208261").body;
     let related = section(&seed, "h-related");
-    let korea = related
-        .split("<li>")
-        .skip(1)
-        .filter(|li| li.contains("Korea") || li.contains("Kim Il Sung"))
-        .count();
-    assert!(korea >= 1, "{related}");
+    let items: Vec<&str> = related.split("<li>").skip(1).collect();
+    let first = items
+        .first()
+        .map(|li| li.to_lowercase())
+        .unwrap_or_default();
+    assert!(
+        first.contains("korea") || first.contains("kim il sung"),
+        "{related}"
+    );
+    let year: i64 = first
+        .split("class=\"date\">")
+        .nth(1)
+        .and_then(|d| d.get(..4))
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(0);
+    assert!((1943..=1953).contains(&year), "{related}");
 }
 
 /// An archive describes its collections in DATA/collections.txt; the
@@ -346,4 +357,79 @@ fn a_collection_page_shows_the_archives_description_and_a_bad_file_is_refused_by
         "{err}"
     );
     assert!(err.contains("described twice"), "{err}");
+}
+
+/// Where a GET of `path` is sent, without following: (status, Location).
+fn redirect_of(server: &Server, path: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let response = agent
+        .get(&format!("{}{path}", server.base))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+/// A person's page answers to their Wikidata item and to every form of
+/// their name; when an archive later merges two forms under one person, the
+/// page of the old form leads to the merged person's, so links survive.
+#[test]
+fn person_urls_survive_a_merge_of_names_and_answer_to_a_wikidata_item() {
+    let f = demo_archive();
+    // Before: Thompson is known only by the form the volume gives.
+    let server = Server::start(&f, &[]);
+    let facets = server.ok("/api/v1/search?q=Thompson&limit=1").json();
+    let before = facets["facets"]["person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap().to_string())
+        .find(|v| v.contains("Thompson"))
+        .expect("a person facet value for Thompson");
+    let old = format!("/people/{}", fonds::search::entities::key(&before));
+    assert!(server.ok(&old).body.contains(&format!("<h1>{before}</h1>")));
+    assert_eq!(redirect_of(&server, "/people/Q855").0, 404);
+    drop(server);
+
+    // The archive merges Thompson's forms under a new preferred form and
+    // gives Stalin his Wikidata item; the index is rebuilt for the list.
+    std::fs::write(
+        f.data().join("persons.txt"),
+        format!("Llewellyn Thompson | {before}\nStalin | Q855\n"),
+    )
+    .unwrap();
+    f.ok(&["reindex"]);
+    let server = Server::start(&f, &[]);
+    let (status, to) = redirect_of(&server, &old);
+    assert_eq!((status, to.as_str()), (308, "/people/llewellyn-thompson"));
+    let merged = server.ok("/people/llewellyn-thompson").body;
+    assert!(merged.contains(&format!("<li>{before}</li>")), "{merged}");
+    // Any form of a person's name, and their item, lead to their page.
+    let stalin = "/people/iosif-vissarionovich-stalin";
+    assert_eq!(
+        redirect_of(&server, "/people/Q855"),
+        (308, stalin.to_string())
+    );
+    assert_eq!(
+        redirect_of(&server, "/people/joseph-stalin"),
+        (308, stalin.to_string())
+    );
+    let page = server.ok(stalin).body;
+    assert!(
+        page.contains(r#"<a href="https://www.wikidata.org/wiki/Q855" rel="external">Q855</a>"#),
+        "{page}"
+    );
+    // Nobody else answers to an item or a name the archive does not hold.
+    assert_eq!(redirect_of(&server, "/people/Q856").0, 404);
+    assert_eq!(redirect_of(&server, "/people/nobody-at-all").0, 404);
+    assert_eq!(redirect_of(&server, "/places/Q855").0, 404);
 }
