@@ -66,7 +66,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 9;
+pub const INDEX_FORMAT: u32 = 10;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
