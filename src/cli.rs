@@ -249,7 +249,42 @@ pub enum Command {
         /// The administrator's e-mail address OAI-PMH Identify gives.
         #[arg(long, env = "FONDS_ADMIN_EMAIL")]
         admin_email: Option<String>,
+        /// Turns of heavy requests (harvests, dump builds).
+        #[command(flatten)]
+        heavy: HeavyArgs,
     },
+}
+
+/// How heavy requests (OAI-PMH pages, sitemaps, building the dump) take
+/// turns when serving ([`crate::web::admission`]).
+#[derive(Debug, clap::Args)]
+pub struct HeavyArgs {
+    /// Heavy requests (OAI-PMH pages, sitemaps, building the dump) that run
+    /// at once; the others wait their turn (default: one per core, at
+    /// least 2).
+    #[arg(long, env = "FONDS_HEAVY_CONCURRENT", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    heavy_concurrent: Option<u16>,
+    /// Heavy requests that may wait for a turn at once; past that they are
+    /// refused with 503 and Retry-After.
+    #[arg(long, env = "FONDS_HEAVY_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    heavy_queue: u32,
+    /// Seconds a heavy request waits for its turn before a 503 with
+    /// Retry-After.
+    #[arg(long, env = "FONDS_HEAVY_WAIT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    heavy_wait: u64,
+}
+
+impl HeavyArgs {
+    /// The limits these options give, the machine's defaults for the rest.
+    fn limits(&self) -> crate::web::admission::HeavyLimits {
+        let mut limits = crate::web::admission::HeavyLimits::for_this_machine();
+        if let Some(n) = self.heavy_concurrent {
+            limits.concurrent = usize::from(n);
+        }
+        limits.queue = self.heavy_queue as usize;
+        limits.wait = std::time::Duration::from_secs(self.heavy_wait);
+        limits
+    }
 }
 
 impl Command {
@@ -431,6 +466,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         site_name,
         repository_id,
         admin_email,
+        heavy,
     } = cli.command
     {
         let site = Site {
@@ -438,6 +474,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             site_name,
             repository_id,
             admin_email,
+            heavy: heavy.limits(),
         };
         return serve(cli.data, cli.database, cli.file_store, listen, demo, site).await;
     }
@@ -681,6 +718,8 @@ struct Site {
     site_name: String,
     repository_id: Option<String>,
     admin_email: Option<String>,
+    /// Turns of heavy requests.
+    heavy: crate::web::admission::HeavyLimits,
 }
 
 /// Opens the archive `config` names. A command that `only_reads` opens only
@@ -878,12 +917,9 @@ async fn serve(
         data_dir.display()
     );
     std::io::stdout().flush()?;
-    let state = std::sync::Arc::new(crate::web::AppState::new(
-        archive,
-        base_url,
-        site.site_name,
-        oai,
-    ));
+    let mut state = crate::web::AppState::new(archive, base_url, site.site_name, oai);
+    state.heavy = crate::web::admission::Heavy::new(site.heavy);
+    let state = std::sync::Arc::new(state);
     crate::web::serve(state, listener)
         .await
         .context("serving HTTP")?;

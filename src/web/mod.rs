@@ -33,6 +33,7 @@
 //!   envelope: `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
 //!   Both take code and status from the one table, [`error::ErrorCode`].
 
+pub mod admission;
 pub mod api;
 pub mod api_page;
 pub mod auth;
@@ -98,6 +99,8 @@ pub struct AppState {
     pub dump: crate::oai::dump::DumpFiles,
     /// Request counts and latencies, for `/metrics`.
     pub metrics: telemetry::Metrics,
+    /// The turns heavy requests (OAI-PMH, sitemaps, the dump's build) take.
+    pub heavy: admission::Heavy,
 }
 
 impl AppState {
@@ -117,6 +120,7 @@ impl AppState {
             related: entities::RelatedCache::default(),
             oai,
             metrics: telemetry::Metrics::new(),
+            heavy: admission::Heavy::new(admission::HeavyLimits::for_this_machine()),
         }
     }
 }

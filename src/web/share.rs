@@ -9,7 +9,7 @@
 //! [`oai::dump::DumpFiles`]), served with its `ETag`, `Last-Modified` and
 //! byte ranges.
 
-use super::{Shared, WebError};
+use super::{ErrorCode, Shared, WebError};
 use crate::oai::{self, sitemap};
 use axum::Form;
 use axum::body::Body;
@@ -33,10 +33,24 @@ fn internal(what: &str, e: impl std::fmt::Display) -> Response {
 }
 
 async fn answer(state: &Shared, params: &[(String, String)]) -> Response {
+    let _turn = match heavy_turn(state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     match oai::respond(&state.archive.public(), &state.oai, params).await {
         Ok(response) => xml(response.xml),
         Err(e) => internal("OAI-PMH", e),
     }
+}
+
+/// A turn for a heavy request ([`super::admission`]), or the 503 (with
+/// `Retry-After`) that refuses it.
+async fn heavy_turn(state: &Shared) -> Result<super::admission::Turn, Response> {
+    state.heavy.admit().await.map_err(|refusal| {
+        let mut error = WebError::new(ErrorCode::Unavailable, refusal.message());
+        error.retry_after = Some(state.heavy.retry_after());
+        error.into_response()
+    })
 }
 
 /// `GET /oai?verb=…`
@@ -57,6 +71,10 @@ pub async fn oai_post(
 
 /// `/sitemap.xml`: the sitemap, or past 50,000 URLs the sitemap index.
 pub async fn sitemap_xml(State(state): State<Shared>) -> Response {
+    let _turn = match heavy_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     match sitemap::sitemap_xml(&state.archive.public(), &state.base_url).await {
         Ok(body) => xml(body),
         Err(e) => internal("the sitemap", e),
@@ -95,6 +113,10 @@ pub async fn root_file(State(state): State<Shared>, Path(file): Path<String>) ->
         .and_then(|rest| rest.strip_suffix(".xml"))
         .and_then(|n| n.parse::<usize>().ok());
     if let Some(n) = page {
+        let _turn = match heavy_turn(&state).await {
+            Ok(turn) => turn,
+            Err(busy) => return busy,
+        };
         match sitemap::sitemap_page(&state.archive.public(), &state.base_url, n).await {
             Ok(Some(body)) => return xml(body),
             Ok(None) => {}
@@ -118,7 +140,14 @@ fn robots_txt(base_url: &str) -> String {
 /// 304, and one byte range (`Range: bytes=…`, under `If-Range` when given)
 /// 206, so an interrupted download resumes.
 pub async fn dump(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let open = match state.dump.current(&state.archive).await {
+    let turn = match heavy_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
+    let open = state.dump.current(&state.archive).await;
+    // Built (or found built): sending the file takes no turn.
+    drop(turn);
+    let open = match open {
         Ok(open) => open,
         Err(e) => return internal("the dump", e),
     };

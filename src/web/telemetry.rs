@@ -246,6 +246,8 @@ struct Snapshot {
     import_revisions: u64,
     resident_bytes: Option<u64>,
     open_fds: Option<u64>,
+    heavy_waiting: u64,
+    heavy_refused: u64,
 }
 
 impl Snapshot {
@@ -287,6 +289,16 @@ impl Snapshot {
             "fonds_import_revisions",
             "Record revisions written by imports",
             gauge(self.import_revisions),
+        );
+        r.register(
+            "fonds_heavy_waiting",
+            "Heavy requests (OAI-PMH, sitemaps, the dump's build) waiting for a turn now",
+            gauge(self.heavy_waiting),
+        );
+        r.register(
+            "fonds_heavy_refused",
+            "Heavy requests refused with 503 since the server started (queue full or wait over)",
+            gauge(self.heavy_refused),
         );
         if let Some(bytes) = self.sqlite_bytes {
             r.register(
@@ -398,6 +410,8 @@ pub async fn metrics(State(state): State<Shared>, viewer: Viewer) -> Result<Resp
         import_revisions,
         resident_bytes: resident_bytes(),
         open_fds: open_fds(),
+        heavy_waiting: state.heavy.waiting() as u64,
+        heavy_refused: state.heavy.refused(),
     };
     let body = state
         .metrics

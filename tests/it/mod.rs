@@ -1,6 +1,7 @@
 //! Test modules, one per capability.
 
 mod accounts;
+mod admission;
 mod api_errors;
 mod bad_input;
 mod browser;
