@@ -25,6 +25,7 @@
 //! and other dates are read from them as well, never instead.
 
 use super::{ImportError, SourceInfo, type_from_title};
+use crate::model::lowered::Lowered;
 use crate::model::{
     Agent, ArchivalReference, Place, Record, RecordDate, SourceLayout, TextKind, TextVersion,
     language_code,
@@ -294,11 +295,12 @@ fn read_citation(record: &mut Record, citation: &str) {
             .trim_start();
     }
     // Credits: from the first "Contributed by" / "Translated by" / "Obtained".
-    let lower = text.to_lowercase();
+    let lower = Lowered::new(text);
     let credit_at = ["contributed by", "translated by", "obtained", "donated by"]
         .iter()
-        .filter_map(|k| lower.find(k))
-        .min();
+        .filter_map(|k| lower.text.find(k))
+        .min()
+        .map(|at| lower.original(at));
     let (bibliographic, credits) = match credit_at {
         Some(at) => (&text[..at], &text[at..]),
         None => (text, ""),
@@ -323,7 +325,7 @@ fn read_citation(record: &mut Record, citation: &str) {
 
 fn read_credits(record: &mut Record, credits: &str) {
     let credits = credits.trim().trim_end_matches('.');
-    let lower = credits.to_lowercase();
+    let lower = Lowered::new(credits);
     let names = |s: &str| -> Vec<String> {
         s.trim()
             .trim_end_matches('.')
@@ -333,16 +335,16 @@ fn read_credits(record: &mut Record, credits: &str) {
             .filter(|n| !n.is_empty())
             .collect()
     };
-    if let Some(rest) = lower.strip_prefix("obtained and translated by ") {
-        let who = names(&credits[credits.len() - rest.len()..]);
+    if let Some(rest) = lower.text.strip_prefix("obtained and translated by ") {
+        let who = names(&credits[lower.original(lower.text.len() - rest.len())..]);
         record.contributors = who.clone();
         record.translators = who;
         return;
     }
-    let (contributed, translated) = match lower.find("translated by ") {
+    let (contributed, translated) = match lower.text.find("translated by ") {
         Some(at) => (
-            &credits[..at],
-            Some(&credits[at + "translated by ".len()..]),
+            &credits[..lower.original(at)],
+            Some(&credits[lower.original(at + "translated by ".len())..]),
         ),
         None => (credits, None),
     };
@@ -350,9 +352,10 @@ fn read_credits(record: &mut Record, credits: &str) {
         .trim()
         .trim_end_matches(" and")
         .trim_end_matches('.');
+    let contributed_lower = Lowered::new(contributed);
     for prefix in ["contributed by ", "obtained by ", "donated by "] {
-        if contributed.to_lowercase().starts_with(prefix) {
-            record.contributors = names(&contributed[prefix.len()..]);
+        if contributed_lower.text.starts_with(prefix) {
+            record.contributors = names(&contributed[contributed_lower.original(prefix.len())..]);
         }
     }
     if let Some(t) = translated {
@@ -465,15 +468,15 @@ const HONORIFICS: &[&str] = &[
 /// Vissarionovich Stalin" → creator Kim Il Sung, recipient Stalin (with his
 /// title kept apart). Titles of the form "…, X to Y" or "… from X to Y".
 pub(crate) fn agents_from_title(title: &str) -> (Vec<Agent>, Vec<Agent>) {
-    let lower = title.to_lowercase();
+    let lower = Lowered::new(title);
     let start = [
-        lower.rfind(", ").map(|i| i + 2),
-        lower.find(" from ").map(|i| i + 6),
+        lower.text.rfind(", ").map(|i| i + 2),
+        lower.text.find(" from ").map(|i| i + 6),
     ]
     .into_iter()
     .flatten()
     .max()
-    .unwrap_or(0);
+    .map_or(0, |at| lower.original(at));
     let tail = &title[start..];
     let Some((from, to)) = tail.split_once(" to ") else {
         return (Vec::new(), Vec::new());
@@ -624,6 +627,38 @@ mod tests {
         read_credits(&mut r, "Obtained and translated by Kathryn Weathersby.");
         assert_eq!(r.contributors, ["Kathryn Weathersby"]);
         assert_eq!(r.translators, ["Kathryn Weathersby"]);
+    }
+
+    /// Found by fuzzing: letters whose lowercase is longer or shorter in
+    /// bytes ("İ", the Kelvin sign "K") shifted every position found in the
+    /// lowercased citation, titles and credits, splitting names in the wrong
+    /// place or slicing inside a character (a panic).
+    #[test]
+    fn letters_that_change_length_when_lowercased_split_nothing_wrong() {
+        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
+        read_citation(
+            &mut r,
+            "\"İİİ\", Archive of \u{212A}\u{212A}iev, f. 1. Contributed by \
+             İlhan \u{212A}aya and translated by Gary Goldberg. <https://example.org/1>",
+        );
+        assert_eq!(
+            r.holding_archive.as_deref(),
+            Some("Archive of \u{212A}\u{212A}iev")
+        );
+        assert_eq!(r.source_url.as_deref(), Some("https://example.org/1"));
+        assert_eq!(r.contributors, ["İlhan \u{212A}aya"]);
+        assert_eq!(r.translators, ["Gary Goldberg"]);
+        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
+        read_credits(
+            &mut r,
+            "OBTAINED AND TRANSLATED BY \u{212A}\u{212A}ate Weathersby.",
+        );
+        assert_eq!(r.translators, ["\u{212A}\u{212A}ate Weathersby"]);
+        read_credits(&mut r, "\u{212A}\u{212A} TRANSLATED BY İİ Goldberg");
+        assert_eq!(r.translators, ["İİ Goldberg"]);
+        let (from, to) = agents_from_title("İİİİ Letter, \u{212A}im Il Sung to İosif Stalin");
+        assert_eq!(from[0].name, "\u{212A}im Il Sung");
+        assert_eq!(to[0].name, "İosif Stalin");
     }
 
     mod round_trip {

@@ -25,6 +25,7 @@ pub mod genre;
 pub mod inline;
 mod language;
 pub mod limits;
+pub mod lowered;
 mod object;
 mod reference;
 

@@ -8,6 +8,7 @@
 //! Invariant: parsing never alters `verbatim`; a segment it cannot place is
 //! left only in `verbatim` (nothing is invented).
 
+use super::lowered::Lowered;
 use serde::{Deserialize, Serialize};
 
 /// An archival reference, verbatim and parsed.
@@ -224,9 +225,9 @@ impl ArchivalReference {
 /// prefix, an optional dot, then a value that starts with a digit (or, for
 /// lots and folders, any value).
 fn level_of(segment: &str) -> Option<(Level, String)> {
-    let lower = segment.to_lowercase();
+    let lower = Lowered::new(segment);
     for (prefix, level) in PREFIXES {
-        let Some(rest) = lower.strip_prefix(prefix) else {
+        let Some(rest) = lower.text.strip_prefix(prefix) else {
             continue;
         };
         let after = rest.trim_start_matches('.');
@@ -239,7 +240,7 @@ fn level_of(segment: &str) -> Option<(Level, String)> {
             continue;
         }
         // Take the value from the original text, keeping its case.
-        let value = segment[segment.len() - value_lower.len()..].trim();
+        let value = segment[lower.original(lower.text.len() - value_lower.len())..].trim();
         return Some((*level, value.to_string()));
     }
     None
@@ -293,6 +294,12 @@ mod tests {
         assert_eq!(r.repository.as_deref(), Some("Department of State"));
         assert_eq!(r.series.as_deref(), Some("Presidential Correspondence"));
         assert_eq!(r.lot.as_deref(), Some("66 D 204"));
+    }
+
+    #[test]
+    fn a_value_keeps_its_letters_whose_lowercase_changes_length() {
+        let r = ArchivalReference::parse("ARCHIVE, \u{212A}ept, FOND 558 İİ, Opis \u{212A}1");
+        assert_eq!(r.fond.as_deref(), Some("558 İİ"));
     }
 
     #[test]
