@@ -288,9 +288,11 @@ fn read_citation(record: &mut Record, citation: &str) {
     }
     // Skip the quoted title.
     if let Some(stripped) = text.strip_prefix(['"', '“'])
-        && let Some(end) = stripped.find(['"', '”'])
+        && let Some((end, quote)) = stripped
+            .char_indices()
+            .find(|(_, c)| matches!(c, '"' | '”'))
     {
-        text = stripped[end + 1..]
+        text = stripped[end + quote.len_utf8()..]
             .trim_start_matches([',', '"', '”'])
             .trim_start();
     }
@@ -627,6 +629,23 @@ mod tests {
         read_credits(&mut r, "Obtained and translated by Kathryn Weathersby.");
         assert_eq!(r.contributors, ["Kathryn Weathersby"]);
         assert_eq!(r.translators, ["Kathryn Weathersby"]);
+    }
+
+    /// Found by fuzzing: a title in curly quotes ended on the first byte
+    /// of its three-byte closing quote, and the citation was sliced inside
+    /// it (a panic).
+    #[test]
+    fn a_title_in_curly_quotes_is_skipped_whole() {
+        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
+        read_citation(
+            &mut r,
+            "“Letter From Khrushchev”, Archive of the President, f. 1. Contributed by A B.",
+        );
+        assert_eq!(
+            r.holding_archive.as_deref(),
+            Some("Archive of the President")
+        );
+        assert_eq!(r.contributors, ["A B"]);
     }
 
     /// Found by fuzzing: letters whose lowercase is longer or shorter in
