@@ -631,16 +631,20 @@ mod tests {
         assert_eq!(r.translators, ["Kathryn Weathersby"]);
     }
 
+    /// A record read from a citation paragraph alone.
+    fn cited(citation: &str) -> Record {
+        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
+        read_citation(&mut r, citation);
+        r
+    }
+
     /// Found by fuzzing: a title in curly quotes ended on the first byte
     /// of its three-byte closing quote, and the citation was sliced inside
     /// it (a panic).
     #[test]
     fn a_title_in_curly_quotes_is_skipped_whole() {
-        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
-        read_citation(
-            &mut r,
-            "“Letter From Khrushchev”, Archive of the President, f. 1. Contributed by A B.",
-        );
+        let r =
+            cited("“Letter From Khrushchev”, Archive of the President, f. 1. Contributed by A B.");
         assert_eq!(
             r.holding_archive.as_deref(),
             Some("Archive of the President")
@@ -654,9 +658,7 @@ mod tests {
     /// place or slicing inside a character (a panic).
     #[test]
     fn letters_that_change_length_when_lowercased_split_nothing_wrong() {
-        let mut r = Record::new(String::new(), "t".into(), test_info().provenance("wilson"));
-        read_citation(
-            &mut r,
+        let r = cited(
             "\"İİİ\", Archive of \u{212A}\u{212A}iev, f. 1. Contributed by \
              İlhan \u{212A}aya and translated by Gary Goldberg. <https://example.org/1>",
         );
