@@ -48,6 +48,9 @@
     visibilityRatio: 0.5,
     maxZoomPixelRatio: 2,
     gestureSettingsMouse: { clickToZoom: false },
+    // The 2D canvas: a page of tiles needs no WebGL, which without a GPU
+    // runs in software and held the main thread for seconds.
+    drawer: "canvas",
   });
 
   function labelOf(i) {
