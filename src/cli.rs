@@ -917,9 +917,13 @@ async fn serve(
         data_dir.display()
     );
     std::io::stdout().flush()?;
-    let mut state = crate::web::AppState::new(archive, base_url, site.site_name, oai);
-    state.heavy = crate::web::admission::Heavy::new(site.heavy);
-    let state = std::sync::Arc::new(state);
+    let state = std::sync::Arc::new(crate::web::AppState::new(
+        archive,
+        base_url,
+        site.site_name,
+        oai,
+        site.heavy,
+    ));
     crate::web::serve(state, listener)
         .await
         .context("serving HTTP")?;

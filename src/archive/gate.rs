@@ -295,6 +295,12 @@ impl Reader<'_> {
         self.archive.index.person_label(agent)
     }
 
+    /// A record's facet values, as the index holds them
+    /// ([`crate::search::facet_values`]).
+    pub fn facet_values(&self, record: &Record) -> Vec<(crate::search::Facet, String)> {
+        self.archive.index.facet_values(record)
+    }
+
     /// Every form the name authority knows of a name, preferred form first.
     pub fn name_forms(&self, name: &str) -> Vec<String> {
         self.archive.index.name_forms(name)

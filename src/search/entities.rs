@@ -8,9 +8,9 @@
 //! as written. A mention is looked up by its index form first (as it is,
 //! turned around, and turned without middle initials), so every mention of
 //! one indexed person gets one label whatever it writes ("L. Brezhnev" and
-//! "Brezhnev"); then by its name and variants. So "Kennedy" in a FRUS volume (index form "Kennedy, John F.")
-//! and "John F. Kennedy" in a speech are one person, and "Jacqueline
-//! Kennedy" stays another.
+//! "Brezhnev"); then by its name and variants. So "Kennedy" in a FRUS
+//! volume (index form "Kennedy, John F.") and "John F. Kennedy" in a speech
+//! are one person, and "Jacqueline Kennedy" stays another.
 //!
 //! Invariants:
 //! - [`key`] is a function of the label only: the same label gives the same
@@ -29,16 +29,16 @@ pub fn person_label(agent: &Agent, authority: &NameAuthority) -> String {
     // carries it ("Brezhnev", "L. Brezhnev", both "Brezhnev, Leonid I.")
     // resolves the same way, whatever the mention writes. Then the name and
     // the variants the record gives.
-    let by_index = agent
+    let shortened = turned.as_deref().and_then(without_initials);
+    let candidates = agent
         .authority
         .as_deref()
         .into_iter()
         .chain(turned.as_deref())
-        .map(str::to_string)
-        .chain(turned.as_deref().and_then(without_initials));
-    let by_mention = std::iter::once(agent.name.clone()).chain(agent.variants.iter().cloned());
-    let candidates: Vec<String> = by_index.chain(by_mention).collect();
-    for form in &candidates {
+        .chain(shortened.as_deref())
+        .chain(std::iter::once(agent.name.as_str()))
+        .chain(agent.variants.iter().map(String::as_str));
+    for form in candidates {
         if let Some(group) = authority.forms_of(form)
             && let Some(preferred) = group.first()
         {

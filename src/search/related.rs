@@ -176,6 +176,12 @@ impl SearchIndex {
         entities::person_label(agent, &self.authority)
     }
 
+    /// A record's facet values by this index's authority
+    /// ([`super::facet_values`]): what the index holds of it.
+    pub fn facet_values(&self, record: &crate::model::Record) -> Vec<(Facet, String)> {
+        super::facet_values(record, &self.authority)
+    }
+
     /// Every form the authority knows of a person's name (the preferred form
     /// first); empty when it knows none.
     pub fn name_forms(&self, name: &str) -> Vec<String> {

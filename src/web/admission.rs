@@ -102,11 +102,6 @@ impl Heavy {
         }
     }
 
-    /// The limits it keeps.
-    pub fn limits(&self) -> HeavyLimits {
-        self.limits
-    }
-
     /// Waits for a turn, or says why there is none.
     pub async fn admit(&self) -> Result<Turn, Refusal> {
         if let Ok(permit) = self.turns.clone().try_acquire_owned() {

@@ -625,24 +625,10 @@ pub async fn related(
     // The records naming the same people, places or subjects, in the
     // years around its own (rarer names first).
     let names_of = |r: &crate::model::Record| -> Vec<(Facet, String)> {
-        let mut v: Vec<(Facet, String)> = r
-            .creators
-            .iter()
-            .chain(&r.recipients)
-            .chain(&r.people)
-            .map(|a| (Facet::Person, reader.person_label(a)))
-            .chain(
-                r.places
-                    .iter()
-                    .map(|p| (Facet::Place, p.name.trim().to_string())),
-            )
-            .chain(
-                r.subjects
-                    .iter()
-                    .map(|s| (Facet::Subject, s.trim().to_string())),
-            )
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
+        let mut v = reader.facet_values(r);
+        v.retain(|(facet, value)| {
+            matches!(facet, Facet::Person | Facet::Place | Facet::Subject) && !value.is_empty()
+        });
         v.sort();
         v.dedup();
         v

@@ -104,12 +104,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for serving `archive` at `base_url`.
+    /// State for serving `archive` at `base_url`, heavy requests taking
+    /// turns within `heavy`.
     pub fn new(
         archive: Archive,
         base_url: String,
         site_name: String,
         oai: crate::oai::OaiConfig,
+        heavy: admission::HeavyLimits,
     ) -> AppState {
         AppState {
             dump: crate::oai::dump::DumpFiles::new(archive.data_dir().join("dump")),
@@ -120,7 +122,7 @@ impl AppState {
             related: entities::RelatedCache::default(),
             oai,
             metrics: telemetry::Metrics::new(),
-            heavy: admission::Heavy::new(admission::HeavyLimits::for_this_machine()),
+            heavy: admission::Heavy::new(heavy),
         }
     }
 }
