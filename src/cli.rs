@@ -117,6 +117,25 @@ pub enum Command {
         /// Include records that are not public (drafts, embargoed).
         #[arg(long)]
         all: bool,
+        /// Only the spelling typed: no other forms of names, no other
+        /// scripts, no translations of the query.
+        #[arg(long)]
+        exact: bool,
+    },
+    /// List the forms of names the archive learned from its own records
+    /// (a manifest's named entities, TEI index names), most certain first:
+    /// confidence, records, and the two forms. Accept a pair by writing it
+    /// as a line of DATA/persons.txt ("A | B"); reject it with "! A | B".
+    Names {
+        /// Only pairs at least this certain (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        min_confidence: f32,
+        /// Only pairs where one form contains this text.
+        #[arg(long)]
+        matching: Option<String>,
+        /// Pairs to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Cite a record (chicago, mla, apa, source, or a bibtex/ris/csl-json file).
     Cite {
@@ -296,6 +315,7 @@ impl Command {
         match self {
             Command::Show { .. }
             | Command::Search { .. }
+            | Command::Names { .. }
             | Command::Cite { .. }
             | Command::Reindex
             | Command::History { .. }
@@ -547,10 +567,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             offset,
             sort,
             all,
+            exact,
         } => {
             let mut request = SearchRequest::new(&query, limit);
             request.offset = offset;
             request.sort = sort;
+            request.exact = exact;
             let viewer = if all { console() } else { Viewer::Anonymous };
             let results = archive.reader(&viewer).search(&request)?;
             let mut out = std::io::stdout().lock();
@@ -579,6 +601,34 @@ pub async fn run(cli: Cli) -> Result<()> {
             if !text.ends_with('\n') {
                 writeln!(out)?;
             }
+        }
+        Command::Names {
+            min_confidence,
+            matching,
+            limit,
+        } => {
+            let pairs = archive.index().learned_pairs();
+            let wanted = matching.as_deref().map(crate::search::names::name_key);
+            let mut shown = 0;
+            let mut out = String::new();
+            for (a, b, confidence, records) in &pairs {
+                if *confidence < min_confidence {
+                    continue;
+                }
+                if let Some(w) = &wanted
+                    && !crate::search::names::name_key(a).contains(w.as_str())
+                    && !crate::search::names::name_key(b).contains(w.as_str())
+                {
+                    continue;
+                }
+                if shown == limit {
+                    break;
+                }
+                shown += 1;
+                out.push_str(&format!("{confidence:.2}\t{records}\t{a} | {b}\n"));
+            }
+            print!("{out}");
+            eprintln!("{shown} of {} learned pairs", pairs.len());
         }
         Command::Reindex => {
             let started = std::time::Instant::now();
@@ -1348,6 +1398,9 @@ fn describe_results(r: &SearchResults) -> String {
                 .unwrap_or_default(),
             snippet.split_whitespace().collect::<Vec<_>>().join(" ")
         ));
+        for w in &h.widened {
+            s.push_str(&format!("    also matched {}\n", w.describe()));
+        }
     }
     s
 }

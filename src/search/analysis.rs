@@ -139,7 +139,15 @@ pub fn register(manager: &TokenizerManager) {
     for analyzer in Analyzer::ALL {
         manager.register(analyzer.tokenizer_name(), build(analyzer));
     }
+    manager.register(
+        RUNS,
+        TextAnalyzer::from(tantivy::tokenizer::WhitespaceTokenizer::default()),
+    );
 }
+
+/// The tokenizer of fields whose terms are written out whole, separated by
+/// spaces (the `readings` field): part of the on-disk index format.
+pub const RUNS: &str = "fonds_runs";
 
 /// Builds one analyzer as documents are indexed with it: the terms of
 /// [`build_words`] and their [word pairs](WordPairs).

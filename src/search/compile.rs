@@ -15,9 +15,12 @@
 use super::analysis::{self, Analyzer};
 use super::facets::FacetCache;
 use super::filter;
+use super::learned::Learned;
 use super::names::{self, NameAuthority};
 use super::query::{Node, QueryField, day_number};
+use super::results::Widened;
 use super::schema::{Facet, Fields};
+use super::scripts;
 use std::ops::Bound;
 use std::sync::Arc;
 use tantivy::Term;
@@ -31,6 +34,13 @@ use tantivy::tokenizer::TextAnalyzer;
 pub(super) struct Compiler<'a> {
     pub fields: &'a Fields,
     pub authority: &'a NameAuthority,
+    /// What the archive's records taught ([`learned`]).
+    pub learned: &'a Learned,
+    /// Whether to look for the query as typed only (no widening).
+    pub exact: bool,
+    /// The widenings made, each with the query that finds it, so that a
+    /// hit can say which it holds.
+    pub widened: Vec<(Widened, Box<dyn Query>)>,
     /// Where date ranges read records' bounds from.
     pub facets: &'a Arc<FacetCache>,
     /// The query form of each analyzer, by [`Analyzer::index`].
@@ -43,11 +53,7 @@ impl Compiler<'_> {
     pub fn node(&mut self, node: &Node) -> Option<Box<dyn Query>> {
         match node {
             Node::All => Some(Box::new(AllQuery)),
-            Node::Text {
-                field,
-                text,
-                phrase,
-            } => self.text(*field, text, *phrase),
+            Node::Text { field, text, .. } => self.text(*field, text),
             Node::Date { from, to } => Some(self.date(*from, *to)),
             Node::Not(inner) => {
                 let inner = self.node(inner)?;
@@ -83,7 +89,15 @@ impl Compiler<'_> {
         let mut i = 0;
         while i < parts.len() {
             if let Some((len, forms)) = self.name_run(&parts[i..]) {
-                clauses.push((Occur::Must, self.name(&forms)));
+                let typed: Vec<&str> = parts[i..i + len]
+                    .iter()
+                    .filter_map(|p| match p {
+                        Node::Text { text, .. } => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let q = self.name(&typed.join(" "), forms);
+                clauses.push((Occur::Must, q));
                 i += len;
                 continue;
             }
@@ -127,9 +141,18 @@ impl Compiler<'_> {
     }
 
     /// The longest run of plain words at the start of `parts` that is a
-    /// known name form, with that person's forms.
-    fn name_run(&self, parts: &[Node]) -> Option<(usize, Vec<String>)> {
-        let max = self.authority.longest_form().min(parts.len());
+    /// known name form (or, failing that, a glossed English meaning of two
+    /// words or more), with its widening.
+    fn name_run(&self, parts: &[Node]) -> Option<(usize, Vec<Widened>)> {
+        if self.exact {
+            return None;
+        }
+        let longest = self
+            .authority
+            .longest_form()
+            .max(self.learned.longest_form())
+            .max(self.learned.longest_meaning());
+        let max = longest.min(parts.len());
         for len in (1..=max).rev() {
             let mut words = Vec::new();
             for p in &parts[..len] {
@@ -143,39 +166,266 @@ impl Compiler<'_> {
             if words.len() != len {
                 continue;
             }
-            if let Some(forms) = self.authority.forms_of(&words.join(" ")) {
-                let mut forms = forms.to_vec();
-                forms.push(words.join(" "));
+            let typed = words.join(" ");
+            let forms = self.widen(&typed);
+            if !forms.is_empty() {
                 return Some((len, forms));
+            }
+            if len > 1 {
+                let translations: Vec<Widened> = self
+                    .learned
+                    .translations_of(&typed)
+                    .iter()
+                    .map(|t| Widened {
+                        form: t.form.clone(),
+                        why: "translation".into(),
+                        typed: typed.clone(),
+                    })
+                    .collect();
+                if !translations.is_empty() {
+                    return Some((len, translations));
+                }
             }
         }
         None
     }
 
-    /// Any form of a name, as a phrase, anywhere (names count most).
-    fn name(&mut self, forms: &[String]) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = forms
-            .iter()
-            .filter_map(|form| self.plain_text(form))
-            .map(|q| (Occur::Should, q))
-            .collect();
+    /// The other forms of a name typed: the authority's (also for the
+    /// name converted to another script), else what the archive learned.
+    fn widen(&self, typed: &str) -> Vec<Widened> {
+        let make = |form: &str, why: &str| Widened {
+            form: form.to_string(),
+            why: why.to_string(),
+            typed: typed.to_string(),
+        };
+        let mut out: Vec<Widened> = Vec::new();
+        if let Some(forms) = self.authority.forms_of(typed) {
+            out.extend(forms.iter().map(|f| make(f, "authority")));
+        } else {
+            for converted in conversions(typed) {
+                if let Some(forms) = self.authority.forms_of(&converted) {
+                    out.push(make(&converted, "conversion"));
+                    out.extend(forms.iter().map(|f| make(f, "authority")));
+                    break;
+                }
+            }
+        }
+        if out.is_empty() {
+            for f in self.learned.forms_of(typed) {
+                let why = if f.by_sound { "conversion" } else { "learned" };
+                out.push(make(&f.form, why));
+            }
+        }
+        let typed_key = names::name_key(typed);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|w| {
+            let key = names::name_key(&w.form);
+            key != typed_key && seen.insert(key)
+        });
+        out
+    }
+
+    /// The words typed, or any form they were widened to (each as a
+    /// phrase, anywhere; names count most). A glossed English meaning's
+    /// translations count least, below every direct match.
+    fn name(&mut self, typed: &str, forms: Vec<Widened>) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(q) = self.plain_text(typed) {
+            clauses.push((Occur::Should, q));
+        }
+        for w in forms {
+            let q = match w.why.as_str() {
+                "translation" => {
+                    let body = self.fields.body(Analyzer::Xx);
+                    self.field_query(body, Analyzer::Xx, &w.form)
+                        .map(|q| Box::new(BoostQuery::new(q, 0.1)) as Box<dyn Query>)
+                }
+                // The authority's forms are the person's own; what was
+                // learned or converted counts half.
+                "authority" => self.plain_text(&w.form),
+                _ => self
+                    .plain_text(&w.form)
+                    .map(|q| Box::new(BoostQuery::new(q, 0.5)) as Box<dyn Query>),
+            };
+            if let Some(q) = q {
+                // A hit holds a form when its text or title does: the names
+                // field holds every form the authority gives its people.
+                let held = match w.why.as_str() {
+                    "translation" => Some(q.box_clone()),
+                    _ => self.in_text(&w.form),
+                };
+                if let Some(held) = held {
+                    self.widened.push((w, held));
+                }
+                clauses.push((Occur::Should, q));
+            }
+        }
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn text(
+    /// A form in a record's title or texts (what a hit shows of it).
+    fn in_text(&mut self, form: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let targets: Vec<(Field, Analyzer)> = std::iter::once((f.title, Analyzer::En))
+            .chain(Analyzer::ALL.map(|a| (f.body(a), a)))
+            .collect();
+        let parts: Vec<(Occur, Box<dyn Query>)> = targets
+            .into_iter()
+            .filter_map(|(field, analyzer)| self.field_query(field, analyzer, form))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        (!parts.is_empty()).then(|| Box::new(BooleanQuery::new(parts)) as Box<dyn Query>)
+    }
+
+    /// The query for one word or quoted phrase in every field, with what
+    /// it converts to in other scripts and what it translates to.
+    fn text(&mut self, field: Option<QueryField>, text: &str) -> Option<Box<dyn Query>> {
+        let direct = self.direct(field, text, true)?;
+        if field.is_some() || self.exact {
+            return Some(direct);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, direct)];
+        let f = self.fields;
+        let mut add = |this: &mut Self,
+                       form: String,
+                       why: &str,
+                       targets: &[(Field, Analyzer)],
+                       boost: f32| {
+            let parts: Vec<(Occur, Box<dyn Query>)> = targets
+                .iter()
+                .filter_map(|&(field, analyzer)| this.field_query(field, analyzer, &form))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            if parts.is_empty() {
+                return;
+            }
+            let q: Box<dyn Query> =
+                Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost));
+            this.widened.push((
+                Widened {
+                    form,
+                    why: why.to_string(),
+                    typed: text.to_string(),
+                },
+                q.box_clone(),
+            ));
+            clauses.push((Occur::Should, q));
+        };
+        let everywhere: Vec<(Field, Analyzer)> = [(f.title, Analyzer::En), (f.names, Analyzer::Xx)]
+            .into_iter()
+            .chain(Analyzer::ALL.map(|a| (f.body(a), a)))
+            .collect();
+        // Korean texts only: the names field holds every form the authority
+        // gives a record's people, and a reading is no identity (金一成
+        // reads 김일성, as 金日成 does).
+        let korean = [(f.body(Analyzer::Xx), Analyzer::Xx)];
+        // Another script or spelling of the same text.
+        if let Some(simplified) = scripts::to_simplified(text) {
+            add(self, simplified, "conversion", &everywhere, 0.9);
+        } else if let Some(traditional) = scripts::to_traditional(text) {
+            add(self, traditional, "conversion", &everywhere, 0.9);
+        }
+        // Readings of two syllables meet too many other words (경기 is a
+        // province, 景氣 the economy, 競技 a match).
+        if text.chars().count() >= scripts::MIN_READING
+            && let Some(readings) = scripts::hangul_readings(text)
+        {
+            for reading in readings.into_iter().take(2) {
+                add(self, reading, "conversion", &korean, 0.5);
+            }
+        }
+        let mut readings: Option<Box<dyn Query>> = None;
+        let syllables: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if syllables.chars().count() >= scripts::MIN_READING
+            && syllables.chars().all(scripts::is_hangul)
+        {
+            // A hangul name also where it is written in hanja: a run of
+            // hanja that reads as it, or starts so (安在鴻氏).
+            let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.readings, &syllables),
+                    IndexRecordOption::WithFreqs,
+                )),
+                0.5,
+            ));
+            self.widened.push((
+                Widened {
+                    form: syllables,
+                    why: "conversion".into(),
+                    typed: text.to_string(),
+                },
+                q.box_clone(),
+            ));
+            readings = Some(q);
+        }
+        // A transliterated name is looked for among names only: as a word
+        // of running text it may be an everyday word of another language.
+        if let Some(latin) = names::cyrillic_to_latin(text) {
+            add(
+                self,
+                latin,
+                "conversion",
+                &[(f.names, Analyzer::Xx), (f.creator, Analyzer::Xx)],
+                0.5,
+            );
+        }
+        if let Some(cyrillic) = scripts::latin_to_cyrillic(text)
+            && text.chars().next().is_some_and(char::is_uppercase)
+        {
+            add(
+                self,
+                cyrillic,
+                "conversion",
+                &[
+                    (f.names, Analyzer::Xx),
+                    (f.body(Analyzer::Ru), Analyzer::Ru),
+                ],
+                0.5,
+            );
+        }
+        // English the archive's glossaries translate: in Korean texts,
+        // below every direct match.
+        let translations: Vec<String> = if text.chars().any(super::analysis::is_cjk) {
+            Vec::new()
+        } else {
+            self.learned
+                .translations_of(text)
+                .iter()
+                .map(|t| t.form.clone())
+                .collect()
+        };
+        for t in translations {
+            add(
+                self,
+                t,
+                "translation",
+                &[(f.body(Analyzer::Xx), Analyzer::Xx)],
+                0.1,
+            );
+        }
+        clauses.extend(readings.map(|q| (Occur::Should, q)));
+        Some(match <[_; 1]>::try_from(clauses) {
+            Ok([(_, only)]) => only,
+            Err(clauses) => Box::new(BooleanQuery::new(clauses)),
+        })
+    }
+
+    /// The query for one word or quoted phrase as typed in its field(s);
+    /// a name (a word, or a quoted phrase) is still every form of it.
+    /// `widen`: whether a name is widened (not when it is one of the forms
+    /// a name was widened to).
+    fn direct(
         &mut self,
         field: Option<QueryField>,
         text: &str,
-        phrase: bool,
+        widen: bool,
     ) -> Option<Box<dyn Query>> {
         let f = self.fields;
-        if field.is_none()
-            && phrase
-            && let Some(forms) = self.authority.forms_of(text)
-            && forms.len() > 1
-        {
-            // A quoted name: still every form of it.
-            return Some(self.name(forms));
+        if field.is_none() && widen && !self.exact {
+            let forms = self.widen(text);
+            if !forms.is_empty() {
+                return Some(self.name(text, forms));
+            }
         }
         let targets: Vec<(Field, Analyzer, f32)> = match field {
             None => {
@@ -207,25 +457,12 @@ impl Compiler<'_> {
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
             }
         }
-        // Cyrillic also as Latin transliteration ("Хрущев" → Khrushchev).
-        if field.is_none()
-            && let Some(latin) = names::cyrillic_to_latin(text)
-        {
-            for analyzer in Analyzer::ALL {
-                if let Some(q) = self.field_query(f.body(analyzer), analyzer, &latin) {
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
-                }
-            }
-            if let Some(q) = self.field_query(f.title, Analyzer::En, &latin) {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 0.5))));
-            }
-        }
         (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
 
-    /// A form of a name, without widening it again.
+    /// A form of a name as it is, without widening it again.
     fn plain_text(&mut self, text: &str) -> Option<Box<dyn Query>> {
-        self.text(None, text, false)
+        self.direct(None, text, false)
     }
 
     /// A term, or a phrase when the text analyses to several terms (at the
@@ -370,4 +607,18 @@ pub(super) fn not_public(fields: &Fields, today: &str) -> Box<dyn Query> {
         (Occur::Should, Box::new(draft) as Box<dyn Query>),
         (Occur::Should, Box::new(embargoed)),
     ]))
+}
+
+/// The text in the other scripts a name may be looked up by: simplified
+/// and traditional Chinese, Latin for Cyrillic and Cyrillic for Latin.
+fn conversions(text: &str) -> Vec<String> {
+    [
+        scripts::to_simplified(text),
+        scripts::to_traditional(text),
+        names::cyrillic_to_latin(text),
+        scripts::latin_to_cyrillic(text),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }

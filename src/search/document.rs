@@ -14,6 +14,7 @@ use super::entities;
 use super::names::{self, NameAuthority};
 use super::query::{day_bounds, day_number};
 use super::schema::{Facet, Fields, body_field_name};
+use super::scripts;
 use crate::model::{Record, TextKind, Visibility};
 use tantivy::TantivyDocument;
 
@@ -126,8 +127,11 @@ pub(super) fn document(
     names.extend(widened);
     names.sort();
     names.dedup();
+    let mut readings = String::new();
+    scripts::append_reading_terms(&record.title, &mut readings);
     for n in &names {
         doc.add_text(f.names, n);
+        scripts::append_reading_terms(n, &mut readings);
     }
     for c in &record.creators {
         doc.add_text(f.creator, &c.name);
@@ -156,10 +160,11 @@ pub(super) fn document(
     for version in &record.texts {
         let analyzer = Analyzer::for_language(&version.language);
         // Markers and link targets are no words of the text (model::inline).
-        doc.add_text(
-            f.body(analyzer),
-            crate::model::inline::plain(&version.body).as_ref(),
-        );
+        let plain = crate::model::inline::plain(&version.body);
+        doc.add_text(f.body(analyzer), plain.as_ref());
+        if analyzer == Analyzer::Xx {
+            scripts::append_reading_terms(&plain, &mut readings);
+        }
         let kind = match version.kind {
             TextKind::Original => "original",
             TextKind::Transcription => "transcription",
@@ -172,6 +177,9 @@ pub(super) fn document(
         ));
     }
     doc.add_text(f.versions, &versions);
+    if !readings.is_empty() {
+        doc.add_text(f.readings, &readings);
+    }
     let (lo, hi) = record
         .date
         .as_ref()

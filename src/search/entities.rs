@@ -39,7 +39,7 @@ pub fn person_label(agent: &Agent, authority: &NameAuthority) -> String {
         .chain(std::iter::once(agent.name.as_str()))
         .chain(agent.variants.iter().map(String::as_str));
     for form in candidates {
-        if let Some(group) = authority.forms_of(form)
+        if let Some(group) = authority.own_forms_of(form)
             && let Some(preferred) = group.first()
         {
             return preferred.clone();

@@ -36,9 +36,11 @@ mod document;
 pub mod entities;
 mod facets;
 mod filter;
+pub mod learned;
 pub mod names;
 pub mod query;
 mod related;
+pub mod scripts;
 pub use related::{Likeness, RelatedScope};
 mod results;
 mod schema;
@@ -47,13 +49,14 @@ mod snippet;
 pub use document::{LEVEL_SEPARATOR, facet_values};
 pub use results::{
     FacetCount, Hit, MAX_LIMIT, MAX_OFFSET, Matched, PageImage, SearchRequest, SearchResults,
-    Snippet, Sort, TranslatedTitle,
+    Snippet, Sort, TranslatedTitle, Widened,
 };
 pub use schema::Facet;
 
 use crate::model::Record;
 use analysis::Analyzer;
 use compile::Compiler;
+use learned::{Learned, Learning};
 use names::NameAuthority;
 use query::QueryError;
 use schema::Fields;
@@ -66,7 +69,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Version of the index layout and analysis. Bump it when either changes:
 /// indexes of other versions are rebuilt from the store.
-pub const INDEX_FORMAT: u32 = 10;
+pub const INDEX_FORMAT: u32 = 11;
 
 /// Search failures.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +94,11 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     authority: NameAuthority,
+    /// What the records taught (`learned.tsv` in the index folder), and
+    /// what queries read of it (rebuilt at each commit that changed it).
+    learning: Mutex<Learning>,
+    learned: std::sync::RwLock<Arc<Learned>>,
+    dir: std::path::PathBuf,
     /// Built once, as documents are analysed (for snippets), by
     /// [`Analyzer::index`].
     analyzers: [TextAnalyzer; Analyzer::ALL.len()],
@@ -100,6 +108,8 @@ pub struct SearchIndex {
 }
 
 const FORMAT_FILE: &str = "fonds-index-format";
+/// Where [`Learning`] is saved, in the index folder.
+const LEARNED_FILE: &str = "learned.tsv";
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (or recreating it, if it is of
@@ -155,12 +165,19 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
+        let learning = std::fs::read_to_string(dir.join(LEARNED_FILE))
+            .map(|text| Learning::from_text(&text))
+            .unwrap_or_default();
+        let learned = learning.snapshot(&authority);
         Ok(SearchIndex {
             index,
             reader,
             facets,
             writer: Mutex::new(None),
             fields,
+            learning: Mutex::new(learning),
+            learned: std::sync::RwLock::new(Arc::new(learned)),
+            dir: dir.to_path_buf(),
             authority,
             analyzers: Analyzer::ALL.map(analysis::build_words),
             query_analyzers: Analyzer::ALL.map(analysis::build_query),
@@ -188,7 +205,12 @@ impl SearchIndex {
             for id in deleted {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
             }
+            let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
             for (record, revision) in records {
+                learning.learn(
+                    record,
+                    record.visibility == crate::model::Visibility::Published,
+                );
                 writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
                 let mut doc = document::document(&self.fields, &self.authority, record);
                 doc.add_u64(self.fields.revision, u64::from(revision));
@@ -243,7 +265,40 @@ impl SearchIndex {
             Ok(())
         })?;
         self.reader.reload()?;
+        self.save_learning()
+    }
+
+    /// Saves what was learned, if anything was since the last save, and
+    /// gives queries the new snapshot.
+    fn save_learning(&self) -> Result<(), SearchError> {
+        let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+        if !learning.take_changed() {
+            return Ok(());
+        }
+        // Whole or not at all, as the format file.
+        let tmp = self
+            .dir
+            .join(format!("{LEARNED_FILE}.{}", std::process::id()));
+        std::fs::write(&tmp, learning.to_text())?;
+        std::fs::rename(&tmp, self.dir.join(LEARNED_FILE))?;
+        let snapshot = Arc::new(learning.snapshot(&self.authority));
+        *self.learned.write().unwrap_or_else(|p| p.into_inner()) = snapshot;
         Ok(())
+    }
+
+    /// Every pair of name forms the records taught, most certain first:
+    /// (form, form, confidence, records).
+    pub fn learned_pairs(&self) -> Vec<(String, String, f32, u32)> {
+        let learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+        learning.pairs(&self.authority)
+    }
+
+    /// What queries read of what the records taught.
+    pub fn learned(&self) -> Arc<Learned> {
+        self.learned
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The writer slot, locked (a writer that panicked left nothing half
@@ -293,6 +348,12 @@ impl SearchIndex {
     /// Drops every document (for a rebuild); records change 0 as applied.
     pub fn clear(&self) -> Result<(), SearchError> {
         self.with_writer(|writer| Ok(writer.delete_all_documents()?))?;
+        {
+            let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+            *learning = Learning::default();
+            // Saved empty at the commit below.
+            learning.learn_nothing();
+        }
         self.commit(0)
     }
 
@@ -341,13 +402,18 @@ impl SearchIndex {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&request.query)?;
+        let learned = self.learned();
         let mut compiler = Compiler {
             fields: &self.fields,
             authority: &self.authority,
+            learned: &learned,
+            exact: request.exact,
+            widened: Vec::new(),
             facets: &self.facets,
             analyzers: self.query_analyzers.clone(),
         };
         let query = compiler.node(&node).unwrap_or_else(|| Box::new(EmptyQuery));
+        let widened = std::mem::take(&mut compiler.widened);
         let mut query = compile::with_filters(&self.fields, query, &request.filters);
         let searcher = self.reader.searcher();
         if request.public_only && self.holds_non_public(&searcher)? {
@@ -396,9 +462,12 @@ impl SearchIndex {
         let mut snippets =
             snippet::Snippets::new(&*query, self.fields.bodies(), self.analyzers.to_vec());
         let mut hits = Vec::new();
+        let widenings = Widenings::new(widened, &searcher)?;
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(results::hit(&self.fields, &doc, score, &mut snippets));
+            let mut hit = results::hit(&self.fields, &doc, score, &mut snippets);
+            hit.widened = widenings.held_by(&searcher, address)?;
+            hits.push(hit);
         }
         let facets = results::facet_counts(facet_counts, request.facet_limit);
         Ok(SearchResults {
@@ -418,6 +487,54 @@ impl SearchIndex {
             }
         }
         Ok(false)
+    }
+}
+
+/// The widenings of a query, each with the weight that finds it, to tell
+/// which a hit holds.
+struct Widenings {
+    widenings: Vec<(Widened, Box<dyn tantivy::query::Weight>)>,
+}
+
+impl Widenings {
+    /// The most widenings a hit is checked for (a query's first ones).
+    const MAX: usize = 24;
+
+    fn new(
+        widened: Vec<(Widened, Box<dyn tantivy::query::Query>)>,
+        searcher: &tantivy::Searcher,
+    ) -> Result<Widenings, SearchError> {
+        let scoring = tantivy::query::EnableScoring::disabled_from_searcher(searcher);
+        let mut widenings = Vec::new();
+        for (w, query) in widened.into_iter().take(Self::MAX) {
+            widenings.push((w, query.weight(scoring)?));
+        }
+        Ok(Widenings { widenings })
+    }
+
+    /// The widenings the document holds, each form once.
+    fn held_by(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Vec<Widened>, SearchError> {
+        use tantivy::DocSet;
+        let segment = searcher.segment_reader(address.segment_ord);
+        let mut out: Vec<Widened> = Vec::new();
+        for (w, weight) in &self.widenings {
+            if out.iter().any(|o| o.form == w.form) {
+                continue;
+            }
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            let mut doc = scorer.doc();
+            if doc < address.doc_id {
+                doc = scorer.seek(address.doc_id);
+            }
+            if doc == address.doc_id {
+                out.push(w.clone());
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -587,6 +704,26 @@ mod tests {
         index
     }
 
+    /// A name written in hanja is found by its hangul reading, and a hit
+    /// says so; the reading of another name is no match of this one.
+    #[test]
+    fn hanja_are_found_by_their_hangul_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), NameAuthority::default()).unwrap();
+        let a = record(1, "ko", "金玉均의 일을 적은 글이다.");
+        let b = record(2, "ko", "김옥분의 편지.");
+        index.stage([(&a, 1), (&b, 1)], &[]).unwrap();
+        index.commit(1).unwrap();
+        let found = index.search(&SearchRequest::new("김옥균", 10)).unwrap();
+        let ids: Vec<&str> = found.hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["r001"]);
+        assert_eq!(found.hits[0].widened[0].why, "conversion");
+        assert_eq!(found.hits[0].widened[0].form, "김옥균");
+        let mut exact = SearchRequest::new("김옥균", 10);
+        exact.exact = true;
+        assert_eq!(index.search(&exact).unwrap().total, 0);
+    }
+
     /// Searches of any query, order, page and filters: an answer or a
     /// refused query, never a panic or an index error; every snippet's
     /// marks lie in its text, in order, on character boundaries.
@@ -645,6 +782,7 @@ mod tests {
                             .into_iter()
                             .map(|(f, v)| (f, v.to_string()))
                             .collect(),
+                        exact: false,
                     };
                     match index.search(&request) {
                         Ok(results) => {

@@ -14,10 +14,15 @@
 //! apostrophes and `ё`/`е` ignored), never raw strings.
 
 use crate::model::Record;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The authority list shipped with fonds.
 pub const SHIPPED: &str = include_str!("../../data/persons.txt");
+
+/// People from Wikidata, in the same format, gzip-compressed: built by
+/// `data/build/wikidata_persons.py` (sources and licence in
+/// `data/LICENSE-wikidata-persons.txt`).
+const WIKIDATA: &[u8] = include_bytes!("../../data/wikidata-persons.txt.gz");
 
 /// Groups of name forms, looked up by key.
 #[derive(Debug, Clone, Default)]
@@ -25,9 +30,18 @@ pub struct NameAuthority {
     groups: Vec<Vec<String>>,
     /// The Wikidata item of each group, where a line names one.
     items: Vec<Option<String>>,
+    /// Whether a group is the archive's own (from a hand-made list: the
+    /// shipped `persons.txt` or `DATA/persons.txt`), not only a dataset's.
+    /// Only its own groups label people (facets, pages, redirects); a
+    /// dataset's widen queries only, so that a name two people share in
+    /// a dataset never renames the person a record means.
+    own: Vec<bool>,
     by_key: HashMap<String, usize>,
     by_item: HashMap<String, usize>,
     longest: usize,
+    /// Pairs of form keys (in order) the archive says are not one name
+    /// (`!` lines): nothing learned joins them.
+    rejected: HashSet<(String, String)>,
 }
 
 /// Whether a form is a Wikidata item identifier (`Q` and digits, no
@@ -47,11 +61,23 @@ pub fn name_key(form: &str) -> String {
 }
 
 impl NameAuthority {
-    /// The shipped list.
+    /// The shipped lists: the hand-made one, then the people from
+    /// Wikidata (a person of both is one, with the hand-made forms first).
     pub fn shipped() -> NameAuthority {
-        let mut a = NameAuthority::default();
-        a.extend_from_text(SHIPPED);
-        a
+        static SHIPPED_AUTHORITY: std::sync::LazyLock<NameAuthority> =
+            std::sync::LazyLock::new(|| {
+                use std::io::Read;
+                let mut a = NameAuthority::default();
+                a.extend_from_text(SHIPPED);
+                let mut text = String::new();
+                // Part of the binary: failing to read it is a build fault.
+                flate2::read::GzDecoder::new(WIKIDATA)
+                    .read_to_string(&mut text)
+                    .expect("data/wikidata-persons.txt.gz is gzip of UTF-8");
+                a.extend_from_dataset(&text);
+                a
+            });
+        SHIPPED_AUTHORITY.clone()
     }
 
     /// Adds the groups of a list in the `persons.txt` format. A group that
@@ -60,6 +86,20 @@ impl NameAuthority {
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(rejected) = line.strip_prefix('!') {
+                let keys: Vec<String> = rejected
+                    .split(" | ")
+                    .map(name_key)
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                for (i, a) in keys.iter().enumerate() {
+                    for b in &keys[i + 1..] {
+                        let pair = if a <= b { (a, b) } else { (b, a) };
+                        self.rejected.insert((pair.0.clone(), pair.1.clone()));
+                    }
+                }
                 continue;
             }
             let forms: Vec<String> = line
@@ -76,6 +116,25 @@ impl NameAuthority {
     /// group that shares a form or the item with a known one is merged into
     /// it (the first item given to a person stays its item).
     pub fn add_group(&mut self, forms: Vec<String>) {
+        self.add(forms, true);
+    }
+
+    /// Adds the lines of a dataset in the `persons.txt` format (see
+    /// [`NameAuthority::own_forms_of`]).
+    pub fn extend_from_dataset(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            self.add(
+                line.split(" | ").map(|f| f.trim().to_string()).collect(),
+                false,
+            );
+        }
+    }
+
+    fn add(&mut self, forms: Vec<String>, own: bool) {
         let (item_forms, forms): (Vec<String>, Vec<String>) =
             forms.into_iter().partition(|f| is_wikidata_item(f));
         let item = item_forms.into_iter().next();
@@ -92,9 +151,11 @@ impl NameAuthority {
             None => {
                 self.groups.push(Vec::new());
                 self.items.push(None);
+                self.own.push(own);
                 self.groups.len() - 1
             }
         };
+        self.own[index] |= own;
         if let Some(q) = item
             && self.items[index].is_none()
             && !self.by_item.contains_key(&q)
@@ -115,16 +176,28 @@ impl NameAuthority {
         }
     }
 
+    /// The forms of the person a text names, if one of the archive's own
+    /// lists names them (not only a dataset): what labels a person.
+    pub fn own_forms_of(&self, text: &str) -> Option<&[String]> {
+        let i = *self.by_key.get(&name_key(text))?;
+        self.own[i].then(|| self.groups[i].as_slice())
+    }
+
     /// The Wikidata item (`Q855`) of the person a text names, if the
     /// authority gives one.
     pub fn item_of(&self, text: &str) -> Option<&str> {
         let i = *self.by_key.get(&name_key(text))?;
+        self.own[i].then_some(())?;
         self.items[i].as_deref()
     }
 
-    /// The forms of the person a Wikidata item identifies, preferred first.
+    /// The forms of the person a Wikidata item identifies, preferred first
+    /// (a person of the archive's own lists only).
     pub fn forms_of_item(&self, item: &str) -> Option<&[String]> {
-        self.by_item.get(item).map(|&i| self.groups[i].as_slice())
+        self.by_item
+            .get(item)
+            .filter(|&&i| self.own[i])
+            .map(|&i| self.groups[i].as_slice())
     }
 
     /// The forms of the person a text names, if it names one.
@@ -132,6 +205,14 @@ impl NameAuthority {
         self.by_key
             .get(&name_key(text))
             .map(|&i| self.groups[i].as_slice())
+    }
+
+    /// Whether the archive said two forms (by [`name_key`]) are not one
+    /// name.
+    pub fn rejects(&self, a: &str, b: &str) -> bool {
+        let pair = if a <= b { (a, b) } else { (b, a) };
+        self.rejected
+            .contains(&(pair.0.to_string(), pair.1.to_string()))
     }
 
     /// The most words a known form has (how far a query run is tried).
@@ -173,25 +254,32 @@ pub fn record_name_forms(record: &Record) -> Vec<String> {
         out.extend(agent.variants.iter().cloned());
     }
     if let Some(entities) = record.extra.get("named_entities") {
-        for line in entities.lines() {
-            for cell in line
-                .split('\t')
-                .map(str::trim)
-                .filter(|c| !c.is_empty() && *c != "---")
-            {
-                match cell.split_once(" (") {
-                    Some((form, gloss)) => {
-                        out.push(form.trim().to_string());
-                        out.push(gloss.trim_end_matches(')').trim().to_string());
-                    }
-                    None => out.push(cell.to_string()),
-                }
-            }
-        }
+        out.extend(entities.lines().flat_map(entity_line_forms));
     }
     out.retain(|f| !f.is_empty());
     out.sort();
     out.dedup();
+    out
+}
+
+/// The forms one line of a manifest's `named_entities` gives: each cell's
+/// form and the gloss in its brackets ("李箕永 (Lee Gi-Young) ⇥ 이기영 (Lee
+/// Gi-Young) ⇥ Lee Gi-Young"), `---` and empty cells left out.
+pub fn entity_line_forms(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cell in line
+        .split('\t')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && *c != "---")
+    {
+        match cell.split_once(" (") {
+            Some((form, gloss)) => {
+                out.push(form.trim().to_string());
+                out.push(gloss.trim_end_matches(')').trim().to_string());
+            }
+            None => out.push(cell.to_string()),
+        }
+    }
     out
 }
 

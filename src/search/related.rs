@@ -186,7 +186,7 @@ impl SearchIndex {
     /// first); empty when it knows none.
     pub fn name_forms(&self, name: &str) -> Vec<String> {
         self.authority
-            .forms_of(name)
+            .own_forms_of(name)
             .map(<[String]>::to_vec)
             .unwrap_or_default()
     }

@@ -63,6 +63,9 @@ pub struct SearchRequest {
     /// Facet values every hit must have. They narrow exactly as the facet
     /// counts count.
     pub filters: Vec<(Facet, String)>,
+    /// Only the spelling typed: no other forms of names, scripts or
+    /// translations of the query.
+    pub exact: bool,
 }
 
 impl SearchRequest {
@@ -77,6 +80,7 @@ impl SearchRequest {
             today: crate::clock::today().to_string(),
             facet_limit: 50,
             filters: Vec::new(),
+            exact: false,
         }
     }
 }
@@ -146,6 +150,38 @@ pub struct Hit {
     /// The title translated (a Korean record's English title), if the
     /// record has one.
     pub translated_title: Option<TranslatedTitle>,
+    /// The forms the query was widened to that this record holds, and why
+    /// (empty when it matched the query as typed only).
+    pub widened: Vec<Widened>,
+}
+
+/// A form a query was widened to, and why: what a hit shows so that a
+/// reader can judge a match on a name they did not type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Widened {
+    /// The form searched for (`金日成`, `Lee Gi-Young`, `안식일`).
+    pub form: String,
+    /// `authority` (the person authority lists it), `learned` (the
+    /// archive's own records pair it with what was typed), `conversion`
+    /// (another script or spelling of it), or `translation` (a Korean word
+    /// the archive's glossaries give for the English typed).
+    pub why: String,
+    /// What was typed that it stands for.
+    pub typed: String,
+}
+
+impl Widened {
+    /// "matched 金日成 (authority: Kim Il Sung)".
+    pub fn describe(&self) -> String {
+        let why = match self.why.as_str() {
+            "authority" => "a form of the name in the authority",
+            "learned" => "a form of the name learned from this archive's records",
+            "conversion" => "the name in another script or spelling",
+            "translation" => "a translation of the query learned from this archive's glossaries",
+            other => other,
+        };
+        format!("{} for “{}”: {why}", self.form, self.typed)
+    }
 }
 
 /// A record's translated title, as the index keeps it beside a hit: the
@@ -259,6 +295,10 @@ struct HitJson<'a> {
     /// when the record has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     translated_title: Option<&'a TranslatedTitle>,
+    /// The forms the query was widened to that this record holds, and
+    /// why; absent when it matched the query as typed only.
+    #[serde(skip_serializing_if = "<[Widened]>::is_empty")]
+    widened: &'a [Widened],
 }
 
 impl<'a> From<&'a Hit> for HitJson<'a> {
@@ -275,6 +315,7 @@ impl<'a> From<&'a Hit> for HitJson<'a> {
             marks: hit.snippet.marks.iter().map(|m| [m.start, m.end]).collect(),
             matched: &hit.matched,
             translated_title: hit.translated_title.as_ref(),
+            widened: &hit.widened,
         }
     }
 }
@@ -446,6 +487,7 @@ pub(super) fn hit(
         translated_title: first(fields.translated_title)
             .as_deref()
             .and_then(TranslatedTitle::parse),
+        widened: Vec::new(),
     }
 }
 
@@ -470,6 +512,11 @@ mod tests {
                 language: Some("en".into()),
                 title_language: Some("ko".into()),
             }),
+            widened: vec![Widened {
+                form: "박선생".into(),
+                why: "learned".into(),
+                typed: "Mr. Park".into(),
+            }],
         }
     }
 
@@ -502,6 +549,7 @@ mod tests {
             "snippet_text",
             "marks",
             "translated_title",
+            "widened",
         ] {
             assert!(schema["properties"][field].is_object(), "{field}: {schema}");
         }

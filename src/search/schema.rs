@@ -146,6 +146,10 @@ pub(super) struct Fields {
     pub title: Field,
     pub meta: Field,
     pub names: Field,
+    /// The hangul readings of the runs of hanja in titles, names and Korean
+    /// (and other `xx`) texts, each run (and its beginnings) one term
+    /// ([`super::scripts::append_reading_terms`]).
+    pub readings: Field,
     pub creator: Field,
     pub doc_type: Field,
     pub language: Field,
@@ -210,6 +214,14 @@ pub(super) fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text(Analyzer::En, true)),
         meta: b.add_text_field("meta", text(Analyzer::En, false)),
         names: b.add_text_field("names", text(Analyzer::Xx, false)),
+        readings: b.add_text_field(
+            "readings",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(super::analysis::RUNS)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         creator: b.add_text_field("creator", text(Analyzer::Xx, false)),
         doc_type: b.add_text_field("type", text(Analyzer::Xx, false)),
         language: b.add_text_field("language", STRING),

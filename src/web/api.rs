@@ -1071,6 +1071,11 @@ struct SearchParamsDoc {
     /// Only this repository (holding archive).
     #[param(nullable = false)]
     repository: Option<String>,
+    /// `true`: only the spelling typed, without the other forms of names,
+    /// other scripts and translations of the query that a search otherwise
+    /// also looks for (each hit's `widened` says which it holds).
+    #[param(nullable = false)]
+    exact: Option<bool>,
 }
 
 /// Runs a search call through its viewer's reader: hits as the call asks
@@ -1096,6 +1101,11 @@ fn run_search(call: &SearchCall, facets_only: bool) -> Result<SearchResults, Web
     request.offset = offset;
     request.sort = sort;
     request.filters = params.filters;
+    request.exact = match param(pairs, "exact") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(WebError::bad_request("exact is true or false")),
+    };
     Ok(call.state.archive.reader(&call.viewer).search(&request)?)
 }
 

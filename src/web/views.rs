@@ -848,6 +848,10 @@ pub struct HitView {
     pub snippet: String,
     /// "Matched in the translation (English)".
     pub matched: String,
+    /// The forms the query was widened to that this record holds, each
+    /// with why ("金日成 for “Kim Il Sung”: a form of the name in the
+    /// authority").
+    pub widened: Vec<String>,
     /// A thumbnail of the record's first page image, and its size.
     pub thumb: Option<(String, u32, u32)>,
 }
@@ -870,6 +874,7 @@ impl HitView {
             date: h.date.clone(),
             snippet: snippet_html(&h.snippet),
             matched,
+            widened: h.widened.iter().map(|w| w.describe()).collect(),
             thumb: h.image.map(|i| {
                 let (w, h2) = scaled((i.width, i.height), THUMB_WIDTH);
                 (page_image_url(&h.id, i.number, w), w, h2)

@@ -18,6 +18,7 @@ mod iiif;
 mod import;
 mod layers;
 mod limits;
+mod names;
 mod nodes;
 mod oai;
 mod ops;
