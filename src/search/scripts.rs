@@ -181,7 +181,13 @@ pub fn append_reading_terms(text: &str, out: &mut String) {
         run.clear();
     };
     for c in text.chars() {
-        match TABLE.get(&c).and_then(|e| preferred(e, run.is_empty())) {
+        // Most of a text is no hanja: no table lookup for it.
+        let reading = if super::analysis::is_han(c) {
+            TABLE.get(&c).and_then(|e| preferred(e, run.is_empty()))
+        } else {
+            None
+        };
+        match reading {
             Some(reading) if run.is_empty() => run.push(word_initial(reading)),
             Some(reading) => run.push(reading),
             None => flush(&mut run, out),
