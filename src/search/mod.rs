@@ -462,11 +462,11 @@ impl SearchIndex {
         let mut snippets =
             snippet::Snippets::new(&*query, self.fields.bodies(), self.analyzers.to_vec());
         let mut hits = Vec::new();
-        let widenings = Widenings::new(widened, &searcher)?;
-        for (score, address) in page {
+        let mut held = Widenings::new(widened, &searcher)?.held_by(&searcher, &page)?;
+        for (i, (score, address)) in page.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
             let mut hit = results::hit(&self.fields, &doc, score, &mut snippets);
-            hit.widened = widenings.held_by(&searcher, address)?;
+            hit.widened = std::mem::take(&mut held[i]);
             hits.push(hit);
         }
         let facets = results::facet_counts(facet_counts, request.facet_limit);
@@ -512,26 +512,45 @@ impl Widenings {
         Ok(Widenings { widenings })
     }
 
-    /// The widenings the document holds, each form once.
+    /// The widenings each hit holds, each form once: one scorer per
+    /// widening and segment, moved forward through the hits of that
+    /// segment in document order.
     fn held_by(
         &self,
         searcher: &tantivy::Searcher,
-        address: tantivy::DocAddress,
-    ) -> Result<Vec<Widened>, SearchError> {
+        page: &[(f32, tantivy::DocAddress)],
+    ) -> Result<Vec<Vec<Widened>>, SearchError> {
         use tantivy::DocSet;
-        let segment = searcher.segment_reader(address.segment_ord);
-        let mut out: Vec<Widened> = Vec::new();
+        let mut out: Vec<Vec<Widened>> = vec![Vec::new(); page.len()];
+        if self.widenings.is_empty() {
+            return Ok(out);
+        }
+        let mut order: Vec<usize> = (0..page.len()).collect();
+        order.sort_by_key(|&i| (page[i].1.segment_ord, page[i].1.doc_id));
         for (w, weight) in &self.widenings {
-            if out.iter().any(|o| o.form == w.form) {
-                continue;
-            }
-            let mut scorer = weight.scorer(segment, 1.0)?;
-            let mut doc = scorer.doc();
-            if doc < address.doc_id {
-                doc = scorer.seek(address.doc_id);
-            }
-            if doc == address.doc_id {
-                out.push(w.clone());
+            let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+            for &i in &order {
+                let address = page[i].1;
+                if out[i].iter().any(|o| o.form == w.form) {
+                    continue;
+                }
+                if current
+                    .as_ref()
+                    .is_none_or(|(s, _)| *s != address.segment_ord)
+                {
+                    let segment = searcher.segment_reader(address.segment_ord);
+                    current = Some((address.segment_ord, weight.scorer(segment, 1.0)?));
+                }
+                let Some((_, scorer)) = current.as_mut() else {
+                    continue;
+                };
+                let mut doc = scorer.doc();
+                if doc < address.doc_id {
+                    doc = scorer.seek(address.doc_id);
+                }
+                if doc == address.doc_id {
+                    out[i].push(w.clone());
+                }
             }
         }
         Ok(out)
