@@ -51,6 +51,28 @@ pub fn is_wikidata_item(form: &str) -> bool {
     !digits.is_empty() && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The lines of a list in the `persons.txt` format that say something:
+/// trimmed, without blank lines and `#` comments.
+fn list_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// The forms of one line of such a list.
+fn line_forms(line: &str) -> Vec<String> {
+    line.split(" | ")
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+/// Two form keys in order, as the rejected pairs hold them.
+fn ordered_pair(a: &str, b: &str) -> (String, String) {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    (a.to_string(), b.to_string())
+}
+
 /// The comparison key of a name form.
 pub fn name_key(form: &str) -> String {
     form.chars()
@@ -83,11 +105,7 @@ impl NameAuthority {
     /// Adds the groups of a list in the `persons.txt` format. A group that
     /// shares a form with a known one is merged into it.
     pub fn extend_from_text(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
+        for line in list_lines(text) {
             if let Some(rejected) = line.strip_prefix('!') {
                 let keys: Vec<String> = rejected
                     .split(" | ")
@@ -96,18 +114,12 @@ impl NameAuthority {
                     .collect();
                 for (i, a) in keys.iter().enumerate() {
                     for b in &keys[i + 1..] {
-                        let pair = if a <= b { (a, b) } else { (b, a) };
-                        self.rejected.insert((pair.0.clone(), pair.1.clone()));
+                        self.rejected.insert(ordered_pair(a, b));
                     }
                 }
                 continue;
             }
-            let forms: Vec<String> = line
-                .split(" | ")
-                .map(|f| f.trim().to_string())
-                .filter(|f| !f.is_empty())
-                .collect();
-            self.add_group(forms);
+            self.add_group(line_forms(line));
         }
     }
 
@@ -122,15 +134,8 @@ impl NameAuthority {
     /// Adds the lines of a dataset in the `persons.txt` format (see
     /// [`NameAuthority::own_forms_of`]).
     pub fn extend_from_dataset(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            self.add(
-                line.split(" | ").map(|f| f.trim().to_string()).collect(),
-                false,
-            );
+        for line in list_lines(text) {
+            self.add(line_forms(line), false);
         }
     }
 
@@ -210,9 +215,7 @@ impl NameAuthority {
     /// Whether the archive said two forms (by [`name_key`]) are not one
     /// name.
     pub fn rejects(&self, a: &str, b: &str) -> bool {
-        let pair = if a <= b { (a, b) } else { (b, a) };
-        self.rejected
-            .contains(&(pair.0.to_string(), pair.1.to_string()))
+        self.rejected.contains(&ordered_pair(a, b))
     }
 
     /// The most words a known form has (how far a query run is tried).
