@@ -319,11 +319,11 @@ impl Archive {
         // consecutively up to `last_change` (a `Store::apply` invariant).
         let (fresh, fresh_range) = match batch {
             Some((records, report)) => {
-                let written: HashMap<&str, &Record> = records
+                let written: HashMap<&str, (&Record, Outcome)> = records
                     .iter()
                     .zip(&report.outcomes)
                     .filter(|(_, o)| matches!(o, Outcome::Created | Outcome::Updated))
-                    .map(|(r, _)| (r.id.as_str(), r))
+                    .map(|(r, o)| (r.id.as_str(), (r, *o)))
                     .collect();
                 let before = report.last_change.saturating_sub(written.len() as u64);
                 (written, (before, report.last_change))
@@ -349,17 +349,27 @@ impl Archive {
                 return Ok(total);
             };
             let last_seq = last.seq;
-            // Each record's latest change in this page, with its revision.
-            let mut latest: HashMap<&str, (u64, u32)> = HashMap::new();
+            // Each record's latest change in this page, with its revision,
+            // and how many changes of it the page holds.
+            let mut latest: HashMap<&str, (u64, u32, usize)> = HashMap::new();
             for c in &changes {
-                latest.insert(c.record_id.as_str(), (c.seq, c.revision));
+                let entry = latest.entry(c.record_id.as_str()).or_insert((0, 0, 0));
+                *entry = (c.seq, c.revision, entry.2 + 1);
             }
+            // Records this batch created, changed once in the page: the
+            // index holds no document of them (a deletion of the id before
+            // this page has been staged already), so nothing is replaced.
+            let mut created: Vec<(&Record, u32)> = Vec::new();
             let mut in_hand: Vec<(&Record, u32)> = Vec::new();
             let mut ids: Vec<&str> = Vec::new();
-            for (id, (seq, revision)) in &latest {
+            for (id, (seq, revision, count)) in &latest {
                 match fresh.get(id) {
-                    Some(record) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
-                        in_hand.push((record, *revision))
+                    Some(&(record, outcome)) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
+                        if outcome == Outcome::Created && *count == 1 {
+                            created.push((record, *revision));
+                        } else {
+                            in_hand.push((record, *revision));
+                        }
                     }
                     _ => ids.push(id),
                 }
@@ -379,6 +389,7 @@ impl Archive {
                 .collect();
             let read = read.iter().map(|s| (&s.record, s.revision));
             self.index.stage(read.chain(in_hand), &deleted)?;
+            self.index.stage_new(created)?;
             total += changes.len() as u64;
             applied = last_seq;
         }
@@ -451,8 +462,9 @@ impl Archive {
             };
             after = Some(tail.record.id.clone());
             count += page.len() as u64;
+            // Just cleared: nothing to replace.
             self.index
-                .stage(page.iter().map(|s| (&s.record, s.revision)), &[])?;
+                .stage_new(page.iter().map(|s| (&s.record, s.revision)))?;
         }
         self.index.commit(last)?;
         // Changes that arrived while rebuilding.

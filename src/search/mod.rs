@@ -205,13 +205,38 @@ impl SearchIndex {
             for id in deleted {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
             }
+            Ok(())
+        })?;
+        self.add(records, true)
+    }
+
+    /// Adds the documents of records the index holds no document of (new
+    /// in the store since the last staging, or staged after
+    /// [`SearchIndex::clear`]), without committing. It saves what
+    /// [`SearchIndex::stage`] pays to replace a document: a deletion the
+    /// writer looks up in every segment it flushes.
+    pub fn stage_new<'r>(
+        &self,
+        records: impl IntoIterator<Item = (&'r Record, u32)>,
+    ) -> Result<(), SearchError> {
+        self.add(records, false)
+    }
+
+    fn add<'r>(
+        &self,
+        records: impl IntoIterator<Item = (&'r Record, u32)>,
+        replace: bool,
+    ) -> Result<(), SearchError> {
+        self.with_writer(|writer| {
             let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
             for (record, revision) in records {
                 learning.learn(
                     record,
                     record.visibility == crate::model::Visibility::Published,
                 );
-                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                if replace {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                }
                 let mut doc = document::document(&self.fields, &self.authority, record);
                 doc.add_u64(self.fields.revision, u64::from(revision));
                 writer.add_document(doc)?;

@@ -122,6 +122,46 @@ impl Revision<'_> {
     pub fn body(&self) -> String {
         crate::export::jsonl::line(self.record)
     }
+
+    /// The body as SQLite stores it: the JSON compressed with zstd (a
+    /// revision's texts are most of its bytes, and compress to a third).
+    pub fn packed_body(&self) -> Vec<u8> {
+        pack(&self.body())
+    }
+
+    /// The hashes of the record's files, space-separated: what finds the
+    /// revisions naming a file without reading their bodies.
+    pub fn files(&self) -> String {
+        let hashes: Vec<&str> = self
+            .record
+            .files
+            .iter()
+            .map(|f| f.sha256.as_str())
+            .collect();
+        hashes.join(" ")
+    }
+}
+
+/// The zstd level of stored bodies: fast enough for an import at full
+/// speed (hundreds of MB/s), a third of the JSON.
+const PACK_LEVEL: i32 = 3;
+
+/// A body compressed for storing ([`unpack`] reads it back).
+pub fn pack(body: &str) -> Vec<u8> {
+    // Writing to memory fails only when out of memory.
+    zstd::bulk::compress(body.as_bytes(), PACK_LEVEL).expect("zstd compresses into memory")
+}
+
+/// A stored body: JSON as text, or compressed by [`pack`] (a zstd frame,
+/// which no JSON text starts with); `None` if it is neither.
+pub fn unpack(stored: &[u8]) -> Option<String> {
+    const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    if stored.starts_with(&ZSTD_MAGIC) {
+        let bytes = zstd::stream::decode_all(stored).ok()?;
+        String::from_utf8(bytes).ok()
+    } else {
+        String::from_utf8(stored.to_vec()).ok()
+    }
 }
 
 /// What a batch writes.

@@ -154,6 +154,10 @@ const MIGRATIONS: &[&[&str]] = &[
             CASE WHEN jsonb_typeof(c.names) = 'array' THEN c.names ELSE '[]'::jsonb END) j(name)
         ON CONFLICT DO NOTHING"#,
     ],
+    // 7: the hashes of each revision's files, beside its body (as in
+    // SQLite, whose bodies are compressed; PostgreSQL compresses long text
+    // itself).
+    &["ALTER TABLE revisions ADD COLUMN files TEXT"],
 ];
 
 /// Rows written per statement (bodies can be large; PostgreSQL takes at most
@@ -341,8 +345,14 @@ impl Backend for PgStore {
         // cut by rows and by the bytes of its bodies.
         let mut pending = plan.revisions.iter().peekable();
         while pending.peek().is_some() {
-            let (mut seqs, mut ids, mut revisions, mut files, mut bodies) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut seqs, mut ids, mut revisions, mut files, mut bodies, mut hashes) = (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            );
             let mut bytes = 0;
             while bytes < CHUNK_BYTES
                 && seqs.len() < CHUNK_ROWS
@@ -355,11 +365,12 @@ impl Backend for PgStore {
                 revisions.push(revision.revision as i32);
                 files.push(revision.record.provenance.file.as_str());
                 bodies.push(body);
+                hashes.push(revision.files());
             }
             let stored = sql::insert_revisions(
-                "SELECT id, revision, $5, file, body, $6, $7, $8
-                 FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[])
-                      AS t(id, revision, file, body)",
+                "SELECT id, revision, $5, file, body, files, $6, $7, $8
+                 FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $9::text[])
+                      AS t(id, revision, file, body, files)",
             );
             let author = plan.author;
             let stored = sqlx::query(AssertSqlSafe(stored.as_str()))
@@ -370,7 +381,8 @@ impl Backend for PgStore {
                 .bind(&at)
                 .bind(&author.account)
                 .bind(&author.command)
-                .bind(&author.note);
+                .bind(&author.note)
+                .bind(&hashes);
             Sql::run(tx, stored, ctx).await?;
             let logged = sqlx::query(
                 "INSERT INTO changes (seq, record_id, revision)

@@ -80,12 +80,12 @@ pub fn upsert_records(rows: &str) -> String {
 }
 
 /// The statement that stores a batch's revisions, given by `rows` (SQL
-/// giving `record_id, revision, recorded_at, file, body, author, command,
-/// note`).
+/// giving `record_id, revision, recorded_at, file, body, files, author,
+/// command, note`; `files` is [`plan::Revision::files`]).
 pub fn insert_revisions(rows: &str) -> String {
     format!(
         "INSERT INTO revisions (record_id, revision, recorded_at, file, body,
-                                author, command, note)
+                                files, author, command, note)
          {rows}"
     )
 }
@@ -170,6 +170,7 @@ where
     for<'t> String: Encode<'t, DB> + Decode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Decode<'t, DB> + Type<DB>,
     for<'t> i32: Decode<'t, DB> + Type<DB>,
+    for<'t> Vec<u8>: Decode<'t, DB> + Type<DB>,
     for<'r> &'r str: ColumnIndex<DB::Row>,
 {
     // ---- Running statements.
@@ -218,6 +219,35 @@ where
         row.try_get(name).map_err(db_error(DECODING))
     }
 
+    /// A revision's body (`None` when NULL): text in PostgreSQL (which
+    /// compresses long values itself) and in SQLite rows written before
+    /// bodies were compressed, else [`plan::pack`]ed bytes.
+    fn body(row: &DB::Row, id: &str) -> StoreResult<Option<String>> {
+        if let Ok(text) = row.try_get::<Option<String>, _>("body") {
+            return Ok(text);
+        }
+        let Some(packed) = row
+            .try_get::<Option<Vec<u8>>, _>("body")
+            .map_err(db_error(DECODING))?
+        else {
+            return Ok(None);
+        };
+        plan::unpack(&packed)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt {
+                id: id.to_string(),
+                message: "a stored body is neither JSON text nor zstd-compressed JSON".into(),
+            })
+    }
+
+    /// A revision's body that is never NULL.
+    fn required_body(row: &DB::Row, id: &str) -> StoreResult<String> {
+        Self::body(row, id)?.ok_or_else(|| StoreError::Corrupt {
+            id: id.to_string(),
+            message: "a revision has no body".into(),
+        })
+    }
+
     /// A revision number or a 0/1 flag (`INTEGER`).
     fn small(row: &DB::Row, name: &str) -> StoreResult<u32> {
         let n: i32 = row.try_get(name).map_err(db_error(DECODING))?;
@@ -239,7 +269,7 @@ where
     fn stored(row: &DB::Row) -> StoreResult<StoredRecord> {
         let id = Self::text(row, "id")?;
         Ok(StoredRecord {
-            record: record(&id, &Self::text(row, "body")?)?,
+            record: record(&id, &Self::required_body(row, &id)?)?,
             revision: Self::small(row, "revision")?,
             updated_at: Self::instant(row, &id, "updated_at")?,
             was_public: Self::small(row, "was_public")? != 0,
@@ -313,7 +343,7 @@ where
             .push(" AND revision = ")
             .push_bind(i64::from(revision));
         let bodies = Self::decoded(pool, sql, "reading a revision", |row| {
-            record(id, &Self::text(row, "body")?)
+            record(id, &Self::required_body(row, id)?)
         });
         Ok(bodies.await?.into_iter().next())
     }
@@ -363,7 +393,7 @@ where
         let sql = publication::list(query, dialect);
         let mut entries = Self::decoded(pool, sql, "listing the publication log", |row| {
             let id = Self::text(row, "id")?;
-            let body = Self::optional_text(row, "body")?;
+            let body = Self::body(row, &id)?;
             Ok(Publication {
                 record: body.map(|b| record(&id, &b)).transpose()?,
                 datestamp: Self::instant(row, &id, "ds")?,
@@ -443,7 +473,7 @@ where
             .push_bind(limit as i64);
         Self::decoded(pool, sql, "reading every revision", |row| {
             let id = Self::text(row, "record_id")?;
-            let body = Self::text(row, "body")?;
+            let body = Self::required_body(row, &id)?;
             Ok(StoredRevision {
                 revision: Self::small(row, "revision")?,
                 record: serde_json::from_str(&body).map_err(|e| e.to_string()),
@@ -748,6 +778,7 @@ where
     for<'t> String: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
     for<'t> i64: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
     for<'t> i32: Decode<'t, B::Db> + Type<B::Db>,
+    for<'t> Vec<u8>: Decode<'t, B::Db> + Type<B::Db>,
     for<'r> &'r str: ColumnIndex<<B::Db as Database>::Row>,
 {
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
@@ -877,14 +908,18 @@ where
     }
 
     async fn names_file(&self, sha256: &str) -> StoreResult<bool> {
-        // A revision's body is its record's compact JSON, where a file is
-        // `"sha256":"…"` (the provenance's hash of a source file has the
-        // same key: a match there only keeps a file longer).
+        // A revision names its files' hashes in `files` (written since
+        // bodies are compressed); an older revision's body is its record's
+        // compact JSON, where a file is `"sha256":"…"` (the provenance's
+        // hash of a source file has the same key: a match there only keeps
+        // a file longer).
         let mut sql = QueryBuilder::new(
-            "SELECT count(*) AS n FROM (SELECT 1 FROM revisions WHERE body LIKE ",
+            "SELECT count(*) AS n FROM (SELECT 1 FROM revisions WHERE files LIKE ",
         );
-        sql.push_bind(format!("%\"sha256\":\"{sha256}\"%"))
-            .push(" LIMIT 1) AS found");
+        sql.push_bind(format!("%{sha256}%"))
+            .push(" OR (files IS NULL AND body LIKE ")
+            .push_bind(format!("%\"sha256\":\"{sha256}\"%"))
+            .push(") LIMIT 1) AS found");
         Ok(Sql::number(self.pool(), sql, "looking for a file's revisions").await? > 0)
     }
 

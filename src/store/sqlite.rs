@@ -158,6 +158,11 @@ const MIGRATIONS: &[&[&str]] = &[
                       END <= coalesce(b.recorded_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))),
             json_each(v.body, '$.collections') j",
     ],
+    // 8: the hashes of each revision's files, beside its body: bodies are
+    // written zstd-compressed from here on (`plan::pack`), which SQL cannot
+    // read, so no later migration may read a body in SQL. Older revisions
+    // keep their JSON text (NULL `files`); both kinds are read.
+    &["ALTER TABLE revisions ADD COLUMN files TEXT"],
 ];
 
 /// Whether SQLite said the database is locked or busy (another process
@@ -257,7 +262,7 @@ impl Backend for SqliteStore {
         plan: &Plan<'_>,
     ) -> StoreResult<()> {
         let upsert = sql::upsert_records("VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        let insert = sql::insert_revisions("VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        let insert = sql::insert_revisions("VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         let author = plan.author;
         let (at, ctx) = (plan.written_at.to_string(), sql::WRITING);
         for row in &plan.rows {
@@ -303,7 +308,8 @@ impl Backend for SqliteStore {
                 .bind(number)
                 .bind(&at)
                 .bind(&revision.record.provenance.file)
-                .bind(revision.body())
+                .bind(revision.packed_body())
+                .bind(revision.files())
                 .bind(&author.account)
                 .bind(&author.command)
                 .bind(&author.note);
@@ -325,6 +331,31 @@ mod tests {
     use crate::clock::{Timestamp, now};
     use crate::model::{Provenance, Record, Visibility};
     use crate::store::{ApplyOptions, Author, PublicationQuery, Store};
+
+    /// Turns the store back into one written before version 8: bodies as
+    /// JSON text, no `files` column (the upgrade tests then drop what
+    /// earlier versions lacked).
+    async fn as_before_version_8(store: &SqliteStore) {
+        let rows: Vec<(String, i64, Vec<u8>)> =
+            sqlx::query_as("SELECT record_id, revision, body FROM revisions")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        for (id, revision, packed) in rows {
+            let text = crate::store::plan::unpack(&packed).unwrap();
+            sqlx::query("UPDATE revisions SET body = ? WHERE record_id = ? AND revision = ?")
+                .bind(text)
+                .bind(id)
+                .bind(revision)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        sqlx::query("ALTER TABLE revisions DROP COLUMN files")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
 
     fn record(id: &str, visibility: Visibility, collections: &[&str]) -> Record {
         let provenance = Provenance {
@@ -485,6 +516,70 @@ mod tests {
         assert_eq!(got, [("fonds import z", 2), ("fonds import a", 1)]);
     }
 
+    /// Bodies are stored compressed, beside their files' hashes; a store
+    /// written before (JSON text bodies) upgrades without rewriting them,
+    /// and both kinds read back and name their files.
+    #[tokio::test]
+    async fn bodies_are_compressed_and_older_text_bodies_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let with_file = |id: &str, hash: char, body: &str| {
+            let mut r = record(id, Visibility::Published, &["X"]);
+            r.summary = Some(body.repeat(200));
+            r.files.push(crate::model::DigitalObject {
+                sha256: hash.to_string().repeat(64),
+                media_type: "image/jpeg".into(),
+                name: format!("{id}.jpg"),
+                bytes: 10,
+                label: None,
+                width: Some(10),
+                height: Some(20),
+            });
+            r
+        };
+        let old = with_file("a", 'a', "an old revision ");
+        store
+            .apply(std::slice::from_ref(&old), ApplyOptions::default())
+            .await
+            .unwrap();
+        as_before_version_8(&store).await;
+        sqlx::query("DELETE FROM fonds_schema WHERE version > 7")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.close().await;
+        let store = SqliteStore::open(&path).await.unwrap();
+        let new = with_file("a", 'b', "a new revision ");
+        store
+            .apply(std::slice::from_ref(&new), ApplyOptions::default())
+            .await
+            .unwrap();
+        let kinds: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT revision, typeof(body), length(body), files FROM revisions ORDER BY revision",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(kinds[0].1, "text");
+        assert_eq!(kinds[0].3, None);
+        assert_eq!(kinds[1].1, "blob");
+        assert_eq!(kinds[1].3.as_deref(), Some("b".repeat(64).as_str()));
+        let json = crate::export::jsonl::line(&new).len() as i64;
+        assert!(
+            kinds[1].2 * 5 < json,
+            "{} bytes stored of {json}",
+            kinds[1].2
+        );
+        assert_eq!(store.revision("a", 1).await.unwrap(), Some(old));
+        assert_eq!(store.revision("a", 2).await.unwrap(), Some(new.clone()));
+        assert_eq!(store.get("a").await.unwrap().unwrap().record, new);
+        for (hash, named) in [('a', true), ('b', true), ('c', false)] {
+            let sha = hash.to_string().repeat(64);
+            assert_eq!(store.names_file(&sha).await.unwrap(), named, "{sha}");
+        }
+    }
+
     /// Upgrading a version-1 store computes what `apply` maintains.
     #[tokio::test]
     async fn the_upgrade_backfills_the_publication_log() {
@@ -514,6 +609,7 @@ mod tests {
         }
         let collections = store.public_collections(now).await.unwrap();
         let harvested = store.harvest_collections(now).await.unwrap();
+        as_before_version_8(&store).await;
         for step in [
             // Version 7's table, 5's index, 4's (authors, audit), 3's
             // (accounts), then 2's.
@@ -592,6 +688,7 @@ mod tests {
         };
         let kept = pairs(&[("a", "A"), ("b", "B2")]);
         assert_eq!(last_public(&store).await, kept, "as apply keeps them");
+        as_before_version_8(&store).await;
         // e's first revision, as if written in 2019 under an embargo that
         // ended in 2020, before its draft replaced it.
         sqlx::query(

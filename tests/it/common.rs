@@ -545,3 +545,32 @@ pub fn synthetic_batch(dir: &Path, prefix: &str, n: usize) -> PathBuf {
     std::fs::write(dir.join("manifest.csv"), manifest).expect("a manifest");
     dir.to_path_buf()
 }
+
+/// Rewrites every revision body of the SQLite file `db` as JSON text, as
+/// stores wrote them before bodies were compressed (with no `files`
+/// beside them), so that a test can edit bodies in SQL. fonds reads such
+/// revisions as it reads compressed ones.
+pub async fn sqlite_bodies_as_text(db: &Path) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let rows: Vec<(String, i64, Vec<u8>)> =
+        sqlx::query_as("SELECT record_id, revision, body FROM revisions")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    for (id, revision, stored) in rows {
+        let bytes = zstd::stream::decode_all(&stored[..]).unwrap_or(stored);
+        let text = String::from_utf8(bytes).unwrap();
+        sqlx::query(
+            "UPDATE revisions SET body = ?, files = NULL WHERE record_id = ? AND revision = ?",
+        )
+        .bind(text)
+        .bind(id)
+        .bind(revision)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    conn.close().await.unwrap();
+}

@@ -274,6 +274,7 @@ fn a_server_path_stored_before_is_shown_by_no_public_output() {
         .unwrap()
         .block_on(async {
             use sqlx::Connection;
+            super::common::sqlite_bodies_as_text(&db).await;
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
                 .await
                 .unwrap();

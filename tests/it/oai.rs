@@ -1228,10 +1228,12 @@ async fn upgraded_on(backend: Backend) {
         config,
     } = p;
     archive.close().await;
-    // Version 7 on SQLite, 6 on PostgreSQL, took them in.
+    // Version 7 on SQLite, 6 on PostgreSQL, took them in (and the next
+    // added the hashes of files beside bodies).
     let steps = |last_version: u32| {
         [
             "DROP TABLE public_collections".to_string(),
+            "ALTER TABLE revisions DROP COLUMN files".to_string(),
             format!("DELETE FROM fonds_schema WHERE version > {last_version}"),
             "UPDATE revisions SET recorded_at = '2019-06-01T00:00:00Z',
                  body = replace(body, '2999-01-01', '2020-01-01')
@@ -1243,6 +1245,7 @@ async fn upgraded_on(backend: Backend) {
     match &fonds.database {
         None => {
             let file = fonds.data().join("fonds.sqlite3");
+            super::common::sqlite_bodies_as_text(&file).await;
             let url = format!("sqlite://{}", file.display());
             let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
             for step in steps(6) {

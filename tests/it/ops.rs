@@ -66,12 +66,14 @@ fn check_finds(f: &Fonds, expected: &[&str]) -> String {
     out
 }
 
-/// Runs SQL statements on the archive's SQLite file (no fonds running).
+/// Runs SQL statements on the archive's SQLite file (no fonds running),
+/// its revision bodies turned to text first so that SQL can edit them.
 fn sql(f: &Fonds, statements: &[&str]) {
     let path = f.data().join("fonds.sqlite3");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use sqlx::ConnectOptions;
+        super::common::sqlite_bodies_as_text(&path).await;
         let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(&path)
             .connect()
