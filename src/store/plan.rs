@@ -41,6 +41,7 @@
 use super::{ApplyOptions, Author, Conflict, EditedRecord, Outcome, StoreError, StoreResult};
 use crate::clock::Timestamp;
 use crate::model::Record;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// What the store holds of one record, read before the batch.
@@ -146,22 +147,47 @@ impl Revision<'_> {
 /// speed (hundreds of MB/s), a third of the JSON.
 const PACK_LEVEL: i32 = 3;
 
+thread_local! {
+    /// Each thread's compression and decompression contexts: making one
+    /// allocates and clears hundreds of kilobytes, more than compressing a
+    /// body takes (an OAI-PMH page reads a hundred).
+    static PACKER: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
+    static UNPACKER: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+}
+
 /// A body compressed for storing ([`unpack`] reads it back).
 pub fn pack(body: &str) -> Vec<u8> {
-    // Writing to memory fails only when out of memory.
-    zstd::bulk::compress(body.as_bytes(), PACK_LEVEL).expect("zstd compresses into memory")
+    PACKER.with_borrow_mut(|packer| {
+        let packer = match packer {
+            Some(p) => p,
+            // Writing to memory fails only when out of memory.
+            None => packer
+                .insert(zstd::bulk::Compressor::new(PACK_LEVEL).expect("a zstd context in memory")),
+        };
+        packer
+            .compress(body.as_bytes())
+            .expect("zstd compresses into memory")
+    })
 }
 
 /// A stored body: JSON as text, or compressed by [`pack`] (a zstd frame,
 /// which no JSON text starts with); `None` if it is neither.
 pub fn unpack(stored: &[u8]) -> Option<String> {
     const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-    if stored.starts_with(&ZSTD_MAGIC) {
-        let bytes = zstd::stream::decode_all(stored).ok()?;
-        String::from_utf8(bytes).ok()
-    } else {
-        String::from_utf8(stored.to_vec()).ok()
+    if !stored.starts_with(&ZSTD_MAGIC) {
+        return String::from_utf8(stored.to_vec()).ok();
     }
+    // `pack` records the size in the frame; a frame that does not (or
+    // claims more than a gigabyte) is no body of ours.
+    let size = zstd::bulk::Decompressor::upper_bound(stored).filter(|&n| n <= 1 << 30)?;
+    let bytes = UNPACKER.with_borrow_mut(|unpacker| {
+        let unpacker = match unpacker {
+            Some(u) => u,
+            None => unpacker.insert(zstd::bulk::Decompressor::new().ok()?),
+        };
+        unpacker.decompress(stored, size).ok()
+    })?;
+    String::from_utf8(bytes).ok()
 }
 
 /// What a batch writes.

@@ -37,6 +37,7 @@ pub mod admission;
 pub mod api;
 pub mod api_page;
 pub mod auth;
+pub mod cache;
 pub mod desk;
 pub mod entities;
 pub mod error;
@@ -101,6 +102,8 @@ pub struct AppState {
     pub metrics: telemetry::Metrics,
     /// The turns heavy requests (OAI-PMH, sitemaps, the dump's build) take.
     pub heavy: admission::Heavy,
+    /// Anonymous answers kept until the archive changes.
+    pub cache: cache::ResponseCache,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
             oai,
             metrics: telemetry::Metrics::new(),
             heavy: admission::Heavy::new(heavy),
+            cache: cache::ResponseCache::default(),
         }
     }
 }
@@ -138,6 +142,9 @@ pub fn router(state: Shared) -> Router {
     // Outermost on every route (and the fallback): the request's id, span,
     // log line and metrics.
     let telemetry = axum::middleware::from_fn_with_state(state.clone(), telemetry::trace);
+    // Inside telemetry, compression and the security headers (each answer
+    // gets its own), outside everything that reads the archive.
+    let cached = axum::middleware::from_fn_with_state(state.clone(), cache::layer);
     // Pages and API: answers that depend on who asks.
     let reading_room = Router::new()
         .route("/", get(pages::home))
@@ -177,6 +184,7 @@ pub fn router(state: Shared) -> Router {
         .route("/{file}", get(share::root_file))
         .fallback(pages::not_found)
         .with_state(state)
+        .layer(cached)
         .layer(header(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,

@@ -13,10 +13,24 @@ fn a_harvest_beyond_its_turns_is_told_to_retry_and_pages_still_answer() {
     let f = Fonds::new();
     f.import(&[&demo("wilson"), &demo("frus")]);
     let server = Server::start(&f, &["--heavy-concurrent", "1", "--heavy-queue", "0"]);
-    let list = "/oai?verb=ListRecords&metadataPrefix=oai_dc";
+    // Each request another list (its own `from`), as a harvest's pages
+    // are: none is answered from the cache of anonymous answers.
+    let list = |n: usize| {
+        format!(
+            "/oai?verb=ListRecords&metadataPrefix=oai_dc&from={}-01-01",
+            1000 + n
+        )
+    };
+    let server = &server;
     let (harvest, pages) = std::thread::scope(|s| {
         let harvesters: Vec<_> = (0..8)
-            .map(|_| s.spawn(|| (0..12).map(|_| server.get(list)).collect::<Vec<_>>()))
+            .map(|h| {
+                s.spawn(move || {
+                    (0..12)
+                        .map(|i| server.get(&list(h * 12 + i)))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         let reader = s.spawn(|| {
             (0..30)
@@ -43,5 +57,5 @@ fn a_harvest_beyond_its_turns_is_told_to_retry_and_pages_still_answer() {
         assert!(r.body.trim_end().ends_with("</OAI-PMH>"), "{}", r.body);
     }
     // Alone, a harvester is answered at once.
-    assert!(server.ok(list).body.contains("<ListRecords>"));
+    assert!(server.ok(&list(1)).body.contains("<ListRecords>"));
 }

@@ -4,7 +4,7 @@
 //! served with its ETag, 304s and byte ranges (item 8). Over a real
 //! `fonds serve` on loopback.
 
-use super::common::{Fonds, Reply, Server, synthetic_batch};
+use super::common::{Fonds, Reply, Server, header, synthetic_batch};
 use super::desk::{Client, archive};
 use serde_json::Value;
 
@@ -292,13 +292,6 @@ fn get(
     headers: &[(&str, &str)],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
     server.raw("GET", path, headers)
-}
-
-fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }
 
 #[test]

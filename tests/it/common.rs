@@ -574,3 +574,12 @@ pub async fn sqlite_bodies_as_text(db: &Path) {
     }
     conn.close().await.unwrap();
 }
+
+/// A header's value among `(name, value)` pairs (as [`Server::raw`] gives
+/// them), by name in any case.
+pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}

@@ -5,6 +5,7 @@ mod admission;
 mod api_errors;
 mod bad_input;
 mod browser;
+mod cache;
 mod cite;
 mod cli;
 mod common;
