@@ -201,13 +201,7 @@ impl SearchIndex {
         records: impl IntoIterator<Item = (&'r Record, u32)>,
         deleted: &[String],
     ) -> Result<(), SearchError> {
-        self.with_writer(|writer| {
-            for id in deleted {
-                writer.delete_term(Term::from_field_text(self.fields.id, id));
-            }
-            Ok(())
-        })?;
-        self.add(records, true)
+        self.add(records, deleted, true)
     }
 
     /// Adds the documents of records the index holds no document of (new
@@ -219,15 +213,21 @@ impl SearchIndex {
         &self,
         records: impl IntoIterator<Item = (&'r Record, u32)>,
     ) -> Result<(), SearchError> {
-        self.add(records, false)
+        self.add(records, &[], false)
     }
 
+    /// Removes `deleted` ids, and adds the records' documents, each after
+    /// deleting its id when `replace`.
     fn add<'r>(
         &self,
         records: impl IntoIterator<Item = (&'r Record, u32)>,
+        deleted: &[String],
         replace: bool,
     ) -> Result<(), SearchError> {
         self.with_writer(|writer| {
+            for id in deleted {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
             let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
             for (record, revision) in records {
                 learning.learn(

@@ -223,15 +223,15 @@ where
     /// compresses long values itself) and in SQLite rows written before
     /// bodies were compressed, else [`plan::pack`]ed bytes.
     fn body(row: &DB::Row, id: &str) -> StoreResult<Option<String>> {
-        if let Ok(text) = row.try_get::<Option<String>, _>("body") {
-            return Ok(text);
-        }
-        let Some(packed) = row
-            .try_get::<Option<Vec<u8>>, _>("body")
-            .map_err(db_error(DECODING))?
-        else {
+        use sqlx::{TypeInfo, ValueRef};
+        let raw = row.try_get_raw("body").map_err(db_error(DECODING))?;
+        if raw.is_null() {
             return Ok(None);
-        };
+        }
+        if raw.type_info().name() != "BLOB" {
+            return Self::text(row, "body").map(Some);
+        }
+        let packed: Vec<u8> = row.try_get("body").map_err(db_error(DECODING))?;
         plan::unpack(&packed)
             .map(Some)
             .ok_or_else(|| StoreError::Corrupt {

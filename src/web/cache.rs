@@ -66,7 +66,7 @@ const CACHED: [&str; 14] = [
 struct Position {
     change: u64,
     generation: u64,
-    day: String,
+    day: crate::clock::Day,
 }
 
 /// One kept answer.
@@ -162,7 +162,7 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     let at = Position {
         change,
         generation: state.archive.index().generation(),
-        day: crate::clock::now().day().to_string(),
+        day: crate::clock::now().day(),
     };
     if let Some(kept) = state.cache.get(&at, &key) {
         let mut response = Response::new(Body::from(kept.body.clone()));
