@@ -1,8 +1,11 @@
 // fonds: the zoomable viewer of a record page's original (issue 15).
-// Runs after OpenSeadragon (served in the same file, /static/viewer.js).
+// Runs after OpenSeadragon (served in the same file, /static/viewer.js),
+// which /static/scan.js fetches when the reader reaches for the original.
 // Without script the page shows a still of the chosen page and links to
 // every page; with it, the still gives way to OpenSeadragon over the pages'
-// IIIF image services, and the page links turn pages in place.
+// IIIF image services, and the page links turn pages in place. What the
+// reader clicked while this was on its way (window.fondsScanQueue) is done
+// once the first page is open.
 (function () {
   "use strict";
   var box = document.getElementById("scan-viewer");
@@ -112,29 +115,48 @@
     });
   });
 
+  function act(action) {
+    var viewport = viewer.viewport;
+    switch (action) {
+      case "zoom-in":
+        viewport.zoomBy(1.5);
+        break;
+      case "zoom-out":
+        viewport.zoomBy(1 / 1.5);
+        break;
+      case "home":
+        viewport.goHome();
+        break;
+      case "full":
+        viewer.setFullScreen(!viewer.isFullPage());
+        return;
+      default:
+        return;
+    }
+    viewport.applyConstraints();
+  }
+
   if (controls) {
     controls.hidden = false;
     controls.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");
-      if (!button) {
-        return;
+      if (button) {
+        act(button.getAttribute("data-action"));
       }
-      var viewport = viewer.viewport;
-      switch (button.getAttribute("data-action")) {
-        case "zoom-in":
-          viewport.zoomBy(1.5);
-          break;
-        case "zoom-out":
-          viewport.zoomBy(1 / 1.5);
-          break;
-        case "home":
-          viewport.goHome();
-          break;
-        case "full":
-          viewer.setFullScreen(!viewer.isFullPage());
-          return;
-      }
-      viewport.applyConstraints();
+    });
+  }
+
+  var queued = window.fondsScanQueue || [];
+  window.fondsScanQueue = [];
+  if (queued.length) {
+    viewer.addOnceHandler("open", function () {
+      queued.forEach(function (item) {
+        if (typeof item.page === "number" && item.page >= 0 && item.page < sources.length) {
+          viewer.goToPage(item.page);
+        } else if (item.action) {
+          act(item.action);
+        }
+      });
     });
   }
   showPage(Math.min(start, sources.length - 1));

@@ -20,9 +20,11 @@
 //!   `|safe` where it is placed.
 //! - Every response carries a Content-Security-Policy that allows no script
 //!   and no inline style; the pages have no script at all, but for the one
-//!   same-origin script of a record page with page images (the zoomable
-//!   viewer, `/static/viewer.js`), which that page's policy allows, and
-//!   without which the page still shows the page images and links to each.
+//!   same-origin scripts of a record page with page images (the zoomable
+//!   viewer's starter, `/static/scan.js`, and the viewer it fetches when the
+//!   reader reaches for the scan, `/static/viewer.js`), which that page's
+//!   policy allows, and without which the page still shows the page images
+//!   and links to each.
 //! - Every page and API handler takes the request's [`Viewer`] ([`viewer`])
 //!   and reads records only through `archive.reader(&viewer)`; what is
 //!   shared with other systems (OAI-PMH, sitemap, dump) only through
@@ -173,6 +175,7 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .merge(reading_room)
         .route("/static/fonds.css", get(pages::stylesheet))
+        .route("/static/scan.js", get(pages::scan_script))
         .route("/static/viewer.js", get(pages::viewer_script))
         .route("/api", get(api_page::page))
         .route("/health", get(health))

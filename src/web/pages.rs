@@ -923,6 +923,18 @@ fn conditional(headers: &HeaderMap, html: String, changed: crate::clock::Timesta
     response
 }
 
+/// The viewer's starter (`static/scan.js`): shows the viewer's buttons and
+/// fetches the viewer itself when the reader reaches for the original.
+pub async fn scan_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/scan.js"),
+    )
+}
+
 /// The viewer's script: OpenSeadragon (from npm, `static/vendor/`) and the
 /// few lines that start it on a record page (`static/viewer.js`), as one
 /// file.

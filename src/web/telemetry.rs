@@ -56,10 +56,11 @@ pub const UNMATCHED: &str = "unmatched";
 
 /// Routes asked often and of little interest one by one (health checks,
 /// scrapes, static files, image tiles): their lines are logged at debug.
-const QUIET_ROUTES: [&str; 5] = [
+const QUIET_ROUTES: [&str; 6] = [
     "/health",
     "/metrics",
     "/static/fonds.css",
+    "/static/scan.js",
     "/static/viewer.js",
     "/iiif/{id}/{page}/{region}/{size}/{rotation}/{quality}",
 ];

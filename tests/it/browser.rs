@@ -472,9 +472,31 @@ async fn a_two_page_scan_is_read_beside_the_translation_zoomed_and_turned_in_chr
     let driver = Driver::start();
     let record = format!("{}/records/{id}", server.base);
 
-    // With script: OpenSeadragon shows page 1 beside the translation.
+    // With script: the buttons show at once, OpenSeadragon only when the
+    // reader reaches for the scan (here a click on "Fit", kept until the
+    // viewer is up); then it shows page 1 beside the translation.
     let c = chromium_with(&driver, &["--window-size=1600,1000"]).await;
     c.goto(&record).await.unwrap();
+    let fit = c
+        .wait()
+        .for_element(Locator::Css(
+            "#scan-controls:not([hidden]) button[data-action=home]",
+        ))
+        .await
+        .expect("the viewer's buttons show");
+    let fetched = "performance.getEntriesByType('resource')\
+                   .filter(e => e.name.endsWith('/static/viewer.js')).length";
+    let before_reaching = c
+        .execute(&format!("return {fetched};"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        before_reaching,
+        serde_json::json!(0),
+        "OpenSeadragon is not fetched before the reader reaches for the scan"
+    );
+    assert!(c.find(Locator::Css(".scan-still img")).await.is_ok());
+    fit.click().await.unwrap();
     c.wait()
         .for_element(Locator::Css(".scan-viewer.live .openseadragon-canvas"))
         .await

@@ -602,8 +602,11 @@ fn a_scan_is_shown_on_its_record_page_and_as_a_thumbnail_in_search() {
     assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(
         page.body
-            .contains(r#"<script src="/static/viewer.js" defer></script>"#)
+            .contains(r#"<script src="/static/scan.js" defer></script>"#)
     );
+    // OpenSeadragon is fetched by the starter when the reader reaches for
+    // the scan, not by the page.
+    assert!(!page.body.contains("/static/viewer.js"));
     assert!(
         page.body
             .contains(r#"data-sources="[&#34;/iiif/208261/1/info.json&#34;,&#34;/iiif/208261/2/info.json&#34;]""#),
@@ -632,6 +635,12 @@ fn a_scan_is_shown_on_its_record_page_and_as_a_thumbnail_in_search() {
         Some("text/javascript; charset=utf-8")
     );
     assert!(script.body.contains("OpenSeadragon") && script.body.contains("scan-viewer"));
+    let starter = server.ok("/static/scan.js");
+    assert_eq!(
+        starter.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(starter.body.contains("/static/viewer.js") && !starter.body.contains("OpenSeadragon("));
 
     let hits = server.ok("/search?q=Stalin");
     assert!(
