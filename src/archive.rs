@@ -270,14 +270,18 @@ impl Archive {
             Some(url) => Arc::new(PgStore::connect(url).await?),
             None => Arc::new(SqliteStore::open(&config.data_dir.join(SQLITE_FILE)).await?),
         };
-        let mut authority = NameAuthority::shipped();
-        let local = config.data_dir.join("persons.txt");
-        if let Ok(text) = std::fs::read_to_string(&local) {
-            authority.extend_from_text(&text);
-        }
+        // The archive's own list is read now; the authority is made from it
+        // and the shipped lists when first needed (`SearchIndex::open_with`).
+        let local = std::fs::read_to_string(config.data_dir.join("persons.txt")).ok();
         let collections = Arc::new(read_collections(&config.data_dir)?);
         let index_dir = config.data_dir.join("index");
-        let index = SearchIndex::open(&index_dir, authority)?;
+        let index = SearchIndex::open_with(&index_dir, move || {
+            let mut authority = NameAuthority::shipped();
+            if let Some(text) = local {
+                authority.extend_from_text(&text);
+            }
+            authority
+        })?;
         let objects = match bucket {
             Some(objects) => objects,
             None => Objects::open(&files)?,
@@ -481,6 +485,13 @@ impl Archive {
             return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
         }
         Ok(self.index.optimize()?)
+    }
+
+    /// Makes the name authority on a thread of its own, so that the first
+    /// search a server answers does not wait for it.
+    pub fn prepare_names_in_background(&self) {
+        let index = self.index.clone();
+        std::thread::spawn(move || index.prepare_names());
     }
 
     /// The search index, for its statistics.

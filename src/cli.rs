@@ -960,6 +960,7 @@ async fn serve(
         .admin_email
         .unwrap_or_else(|| format!("archivist@{repository_id}"));
     let oai = crate::oai::OaiConfig::new(&site.site_name, &base_url, &repository_id, &admin_email)?;
+    archive.prepare_names_in_background();
     // What the site shows anyone.
     let records = archive.reader(&Viewer::Anonymous).count().await?;
     println!(

@@ -93,11 +93,16 @@ pub struct SearchIndex {
     facets: Arc<facets::FacetCache>,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
-    authority: NameAuthority,
+    /// Built on first use: the shipped authority is some 0.1 s of work (a
+    /// second in an unoptimised build), which a command that neither
+    /// analyses a record nor runs a query (`show`, `cite`, `user`, ...)
+    /// should not pay at every start.
+    authority: LazyAuthority,
     /// What the records taught (`learned.tsv` in the index folder), and
-    /// what queries read of it (rebuilt at each commit that changed it).
+    /// what queries read of it (rebuilt at each commit that changed it;
+    /// made on first use, as it reads the authority).
     learning: Mutex<Learning>,
-    learned: std::sync::RwLock<Arc<Learned>>,
+    learned: std::sync::RwLock<Option<Arc<Learned>>>,
     dir: std::path::PathBuf,
     /// Built once, as documents are analysed (for snippets), by
     /// [`Analyzer::index`].
@@ -107,6 +112,9 @@ pub struct SearchIndex {
     query_analyzers: [TextAnalyzer; Analyzer::ALL.len()],
 }
 
+/// A name authority made when first read.
+type LazyAuthority = std::sync::LazyLock<NameAuthority, Box<dyn FnOnce() -> NameAuthority + Send>>;
+
 const FORMAT_FILE: &str = "fonds-index-format";
 /// Where [`Learning`] is saved, in the index folder.
 const LEARNED_FILE: &str = "learned.tsv";
@@ -115,6 +123,16 @@ impl SearchIndex {
     /// Opens the index in `dir`, creating it (or recreating it, if it is of
     /// another format) as needed. A new index has applied no change.
     pub fn open(dir: &Path, authority: NameAuthority) -> Result<SearchIndex, SearchError> {
+        SearchIndex::open_with(dir, move || authority)
+    }
+
+    /// [`SearchIndex::open`], with the name authority made by `authority`
+    /// when it is first needed (a record analysed, a query compiled, a
+    /// person labelled), once.
+    pub fn open_with(
+        dir: &Path,
+        authority: impl FnOnce() -> NameAuthority + Send + 'static,
+    ) -> Result<SearchIndex, SearchError> {
         let format_file = dir.join(FORMAT_FILE);
         let current = std::fs::read_to_string(&format_file).ok();
         // Stale: of another format, or an index without its format file.
@@ -168,7 +186,6 @@ impl SearchIndex {
         let learning = std::fs::read_to_string(dir.join(LEARNED_FILE))
             .map(|text| Learning::from_text(&text))
             .unwrap_or_default();
-        let learned = learning.snapshot(&authority);
         Ok(SearchIndex {
             index,
             reader,
@@ -176,9 +193,9 @@ impl SearchIndex {
             writer: Mutex::new(None),
             fields,
             learning: Mutex::new(learning),
-            learned: std::sync::RwLock::new(Arc::new(learned)),
+            learned: std::sync::RwLock::new(None),
             dir: dir.to_path_buf(),
-            authority,
+            authority: LazyAuthority::new(Box::new(authority)),
             analyzers: Analyzer::ALL.map(analysis::build_words),
             query_analyzers: Analyzer::ALL.map(analysis::build_query),
         })
@@ -307,7 +324,7 @@ impl SearchIndex {
         std::fs::write(&tmp, learning.to_text())?;
         std::fs::rename(&tmp, self.dir.join(LEARNED_FILE))?;
         let snapshot = Arc::new(learning.snapshot(&self.authority));
-        *self.learned.write().unwrap_or_else(|p| p.into_inner()) = snapshot;
+        *self.learned.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot);
         Ok(())
     }
 
@@ -320,10 +337,22 @@ impl SearchIndex {
 
     /// What queries read of what the records taught.
     pub fn learned(&self) -> Arc<Learned> {
-        self.learned
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        if let Some(learned) = &*self.learned.read().unwrap_or_else(|p| p.into_inner()) {
+            return learned.clone();
+        }
+        // The learning lock first, as `save_learning` takes them: a
+        // snapshot made here is never older than one saved beside it.
+        let learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = self.learned.write().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert_with(|| Arc::new(learning.snapshot(&self.authority)))
             .clone()
+    }
+
+    /// Makes the name authority and what queries read of the learned names
+    /// now, so that the first search does not wait for them (`serve` calls
+    /// it on a thread of its own as it starts).
+    pub fn prepare_names(&self) {
+        let _ = self.learned();
     }
 
     /// The writer slot, locked (a writer that panicked left nothing half
@@ -746,6 +775,35 @@ mod tests {
         index.stage(records.iter().map(|r| (r, 1)), &[]).unwrap();
         index.commit(1).unwrap();
         index
+    }
+
+    /// The authority is made on first use, once: opening the index and
+    /// reading its state make none; a search makes it, and its forms widen
+    /// that search.
+    #[test]
+    fn the_authority_is_made_when_first_needed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_with(dir.path(), || {
+            MADE.fetch_add(1, Ordering::SeqCst);
+            let mut authority = NameAuthority::default();
+            authority.add_group(vec!["Kim Il Sung".into(), "김일성".into()]);
+            authority
+        })
+        .unwrap();
+        assert_eq!(index.applied_change().unwrap(), 0);
+        assert_eq!(MADE.load(Ordering::SeqCst), 0, "not made by opening");
+        let r = record(1, "ko", "김일성 동지의 편지.");
+        index.stage_new([(&r, 1)]).unwrap();
+        index.commit(1).unwrap();
+        assert_eq!(MADE.load(Ordering::SeqCst), 1, "made to analyse a record");
+        let found = index
+            .search(&SearchRequest::new("Kim Il Sung", 10))
+            .unwrap();
+        assert_eq!(found.total, 1, "the authority's forms widen the query");
+        index.prepare_names();
+        assert_eq!(MADE.load(Ordering::SeqCst), 1, "made once");
     }
 
     /// A name written in hanja is found by its hangul reading, and a hit

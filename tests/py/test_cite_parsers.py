@@ -6,7 +6,8 @@ which needs a `year` and, for `@unpublished`, a `note`.
 
 Run by tests/py/run.sh, which writes the files into $FONDS_CITE_OUT as
 ID.bib, ID.ris and ID.json for the seed and a FRUS document, and the BibTeX
-of every record it imported into all.bib, their identifiers in all.ids.
+of every record it imported into all.bib (from `fonds serve`'s unAPI, the
+same writer), their identifiers in all.ids.
 """
 
 import json
