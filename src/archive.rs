@@ -220,6 +220,11 @@ impl Drop for Follower {
 /// index's (the next start must still serve the records).
 pub const FAULT_ENV: &str = "FONDS_FAULT";
 
+/// How many change-log entries the index catch-up reads at a time: the
+/// records of one page are in memory at once (500 long articles are some
+/// 10 MB).
+const SYNC_PAGE: usize = 500;
+
 /// The SQLite store's file in the data folder: an archive on SQLite exists
 /// where this file does.
 const SQLITE_FILE: &str = "fonds.sqlite3";
@@ -311,33 +316,33 @@ impl Archive {
     }
 
     /// [`Archive::sync_index`] right after this process wrote `batch`: the
-    /// batch's own changes are indexed from the records in hand instead of
-    /// being read back from the store (the same records: the store keeps
-    /// them as given). A record changed again after the batch, by anyone, is
-    /// still read from the store.
-    async fn sync_index_after(
-        &self,
-        batch: Option<(&[Record], &crate::store::ApplyReport)>,
-    ) -> Result<u64, ArchiveError> {
+    /// batch's own changes are indexed from the records in hand when it has
+    /// them (the same records: the store keeps them as given), and read
+    /// from the store otherwise. A record the batch created is added
+    /// without the deletion a replaced one costs. A record changed again
+    /// after the batch, by anyone, is read from the store.
+    async fn sync_index_after(&self, batch: Option<Batch<'_>>) -> Result<u64, ArchiveError> {
         // The batch's changes: one per record written, numbered
         // consecutively up to `last_change` (a `Store::apply` invariant).
         let (fresh, fresh_range) = match batch {
-            Some((records, report)) => {
-                let written: HashMap<&str, (&Record, Outcome)> = records
+            Some(batch) => {
+                let written: HashMap<&str, (Option<&Record>, Outcome)> = batch
+                    .ids
                     .iter()
-                    .zip(&report.outcomes)
-                    .filter(|(_, o)| matches!(o, Outcome::Created | Outcome::Updated))
-                    .map(|(r, o)| (r.id.as_str(), (r, *o)))
+                    .zip(&batch.report.outcomes)
+                    .enumerate()
+                    .filter(|(_, (_, o))| matches!(o, Outcome::Created | Outcome::Updated))
+                    .map(|(i, (id, o))| (*id, (batch.records.map(|r| &r[i]), *o)))
                     .collect();
-                let before = report.last_change.saturating_sub(written.len() as u64);
-                (written, (before, report.last_change))
+                let last = batch.report.last_change;
+                (written, (last.saturating_sub(batch.written()), last))
             }
             None => (HashMap::new(), (0, 0)),
         };
         let mut applied = self.index.applied_change()?;
         let mut total = 0;
         loop {
-            let changes = self.store.changes_since(applied, 2_000).await?;
+            let changes = self.store.changes_since(applied, SYNC_PAGE).await?;
             if total == 0 && !changes.is_empty() {
                 let elsewhere = !self.index.try_writer()?;
                 self.index_elsewhere.store(elsewhere, Ordering::Relaxed);
@@ -366,18 +371,28 @@ impl Archive {
             let mut created: Vec<(&Record, u32)> = Vec::new();
             let mut in_hand: Vec<(&Record, u32)> = Vec::new();
             let mut ids: Vec<&str> = Vec::new();
+            let mut created_ids: Vec<&str> = Vec::new();
             for (id, (seq, revision, count)) in &latest {
                 match fresh.get(id) {
                     Some(&(record, outcome)) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
-                        if outcome == Outcome::Created && *count == 1 {
-                            created.push((record, *revision));
-                        } else {
-                            in_hand.push((record, *revision));
+                        let new = outcome == Outcome::Created && *count == 1;
+                        match (record, new) {
+                            (Some(record), true) => created.push((record, *revision)),
+                            (Some(record), false) => in_hand.push((record, *revision)),
+                            (None, true) => created_ids.push(id),
+                            (None, false) => ids.push(id),
                         }
                     }
                     _ => ids.push(id),
                 }
             }
+            created_ids.sort_unstable();
+            let read_created = if created_ids.is_empty() {
+                Vec::new()
+            } else {
+                self.store.get_many(&created_ids).await?
+            };
+            created.extend(read_created.iter().map(|s| (&s.record, s.revision)));
             ids.sort_unstable();
             let read = if ids.is_empty() {
                 Vec::new()
@@ -547,7 +562,19 @@ impl Archive {
         }
         // The scans and PDFs first: a record never names a file the store lacks.
         self.store_import_files(&mut records, &files).await?;
-        let mut report = self.apply_batch(&records, options).await?;
+        // Indexed from the store, not from the records in hand: a large
+        // batch's texts are not held beside the index writer's memory.
+        let (mut report, applied) = self.write_batch(&records, options).await?;
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        drop(records);
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let batch = Batch {
+            ids: &ids,
+            records: None,
+            report: &applied,
+        };
+        self.sync_index_after(Some(batch)).await?;
+        report.indexed_elsewhere = report.indexed_elsewhere && self.index_owned_elsewhere();
         report.files = total;
         report.bytes = bytes;
         report.skipped = discovery.skipped;
@@ -563,6 +590,29 @@ impl Archive {
         records: &[Record],
         options: ImportOptions,
     ) -> Result<ImportReport, ArchiveError> {
+        let started = Instant::now();
+        let (mut report, applied) = self.write_batch(records, options).await?;
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let batch = Batch {
+            ids: &ids,
+            records: Some(records),
+            report: &applied,
+        };
+        self.sync_index_after(Some(batch)).await?;
+        report.indexed_elsewhere = report.indexed_elsewhere && self.index_owned_elsewhere();
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// The store's half of [`Archive::apply_batch`]: checks the claims and
+    /// writes the batch in one transaction; the index is not brought up to
+    /// it. The report's `indexed_elsewhere` says only whether some record
+    /// changed (the caller asks the index after catching up).
+    async fn write_batch(
+        &self,
+        records: &[Record],
+        options: ImportOptions,
+    ) -> Result<(ImportReport, crate::store::ApplyReport), ArchiveError> {
         let started = Instant::now();
         let errors = duplicate_claims(records);
         if !errors.is_empty() {
@@ -585,8 +635,7 @@ impl Archive {
             eprintln!("{FAULT_ENV}: aborting between the store commit and the index commit");
             std::process::abort();
         }
-        self.sync_index_after(Some((records, &report))).await?;
-        Ok(ImportReport {
+        let summary = ImportReport {
             files: 0,
             records: records.len(),
             created: report.count(Outcome::Created),
@@ -595,9 +644,9 @@ impl Archive {
             bytes: 0,
             skipped: Vec::new(),
             elapsed: started.elapsed(),
-            indexed_elsewhere: report.count(Outcome::Unchanged) < records.len()
-                && self.index_owned_elsewhere(),
-        })
+            indexed_elsewhere: report.count(Outcome::Unchanged) < records.len(),
+        };
+        Ok((summary, report))
     }
 
     /// The data folder (this node's own: its index, and what a server keeps
@@ -622,6 +671,27 @@ impl Archive {
     /// reads records through [`Archive::reader`]).
     pub async fn change_log(&self, seq: u64, limit: usize) -> Result<Vec<Change>, ArchiveError> {
         Ok(self.store.changes_since(seq, limit).await?)
+    }
+}
+
+/// A batch this process has just written, for the index's catch-up.
+struct Batch<'a> {
+    /// The records' identifiers, in the order the store was given them.
+    ids: &'a [&'a str],
+    /// The records themselves, when still in hand.
+    records: Option<&'a [Record]>,
+    /// What the store did with each.
+    report: &'a crate::store::ApplyReport,
+}
+
+impl Batch<'_> {
+    /// How many changes the batch wrote.
+    fn written(&self) -> u64 {
+        let outcomes = &self.report.outcomes;
+        let written = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Created | Outcome::Updated));
+        written.count() as u64
     }
 }
 

@@ -86,6 +86,14 @@ pub fn facet_values(record: &Record, authority: &NameAuthority) -> Vec<(Facet, S
     out
 }
 
+/// About how many bytes the index document of `record` holds, for the
+/// staging pipeline's bound: its texts twice (each body, and the readings
+/// and names drawn from them), and a kilobyte for the short fields.
+pub(super) fn estimated_bytes(record: &Record) -> usize {
+    let texts: usize = record.texts.iter().map(|t| t.body.len()).sum();
+    2 * (texts + record.title.len()) + 1024
+}
+
 /// The index document of a record; names are widened with every form
 /// `authority` knows.
 pub(super) fn document(
