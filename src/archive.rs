@@ -39,6 +39,7 @@ mod backup;
 mod check;
 mod edit;
 mod gate;
+mod ingest;
 mod objects;
 pub use accounts::{AccountError, SignedIn};
 pub use backup::{
@@ -520,7 +521,11 @@ impl Archive {
         self.store.close().await;
     }
 
-    /// Imports files and folders as one batch: all or nothing.
+    /// Imports files and folders as one batch: all or nothing. The files
+    /// are parsed on a thread of their own and written a part at a time in
+    /// the store's one transaction (`archive::ingest`), then the index is
+    /// brought up to the store, reading the batch back a page at a time: a
+    /// batch is never whole in memory.
     pub async fn import(
         &self,
         paths: &[PathBuf],
@@ -536,62 +541,58 @@ impl Archive {
         }
         let discovery = import::discover(paths, options.format).map_err(ArchiveError::Rejected)?;
         let imported_at = crate::clock::now().to_string();
-        let mut records = Vec::new();
-        let mut files = Vec::new();
-        let mut errors = Vec::new();
-        let mut bytes = 0;
         let total = discovery.files.len();
-        for (i, file) in discovery.files.iter().enumerate() {
-            match import::parse_file_as(file, &discovery.names[i], &imported_at) {
-                Ok(parsed) => {
-                    bytes += parsed.bytes;
-                    let offset = records.len();
-                    files.extend(parsed.files.into_iter().map(|mut f| {
-                        f.index += offset;
-                        f
-                    }));
-                    records.extend(parsed.records);
-                }
-                Err(mut e) => errors.append(&mut e),
+        let files = discovery.files.into_iter().zip(discovery.names).collect();
+        let mut parts = ingest::ImportParts::start(self, files, imported_at, progress);
+        let written = self.store.apply_parts(&mut parts, options.into()).await;
+        let applied = match written {
+            Ok(applied) => applied,
+            Err(StoreError::Abandoned) => {
+                return Err(match parts.failure {
+                    Some(failure) => failure,
+                    None => ArchiveError::Rejected(parts.errors),
+                });
             }
-            progress.files(i + 1, total, records.len());
-        }
-        errors.extend(duplicate_claims(&records));
-        if !errors.is_empty() {
-            return Err(ArchiveError::Rejected(errors));
-        }
-        // The scans and PDFs first: a record never names a file the store lacks.
-        self.store_import_files(&mut records, &files).await?;
-        // Indexed from the store, not from the records in hand: a large
-        // batch's texts are not held beside the index writer's memory.
-        let (mut report, applied) = self.write_batch(&records, options).await?;
-        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-        drop(records);
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Err(e) => return Err(e.into()),
+        };
+        fault_after_store_commit();
+        let ids: Vec<&str> = parts.ids.iter().map(String::as_str).collect();
         let batch = Batch {
             ids: &ids,
             records: None,
             report: &applied,
         };
         self.sync_index_after(Some(batch)).await?;
-        report.indexed_elsewhere = report.indexed_elsewhere && self.index_owned_elsewhere();
-        report.files = total;
-        report.bytes = bytes;
-        report.skipped = discovery.skipped;
-        report.elapsed = started.elapsed();
-        Ok(report)
+        Ok(ImportReport {
+            files: total,
+            records: parts.records,
+            created: applied.count(Outcome::Created),
+            updated: applied.count(Outcome::Updated),
+            unchanged: applied.count(Outcome::Unchanged),
+            bytes: parts.bytes,
+            skipped: discovery.skipped,
+            elapsed: started.elapsed(),
+            indexed_elsewhere: applied.count(Outcome::Unchanged) < parts.records
+                && self.index_owned_elsewhere(),
+        })
     }
 
     /// Applies records already parsed (by an importer, a form, a harvester)
     /// as one batch: checks that no identifier is claimed twice, writes the
-    /// store in one transaction, then brings the index up to it.
+    /// store in one transaction, then brings the index up to it, staging
+    /// the batch's records from memory.
     pub async fn apply_batch(
         &self,
         records: &[Record],
         options: ImportOptions,
     ) -> Result<ImportReport, ArchiveError> {
         let started = Instant::now();
-        let (mut report, applied) = self.write_batch(records, options).await?;
+        let errors = duplicate_claims(records);
+        if !errors.is_empty() {
+            return Err(ArchiveError::Rejected(errors));
+        }
+        let applied = self.store.apply(records, options.into()).await?;
+        fault_after_store_commit();
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
         let batch = Batch {
             ids: &ids,
@@ -599,54 +600,18 @@ impl Archive {
             report: &applied,
         };
         self.sync_index_after(Some(batch)).await?;
-        report.indexed_elsewhere = report.indexed_elsewhere && self.index_owned_elsewhere();
-        report.elapsed = started.elapsed();
-        Ok(report)
-    }
-
-    /// The store's half of [`Archive::apply_batch`]: checks the claims and
-    /// writes the batch in one transaction; the index is not brought up to
-    /// it. The report's `indexed_elsewhere` says only whether some record
-    /// changed (the caller asks the index after catching up).
-    async fn write_batch(
-        &self,
-        records: &[Record],
-        options: ImportOptions,
-    ) -> Result<(ImportReport, crate::store::ApplyReport), ArchiveError> {
-        let started = Instant::now();
-        let errors = duplicate_claims(records);
-        if !errors.is_empty() {
-            return Err(ArchiveError::Rejected(errors));
-        }
-        let report = self
-            .store
-            .apply(
-                records,
-                ApplyOptions {
-                    allow_origin_change: options.replace,
-                    base_change: options.base_change,
-                    expect_revision: options.expect_revision,
-                    author: options.author,
-                    overwrite_edits: options.overwrite_edits,
-                },
-            )
-            .await?;
-        if std::env::var(FAULT_ENV).as_deref() == Ok("after-store-commit") {
-            eprintln!("{FAULT_ENV}: aborting between the store commit and the index commit");
-            std::process::abort();
-        }
-        let summary = ImportReport {
+        Ok(ImportReport {
             files: 0,
             records: records.len(),
-            created: report.count(Outcome::Created),
-            updated: report.count(Outcome::Updated),
-            unchanged: report.count(Outcome::Unchanged),
+            created: applied.count(Outcome::Created),
+            updated: applied.count(Outcome::Updated),
+            unchanged: applied.count(Outcome::Unchanged),
             bytes: 0,
             skipped: Vec::new(),
             elapsed: started.elapsed(),
-            indexed_elsewhere: report.count(Outcome::Unchanged) < records.len(),
-        };
-        Ok((summary, report))
+            indexed_elsewhere: applied.count(Outcome::Unchanged) < records.len()
+                && self.index_owned_elsewhere(),
+        })
     }
 
     /// The data folder (this node's own: its index, and what a server keeps
@@ -671,6 +636,27 @@ impl Archive {
     /// reads records through [`Archive::reader`]).
     pub async fn change_log(&self, seq: u64, limit: usize) -> Result<Vec<Change>, ArchiveError> {
         Ok(self.store.changes_since(seq, limit).await?)
+    }
+}
+
+impl From<ImportOptions> for ApplyOptions {
+    fn from(options: ImportOptions) -> ApplyOptions {
+        ApplyOptions {
+            allow_origin_change: options.replace,
+            base_change: options.base_change,
+            expect_revision: options.expect_revision,
+            author: options.author,
+            overwrite_edits: options.overwrite_edits,
+        }
+    }
+}
+
+/// The fault [`FAULT_ENV`] `after-store-commit`: aborts the process right
+/// after a batch's store commit, before the index's.
+fn fault_after_store_commit() {
+    if std::env::var(FAULT_ENV).as_deref() == Ok("after-store-commit") {
+        eprintln!("{FAULT_ENV}: aborting between the store commit and the index commit");
+        std::process::abort();
     }
 }
 
@@ -725,26 +711,26 @@ fn duplicate_claims(records: &[Record]) -> Vec<ImportError> {
     let mut errors = Vec::new();
     for record in records {
         if let Some(earlier) = first.get(record.id.as_str()) {
-            let p = &record.provenance;
-            let mut e = ImportError::file(
-                Path::new(&p.file),
-                format!(
-                    "identifier already claimed in this batch by {}{}",
-                    earlier.provenance.file,
-                    earlier
-                        .provenance
-                        .line
-                        .map(|l| format!(":{l}"))
-                        .unwrap_or_default()
-                ),
-            )
-            .in_record(record.id.clone())
-            .in_field("identifier");
-            e.line = p.line;
-            errors.push(e);
+            let p = &earlier.provenance;
+            errors.push(claimed_twice(record, &p.file, p.line));
         } else {
             first.insert(&record.id, record);
         }
     }
     errors
+}
+
+/// The error of `record` claiming an identifier a record of `file` (at
+/// `line`) claimed earlier in the same batch.
+fn claimed_twice(record: &Record, file: &str, line: Option<u64>) -> ImportError {
+    let p = &record.provenance;
+    let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+    let mut e = ImportError::file(
+        Path::new(&p.file),
+        format!("identifier already claimed in this batch by {file}{at}"),
+    )
+    .in_record(record.id.clone())
+    .in_field("identifier");
+    e.line = p.line;
+    e
 }

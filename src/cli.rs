@@ -398,11 +398,30 @@ pub enum ExportFormat {
     Wilson,
 }
 
+/// Keeps glibc's allocator from holding freed memory an import no longer
+/// needs: two arenas rather than eight per core (the indexing threads'
+/// segments are freed by other threads than allocated them), and blocks of
+/// 1 MiB and more in maps of their own, given back when freed. Importing
+/// the shared corpus peaked 60–70 MB lower, in the same time (README).
+/// `serve` keeps the defaults: more arenas, less waiting between threads.
+fn frugal_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // the runtime's threads start, and any value is safe to give.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 /// Runs the command line and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = check_usage(&cli) {
         e.exit();
+    }
+    if matches!(cli.command, Command::Import { .. }) {
+        frugal_allocator();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -163,28 +163,7 @@ impl Archive {
         records: &mut [Record],
         wanted: &[RecordFiles],
     ) -> Result<(), ArchiveError> {
-        // Which files the store holds already (a dump's, by SHA-256); the
-        // others are read from their paths.
-        let mut in_store: Vec<Vec<bool>> = Vec::with_capacity(wanted.len());
-        let mut errors = Vec::new();
-        for group in wanted {
-            let id = &records[group.index].id;
-            let mut held = Vec::with_capacity(group.files.len());
-            for file in &group.files {
-                let stored = match &file.expected {
-                    Some(expected) => self.objects.has_original(&expected.sha256).await?,
-                    None => false,
-                };
-                held.push(stored);
-                if stored {
-                    continue;
-                }
-                if let Err(message) = Self::look_for(file) {
-                    errors.push(file.error(id, message));
-                }
-            }
-            in_store.push(held);
-        }
+        let (in_store, mut errors) = self.look_for_import_files(records, wanted).await?;
         if !errors.is_empty() {
             return Err(ArchiveError::Rejected(errors));
         }
@@ -209,6 +188,37 @@ impl Archive {
             records[group.index].files = pages;
         }
         Ok(())
+    }
+
+    /// The first half of [`Archive::store_import_files`], which stores
+    /// nothing: for each file, whether the store holds it already (a
+    /// dump's, by SHA-256), and the problems of those it must read.
+    pub(super) async fn look_for_import_files(
+        &self,
+        records: &[Record],
+        wanted: &[RecordFiles],
+    ) -> Result<(Vec<Vec<bool>>, Vec<ImportError>), ArchiveError> {
+        let mut in_store: Vec<Vec<bool>> = Vec::with_capacity(wanted.len());
+        let mut errors = Vec::new();
+        for group in wanted {
+            let id = &records[group.index].id;
+            let mut held = Vec::with_capacity(group.files.len());
+            for file in &group.files {
+                let stored = match &file.expected {
+                    Some(expected) => self.objects.has_original(&expected.sha256).await?,
+                    None => false,
+                };
+                held.push(stored);
+                if stored {
+                    continue;
+                }
+                if let Err(message) = Self::look_for(file) {
+                    errors.push(file.error(id, message));
+                }
+            }
+            in_store.push(held);
+        }
+        Ok((in_store, errors))
     }
 
     /// Whether a file that is not in the store is where its source says,

@@ -9,7 +9,7 @@
 //! with what the record says it is, and the archive finds it there (or in
 //! its own store) and checks it before anything is written.
 
-use super::{FileRef, ImportError, RecordFiles, SourceInfo};
+use super::{Emit, FileRef, ImportError, SourceInfo};
 use crate::export::jsonl::file_path;
 use crate::model::{DUMP_FORMAT_VERSION, Record};
 use serde::Deserialize;
@@ -27,11 +27,10 @@ pub fn is_dump_header(line: &str) -> bool {
     serde_json::from_str::<Header>(line).is_ok()
 }
 
-/// Parses a whole dump: its records, and the files they name.
-pub fn parse(
-    text: &str,
-    info: &SourceInfo,
-) -> Result<(Vec<Record>, Vec<RecordFiles>), Vec<ImportError>> {
+/// Parses a whole dump, giving each record to `emit` as its line is read,
+/// with the files it names. Errors are collected over every line; records
+/// emitted before an error are the caller's to drop.
+pub fn parse(text: &str, info: &SourceInfo, emit: &mut Emit<'_>) -> Result<(), Vec<ImportError>> {
     let err =
         |line: usize, message: String| ImportError::file(&info.path, message).at_line(line as u64);
     let mut lines = text.lines().enumerate();
@@ -49,9 +48,7 @@ pub fn parse(
             ),
         )]);
     }
-    // The header's count is only a claim: reserve no more than a little.
-    let mut records = Vec::with_capacity(header.records.min(1 << 12));
-    let mut files = Vec::new();
+    let mut count = 0;
     let folder = info.path.parent().unwrap_or(Path::new("."));
     let mut errors = Vec::new();
     // Each identifier's first line in this dump.
@@ -78,28 +75,24 @@ pub fn parse(
             Ok(record) => match record.validate() {
                 Ok(()) => {
                     seen.insert(record.id.clone(), n);
-                    if !record.files.is_empty() {
-                        files.push(RecordFiles {
-                            index: records.len(),
-                            files: record
-                                .files
-                                .iter()
-                                .map(|f| {
-                                    let named = file_path(&f.sha256);
-                                    FileRef {
-                                        path: folder.join(&named),
-                                        named,
-                                        name: f.name.clone(),
-                                        label: f.label.clone(),
-                                        expected: Some(f.clone()),
-                                        source: info.path.clone(),
-                                        line: Some(n as u64),
-                                    }
-                                })
-                                .collect(),
-                        });
-                    }
-                    records.push(record)
+                    let files = record
+                        .files
+                        .iter()
+                        .map(|f| {
+                            let named = file_path(&f.sha256);
+                            FileRef {
+                                path: folder.join(&named),
+                                named,
+                                name: f.name.clone(),
+                                label: f.label.clone(),
+                                expected: Some(f.clone()),
+                                source: info.path.clone(),
+                                line: Some(n as u64),
+                            }
+                        })
+                        .collect();
+                    count += 1;
+                    emit(record, files);
                 }
                 Err(e) => errors.push(
                     err(n, e.message)
@@ -119,18 +112,17 @@ pub fn parse(
             }
         }
     }
-    if errors.is_empty() && records.len() != header.records {
+    if errors.is_empty() && count != header.records {
         errors.push(err(
             last_line,
             format!(
-                "the header promises {} records but the file holds {} (truncated?)",
+                "the header promises {} records but the file holds {count} (truncated?)",
                 header.records,
-                records.len()
             ),
         ));
     }
     if errors.is_empty() {
-        Ok((records, files))
+        Ok(())
     } else {
         Err(errors)
     }

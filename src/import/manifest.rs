@@ -35,7 +35,7 @@
 //! - A quote left open at the end of the file is an error naming the line
 //!   where it opened (the csv crate alone would read to the end silently).
 
-use super::{FileRef, ImportError, RecordFiles, SourceInfo, decode_text, squash_space};
+use super::{Emit, FileRef, ImportError, SourceInfo, decode_text, squash_space};
 use crate::model::{
     Agent, AlternativeTitle, ArchivalReference, Record, RecordDate, TextKind, TextVersion,
 };
@@ -75,13 +75,12 @@ pub fn is_manifest_header(line: &str) -> bool {
     REQUIRED.iter().all(|c| columns.contains(c))
 }
 
-/// Parses a manifest and reads the text files it names. Returns the records,
-/// the bytes of text read besides the manifest itself, and the files (scans,
-/// PDFs) rows name.
-pub fn parse(
-    text: &str,
-    info: &SourceInfo,
-) -> Result<(Vec<Record>, u64, Vec<RecordFiles>), Vec<ImportError>> {
+/// Parses a manifest and reads the text files it names, giving each
+/// record to `emit` as its row is read, with the files (scans, PDFs) the
+/// row names. Returns the bytes of text read besides the manifest itself.
+/// Errors are collected over every row; records emitted before an error
+/// are the caller's to drop.
+pub fn parse(text: &str, info: &SourceInfo, emit: &mut Emit<'_>) -> Result<u64, Vec<ImportError>> {
     let path = &info.path;
     if let Some(line) = unterminated_quote(text) {
         return Err(vec![
@@ -129,8 +128,6 @@ pub fn parse(
             ]);
         }
     }
-    let mut records = Vec::new();
-    let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut text_bytes = 0;
     for row in reader.records() {
@@ -161,19 +158,13 @@ pub fn parse(
         match record(&row, &origin) {
             Ok((r, bytes, named)) => {
                 text_bytes += bytes;
-                if !named.is_empty() {
-                    files.push(RecordFiles {
-                        index: records.len(),
-                        files: named,
-                    });
-                }
-                records.push(r);
+                emit(r, named);
             }
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok((records, text_bytes, files))
+        Ok(text_bytes)
     } else {
         Err(errors)
     }

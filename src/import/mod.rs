@@ -440,6 +440,38 @@ pub fn parse_file_as(
     name: &str,
     imported_at: &str,
 ) -> Result<Parsed, Vec<ImportError>> {
+    let mut records = Vec::new();
+    let mut files = Vec::new();
+    let bytes = parse_file_into(file, name, imported_at, &mut |record, named| {
+        if !named.is_empty() {
+            files.push(RecordFiles {
+                index: records.len(),
+                files: named,
+            });
+        }
+        records.push(record);
+    })?;
+    Ok(Parsed {
+        records,
+        bytes,
+        files,
+    })
+}
+
+/// Where a parser puts each record as it reads it, with the files (scans,
+/// PDFs) the record names, first page first (none for most).
+pub type Emit<'e> = dyn FnMut(Record, Vec<FileRef>) + 'e;
+
+/// [`parse_file_as`], giving each record to `emit` as it is read rather
+/// than all at the end, so that a large manifest or dump need not be held
+/// whole. Returns the bytes of text read (the file and any text files it
+/// names). On an error, records emitted before it are the caller's to drop.
+pub fn parse_file_into(
+    file: &SourceFile,
+    name: &str,
+    imported_at: &str,
+    emit: &mut Emit<'_>,
+) -> Result<u64, Vec<ImportError>> {
     let bytes = std::fs::read(&file.path)
         .map_err(|e| vec![ImportError::file(&file.path, format!("cannot read: {e}"))])?;
     let info = SourceInfo {
@@ -450,24 +482,27 @@ pub fn parse_file_as(
     };
     let size = bytes.len() as u64;
     let text = decode_text(&file.path, bytes).map_err(|e| vec![e])?;
-    let (records, extra_bytes, files) = match file.format {
-        Format::Wilson => (
-            vec![wilson::parse(&text, &info).map_err(|e| vec![e])?],
-            0,
-            Vec::new(),
-        ),
-        Format::Tei => (tei::parse(&text, &info)?, 0, Vec::new()),
-        Format::Csv => manifest::parse(&text, &info)?,
+    let extra_bytes = match file.format {
+        Format::Wilson => {
+            emit(
+                wilson::parse(&text, &info).map_err(|e| vec![e])?,
+                Vec::new(),
+            );
+            0
+        }
+        Format::Tei => {
+            for record in tei::parse(&text, &info)? {
+                emit(record, Vec::new());
+            }
+            0
+        }
+        Format::Csv => manifest::parse(&text, &info, emit)?,
         Format::Jsonl => {
-            let (records, files) = jsonl::parse(&text, &info)?;
-            (records, 0, files)
+            jsonl::parse(&text, &info, emit)?;
+            0
         }
     };
-    Ok(Parsed {
-        records,
-        bytes: size + extra_bytes,
-        files,
-    })
+    Ok(size + extra_bytes)
 }
 
 /// Folds runs of white space (XML and manifest text) into single spaces.

@@ -119,10 +119,11 @@ pub struct SearchIndex {
 type LazyAuthority = std::sync::LazyLock<NameAuthority, Box<dyn FnOnce() -> NameAuthority + Send>>;
 
 /// The index writer's memory for the segments it builds, over its two
-/// threads. Importing the shared corpus (68 MB) took as long with 96 MB as
-/// with 1 GB, and peaked at half the memory (330 MB resident against 620);
-/// with 64 MB it took half as long again, merging the many small segments.
-const WRITER_BUDGET: usize = 96 * 1024 * 1024;
+/// threads. Importing the shared corpus (68 MB) peaked at 620 MB resident
+/// with 1 GB; 80 MB keeps it within 256 MB (with the staging bound and
+/// `fonds import`'s allocator settings) for a few seconds more of merging
+/// the smaller segments (README).
+const WRITER_BUDGET: usize = 80 * 1024 * 1024;
 
 const FORMAT_FILE: &str = "fonds-index-format";
 /// Where [`Learning`] is saved, in the index folder.

@@ -28,7 +28,7 @@ pub(super) struct Pipeline {
 
 impl Pipeline {
     /// Bytes of documents that may wait for the indexing threads at once.
-    pub const LIMIT: usize = 24 * 1024 * 1024;
+    pub const LIMIT: usize = 8 * 1024 * 1024;
     /// How long staging waits for a ticket to come back before going on.
     pub const PATIENCE: Duration = Duration::from_secs(30);
 

@@ -414,6 +414,10 @@ pub enum StoreError {
         /// What is wrong with it.
         message: String,
     },
+    /// The writer of a batch handed over in parts gave it up (its input
+    /// was refused: the writer has the reason); nothing was written.
+    #[error("the batch was given up by its writer; nothing was written")]
+    Abandoned,
     /// The database accepts no writes (a read replica).
     #[error(
         "the database is read-only (a streaming replica?): import through a node \
@@ -433,12 +437,38 @@ pub enum StoreError {
 /// Result alias for store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A batch handed to [`Store::apply_parts`] a part at a time, so that a
+/// large import is never whole in memory.
+#[async_trait]
+pub trait Parts: Send {
+    /// The next part, `Ok(None)` after the last, or [`Abandoned`] to give
+    /// the batch up: the store then writes nothing of it.
+    async fn next_part(&mut self) -> Result<Option<Vec<Record>>, Abandoned>;
+}
+
+/// What [`Parts::next_part`] returns to give a batch up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Abandoned;
+
 /// The storage interface; SQLite and PostgreSQL implement it and run the same
 /// test suite. Every store keeps accounts too ([`AccountStore`]).
 #[async_trait]
 pub trait Store: AccountStore + Send + Sync {
     /// Writes a batch atomically (see the module invariants).
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport>;
+    /// [`Store::apply`] for a batch given in parts: one transaction, under
+    /// the write lock from the first part to the commit, so the batch is
+    /// written whole or not at all. Each part is planned against what the
+    /// store holds then (earlier parts included); the records of a batch
+    /// must be distinct across parts (the caller checks its claims). The
+    /// report's outcomes are in the order the parts gave the records. The
+    /// batch is refused with every edited record or conflict of all its
+    /// parts, and [`StoreError::Abandoned`] when `parts` gives it up.
+    async fn apply_parts(
+        &self,
+        parts: &mut dyn Parts,
+        options: ApplyOptions,
+    ) -> StoreResult<ApplyReport>;
     /// Removes a record's every revision and content for good, its
     /// collections included (last public ones too), leaving only its
     /// identifier (listed as withdrawn by [`Store::publications`], in no

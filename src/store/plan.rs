@@ -375,6 +375,24 @@ pub fn plan<'a>(
             record,
         });
     }
+    refuse(edited, conflicts, options)?;
+    Ok(Plan {
+        written_at: now,
+        author: &options.author,
+        outcomes,
+        rows,
+        revisions,
+        last_change: seq,
+    })
+}
+
+/// The refusal of a batch for the records an account edited (first) or
+/// the conflicts after its base change it holds, if any.
+pub fn refuse(
+    edited: Vec<EditedRecord>,
+    conflicts: Vec<Conflict>,
+    options: &ApplyOptions,
+) -> StoreResult<()> {
     if !edited.is_empty() {
         return Err(StoreError::Edited { records: edited });
     }
@@ -384,14 +402,7 @@ pub fn plan<'a>(
             conflicts,
         });
     }
-    Ok(Plan {
-        written_at: now,
-        author: &options.author,
-        outcomes,
-        rows,
-        revisions,
-        last_change: seq,
-    })
+    Ok(())
 }
 
 /// A record's place in its collections, as text whose byte order is the

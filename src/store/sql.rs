@@ -18,8 +18,8 @@
 use super::plan::{self, Current, Plan, Stored};
 use super::{
     AccountStore, ApplyOptions, ApplyReport, AuditEntry, Author, Change, ImportBatch, Integrity,
-    Publication, PublicationQuery, RevisionInfo, Store, StoreError, StoreResult, StoredRecord,
-    StoredRevision, db_error, publication,
+    Parts, Publication, PublicationQuery, RevisionInfo, Store, StoreError, StoreResult,
+    StoredRecord, StoredRevision, db_error, publication,
 };
 use crate::clock::{self, Timestamp};
 use crate::model::Record;
@@ -31,6 +31,15 @@ use sqlx::{
 };
 use std::path::Path;
 use std::time::Duration;
+
+/// What the parts of a batch found so far: the outcomes and where the log
+/// ends, and the edited records and conflicts that refuse it.
+#[derive(Default)]
+struct Gathered {
+    report: ApplyReport,
+    edited: Vec<super::EditedRecord>,
+    conflicts: Vec<super::Conflict>,
+}
 
 /// What one backend spells differently.
 pub struct Dialect {
@@ -543,27 +552,91 @@ where
 
     // ---- Batches and the schema.
 
-    /// [`Store::apply`] on `backend`: under the write lock, reads what the
-    /// store holds of the batch, plans it, writes the plan, commits.
+    /// [`Store::apply`] on `backend`: [`Sql::apply_parts`] with one part.
     async fn apply<B: Backend<Db = DB>>(
         backend: &B,
         records: &[Record],
         options: ApplyOptions,
     ) -> StoreResult<ApplyReport> {
-        let ctx = WRITING;
         let now = clock::now();
-        let mut tx = backend.begin_write(ctx).await?;
-        let current = Self::current(&mut tx, B::DIALECT, records, options.base_change, now).await?;
+        let mut tx = backend.begin_write(WRITING).await?;
+        let mut gathered = Gathered::default();
         // An error drops the transaction, which rolls it back.
-        let plan = plan::plan(records, &options, &current, now)?;
-        if !plan.revisions.is_empty() {
-            backend.write(&mut tx, &plan).await?;
+        Self::write_part(backend, &mut tx, records, &options, now, &mut gathered).await?;
+        Self::finish::<B>(tx, gathered, &options, now).await
+    }
+
+    /// [`Store::apply_parts`] on `backend`: under the write lock, each part
+    /// is read, planned and written in turn; commits after the last.
+    async fn apply_parts<B: Backend<Db = DB>>(
+        backend: &B,
+        parts: &mut dyn Parts,
+        options: ApplyOptions,
+    ) -> StoreResult<ApplyReport> {
+        let now = clock::now();
+        let mut tx = backend.begin_write(WRITING).await?;
+        let mut gathered = Gathered::default();
+        while let Some(records) = parts.next_part().await.map_err(|_| StoreError::Abandoned)? {
+            Self::write_part(backend, &mut tx, &records, &options, now, &mut gathered).await?;
         }
-        tx.commit().await.map_err(db_error(ctx))?;
-        Ok(ApplyReport {
-            outcomes: plan.outcomes,
-            last_change: plan.last_change,
-        })
+        Self::finish::<B>(tx, gathered, &options, now).await
+    }
+
+    /// Reads what the store holds of `records`, plans them against it and
+    /// writes the plan, unless an earlier part (or this one) found edited
+    /// records or conflicts: those are gathered, and refuse the batch at
+    /// [`Sql::finish`].
+    async fn write_part<B: Backend<Db = DB>>(
+        backend: &B,
+        tx: &mut Transaction<'static, DB>,
+        records: &[Record],
+        options: &ApplyOptions,
+        now: Timestamp,
+        gathered: &mut Gathered,
+    ) -> StoreResult<()> {
+        let current = Self::current(tx, B::DIALECT, records, options.base_change, now).await?;
+        let plan = match plan::plan(records, options, &current, now) {
+            Ok(plan) => plan,
+            Err(StoreError::Edited { records }) => {
+                gathered.edited.extend(records);
+                return Ok(());
+            }
+            Err(StoreError::Conflict { conflicts, .. }) => {
+                gathered.conflicts.extend(conflicts);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let refused = !gathered.edited.is_empty() || !gathered.conflicts.is_empty();
+        if !plan.revisions.is_empty() && !refused {
+            backend.write(tx, &plan).await?;
+        }
+        gathered.report.outcomes.extend(plan.outcomes);
+        gathered.report.last_change = plan.last_change;
+        Ok(())
+    }
+
+    /// Commits the batch, or refuses it with every edited record and
+    /// conflict its parts found (the transaction, dropped, rolls back).
+    async fn finish<B: Backend<Db = DB>>(
+        mut tx: Transaction<'static, DB>,
+        gathered: Gathered,
+        options: &ApplyOptions,
+        now: Timestamp,
+    ) -> StoreResult<ApplyReport> {
+        let Gathered {
+            mut report,
+            edited,
+            conflicts,
+        } = gathered;
+        plan::refuse(edited, conflicts, options)?;
+        if report.outcomes.is_empty() {
+            // No part: the batch ends where the log does.
+            let current = Self::current(&mut tx, B::DIALECT, &[], None, now).await?;
+            report.last_change = current.last_change;
+        }
+        tx.commit().await.map_err(db_error(WRITING))?;
+        Ok(report)
     }
 
     /// [`Store::purge`] on `backend`, under the write lock, in one
@@ -783,6 +856,14 @@ where
 {
     async fn apply(&self, records: &[Record], options: ApplyOptions) -> StoreResult<ApplyReport> {
         Sql::apply(self, records, options).await
+    }
+
+    async fn apply_parts(
+        &self,
+        parts: &mut dyn Parts,
+        options: ApplyOptions,
+    ) -> StoreResult<ApplyReport> {
+        Sql::apply_parts(self, parts, options).await
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<StoredRecord>> {

@@ -330,7 +330,7 @@ mod tests {
     use super::*;
     use crate::clock::{Timestamp, now};
     use crate::model::{Provenance, Record, Visibility};
-    use crate::store::{ApplyOptions, Author, PublicationQuery, Store};
+    use crate::store::{ApplyOptions, Author, PublicationQuery, Store, StoreError};
 
     /// Turns the store back into one written before version 8: bodies as
     /// JSON text, no `files` column (the upgrade tests then drop what
@@ -404,6 +404,106 @@ mod tests {
 
     fn owned(entries: &[(&str, bool)]) -> Vec<(String, bool)> {
         entries.iter().map(|(i, w)| (i.to_string(), *w)).collect()
+    }
+
+    /// Parts handed over from a list, giving up at `give_up` if set.
+    struct Listed {
+        parts: std::collections::VecDeque<Vec<Record>>,
+        give_up: Option<usize>,
+        given: usize,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::store::Parts for Listed {
+        async fn next_part(&mut self) -> Result<Option<Vec<Record>>, crate::store::Abandoned> {
+            if self.give_up == Some(self.given) {
+                return Err(crate::store::Abandoned);
+            }
+            self.given += 1;
+            Ok(self.parts.pop_front())
+        }
+    }
+
+    fn listed(parts: Vec<Vec<Record>>, give_up: Option<usize>) -> Listed {
+        Listed {
+            parts: parts.into(),
+            give_up,
+            given: 0,
+        }
+    }
+
+    /// A batch in parts is one transaction: written whole, numbered in a
+    /// row across its parts, and nothing of it when its writer gives it up
+    /// after some parts were written.
+    #[tokio::test]
+    async fn a_batch_in_parts_is_written_whole_or_not_at_all() {
+        let (_dir, store) = empty().await;
+        let part = |ids: &[&str]| -> Vec<Record> {
+            ids.iter()
+                .map(|id| record(id, Visibility::Published, &[]))
+                .collect()
+        };
+        let mut given_up = listed(vec![part(&["a", "b"]), part(&["c"])], Some(2));
+        let refused = store
+            .apply_parts(&mut given_up, ApplyOptions::default())
+            .await;
+        assert!(matches!(refused, Err(StoreError::Abandoned)), "{refused:?}");
+        assert_eq!(store.count().await.unwrap(), 0);
+        assert_eq!(store.last_change().await.unwrap(), 0);
+
+        let mut whole = listed(vec![part(&["a", "b"]), part(&["c"])], None);
+        let report = store
+            .apply_parts(&mut whole, ApplyOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.outcomes.len(), 3);
+        assert_eq!(report.count(crate::store::Outcome::Created), 3);
+        assert_eq!(report.last_change, 3);
+        assert_eq!(store.count().await.unwrap(), 3);
+        let changes = store.changes_since(0, 10).await.unwrap();
+        let ids: Vec<&str> = changes.iter().map(|c| c.record_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    /// Conflicts found in different parts refuse the batch together.
+    #[tokio::test]
+    async fn conflicts_of_every_part_are_reported_together() {
+        let (_dir, store) = empty().await;
+        let first = [
+            record("a", Visibility::Published, &[]),
+            record("b", Visibility::Published, &[]),
+        ];
+        store.apply(&first, ApplyOptions::default()).await.unwrap();
+        // Changed by another writer after the batch below was prepared.
+        let changed: Vec<Record> = first
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.title.push_str(" (edited)");
+                r
+            })
+            .collect();
+        store
+            .apply(&changed, ApplyOptions::default())
+            .await
+            .unwrap();
+        let mut mine: Vec<Record> = first.to_vec();
+        for r in &mut mine {
+            r.title.push_str(" (mine)");
+        }
+        let options = ApplyOptions {
+            base_change: Some(2),
+            ..Default::default()
+        };
+        let mut parts = listed(vec![vec![mine[0].clone()], vec![mine[1].clone()]], None);
+        match store.apply_parts(&mut parts, options).await {
+            Err(StoreError::Conflict { conflicts, .. }) => {
+                let ids: Vec<&str> = conflicts.iter().map(|c| c.id.as_str()).collect();
+                assert_eq!(ids, ["a", "b"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.last_change().await.unwrap(), 4);
     }
 
     /// Drafts and embargoes never public are absent, a record once public

@@ -282,6 +282,56 @@ fn a_manifest_files_column_attaches_each_file_in_page_order(f: Fonds) {
 }
 }
 
+/// A batch larger than one part (1,000 records) is still one batch: a bad
+/// row in its last part, found after two parts went to the store, leaves
+/// nothing of it, and a second claim across parts is refused; whole, it is
+/// all there, numbered in a row.
+#[test]
+fn a_batch_of_several_parts_is_written_whole_or_not_at_all() {
+    let f = Fonds::new();
+    f.import(&[&demo(SEED)]);
+    let before = f.dump();
+    let batch = f.path("big");
+    std::fs::create_dir_all(batch.join("text")).unwrap();
+    std::fs::write(batch.join("text/t.txt"), "a short text").unwrap();
+    let rows = |last: &str| {
+        let mut csv = String::from("identifier,title,date,language,text\n");
+        for i in 0..2_499 {
+            csv.push_str(&format!("big-{i},Row {i},1950-01-02,en,text/t.txt\n"));
+        }
+        csv.push_str(last);
+        csv
+    };
+    let manifest = batch.join("manifest.csv");
+    std::fs::write(&manifest, rows("big-last,Last,1950-13-45,en,text/t.txt\n")).unwrap();
+    let err = f.fails(&["import", batch.to_str().unwrap()]);
+    assert!(
+        err.contains("manifest.csv:2501: record big-last: field `date`"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(f.dump(), before);
+
+    std::fs::write(
+        &manifest,
+        rows("big-7,Seven again,1950-01-02,en,text/t.txt\n"),
+    )
+    .unwrap();
+    let err = f.fails(&["import", batch.to_str().unwrap()]);
+    assert!(
+        err.contains("manifest.csv:2501: record big-7: field `identifier`: identifier already claimed in this batch by manifest.csv:9"),
+        "{err}"
+    );
+    assert_eq!(f.dump(), before);
+
+    std::fs::write(&manifest, rows("big-last,Last,1950-01-02,en,text/t.txt\n")).unwrap();
+    let out = f.import(&[&batch]);
+    assert!(out.contains("imported 2500 records"), "{out}");
+    assert_eq!(f.count(), 2_501);
+    let hits = f.ok(&["search", "Last", "--limit", "1"]);
+    assert!(hits.contains("big-last"), "{hits}");
+}
+
 #[test]
 fn a_manifest_naming_a_bad_file_names_its_line_and_field_and_writes_nothing() {
     let f = Fonds::new();
