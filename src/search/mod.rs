@@ -119,11 +119,12 @@ pub struct SearchIndex {
 type LazyAuthority = std::sync::LazyLock<NameAuthority, Box<dyn FnOnce() -> NameAuthority + Send>>;
 
 /// The index writer's memory for the segments it builds, over its two
-/// threads. Importing the shared corpus (68 MB) peaked at 620 MB resident
-/// with 1 GB; 80 MB keeps it within 256 MB (with the staging bound and
-/// `fonds import`'s allocator settings) for a few seconds more of merging
-/// the smaller segments (README).
-const WRITER_BUDGET: usize = 80 * 1024 * 1024;
+/// threads: fewer, larger segments index and search faster. With 80 MB,
+/// importing the shared corpus stayed within 256 MiB, but the 100k
+/// benchmark's build took 637 s instead of 275 (its many small segments
+/// merged again and again on two cores); the budget is to be chosen from
+/// the batch (README, issue 20).
+const WRITER_BUDGET: usize = 1024 * 1024 * 1024;
 
 const FORMAT_FILE: &str = "fonds-index-format";
 /// Where [`Learning`] is saved, in the index folder.
