@@ -336,7 +336,8 @@ impl Archive {
                     .map(|(i, (id, o))| (*id, (batch.records.map(|r| &r[i]), *o)))
                     .collect();
                 let last = batch.report.last_change;
-                (written, (last.saturating_sub(batch.written()), last))
+                let before = last.saturating_sub(written.len() as u64);
+                (written, (before, last))
             }
             None => (HashMap::new(), (0, 0)),
         };
@@ -371,29 +372,28 @@ impl Archive {
             // this page has been staged already), so nothing is replaced.
             let mut created: Vec<(&Record, u32)> = Vec::new();
             let mut in_hand: Vec<(&Record, u32)> = Vec::new();
+            // Read from the store: records not in hand, and among them those
+            // the batch created (added like `created`).
             let mut ids: Vec<&str> = Vec::new();
-            let mut created_ids: Vec<&str> = Vec::new();
+            let mut created_ids: std::collections::HashSet<&str> = Default::default();
             for (id, (seq, revision, count)) in &latest {
                 match fresh.get(id) {
                     Some(&(record, outcome)) if *seq > fresh_range.0 && *seq <= fresh_range.1 => {
                         let new = outcome == Outcome::Created && *count == 1;
-                        match (record, new) {
-                            (Some(record), true) => created.push((record, *revision)),
-                            (Some(record), false) => in_hand.push((record, *revision)),
-                            (None, true) => created_ids.push(id),
-                            (None, false) => ids.push(id),
+                        match record {
+                            Some(record) if new => created.push((record, *revision)),
+                            Some(record) => in_hand.push((record, *revision)),
+                            None => {
+                                ids.push(id);
+                                if new {
+                                    created_ids.insert(id);
+                                }
+                            }
                         }
                     }
                     _ => ids.push(id),
                 }
             }
-            created_ids.sort_unstable();
-            let read_created = if created_ids.is_empty() {
-                Vec::new()
-            } else {
-                self.store.get_many(&created_ids).await?
-            };
-            created.extend(read_created.iter().map(|s| (&s.record, s.revision)));
             ids.sort_unstable();
             let read = if ids.is_empty() {
                 Vec::new()
@@ -407,8 +407,13 @@ impl Archive {
                 .filter(|id| !found.contains(**id))
                 .map(|id| id.to_string())
                 .collect();
-            let read = read.iter().map(|s| (&s.record, s.revision));
-            self.index.stage(read.chain(in_hand), &deleted)?;
+            let (read_created, read): (Vec<_>, Vec<_>) = read
+                .iter()
+                .map(|s| (&s.record, s.revision))
+                .partition(|(r, _)| created_ids.contains(r.id.as_str()));
+            created.extend(read_created);
+            self.index
+                .stage(read.into_iter().chain(in_hand), &deleted)?;
             self.index.stage_new(created)?;
             total += changes.len() as u64;
             applied = last_seq;
@@ -668,17 +673,6 @@ struct Batch<'a> {
     records: Option<&'a [Record]>,
     /// What the store did with each.
     report: &'a crate::store::ApplyReport,
-}
-
-impl Batch<'_> {
-    /// How many changes the batch wrote.
-    fn written(&self) -> u64 {
-        let outcomes = &self.report.outcomes;
-        let written = outcomes
-            .iter()
-            .filter(|o| matches!(o, Outcome::Created | Outcome::Updated));
-        written.count() as u64
-    }
 }
 
 /// An archive error or an I/O error of the caller's sink.
