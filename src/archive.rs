@@ -477,6 +477,8 @@ impl Archive {
             return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
         }
         let last = self.store.last_change().await?;
+        // A rebuild is a bulk load: the writer's largest budget.
+        self.index.size_writer_for(u64::MAX)?;
         self.index.clear()?;
         let mut after: Option<String> = None;
         let mut count = 0;
@@ -506,6 +508,13 @@ impl Archive {
             return Err(ArchiveError::IndexInUse(self.index_dir.clone()));
         }
         Ok(self.index.optimize()?)
+    }
+
+    /// Waits for the index merges under way when the index is in many
+    /// segments (a command's last step after it wrote; see
+    /// [`SearchIndex::finish_merges_if_scattered`]).
+    pub fn settle_index(&self) -> Result<(), ArchiveError> {
+        Ok(self.index.finish_merges_if_scattered()?)
     }
 
     /// Makes the name authority on a thread of its own, so that the first
@@ -561,6 +570,7 @@ impl Archive {
             Err(e) => return Err(e.into()),
         };
         fault_after_store_commit();
+        self.index.size_writer_for(parts.bytes)?;
         let ids: Vec<&str> = parts.ids.iter().map(String::as_str).collect();
         let batch = Batch {
             ids: &ids,
@@ -598,6 +608,8 @@ impl Archive {
         }
         let applied = self.store.apply(records, options.into()).await?;
         fault_after_store_commit();
+        let texts: usize = records.iter().map(Record::text_bytes).sum();
+        self.index.size_writer_for(texts as u64)?;
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
         let batch = Batch {
             ids: &ids,

@@ -555,6 +555,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .await;
             bar.0.finish_and_clear();
             let report = report?;
+            archive.settle_index()?;
             print_report(&report);
             if report.indexed_elsewhere {
                 eprintln!(

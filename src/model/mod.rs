@@ -491,6 +491,12 @@ impl Record {
         }
     }
 
+    /// Bytes of text: the title and every text version's body (what
+    /// searching and indexing it costs grows with).
+    pub fn text_bytes(&self) -> usize {
+        self.title.len() + self.texts.iter().map(|t| t.body.len()).sum::<usize>()
+    }
+
     /// Checks what every record must have, whatever its source: the first
     /// of [`Record::problems`].
     pub fn validate(&self) -> Result<(), FieldError> {

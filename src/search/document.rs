@@ -90,8 +90,7 @@ pub fn facet_values(record: &Record, authority: &NameAuthority) -> Vec<(Facet, S
 /// staging pipeline's bound: its texts twice (each body, and the readings
 /// and names drawn from them), and a kilobyte for the short fields.
 pub(super) fn estimated_bytes(record: &Record) -> usize {
-    let texts: usize = record.texts.iter().map(|t| t.body.len()).sum();
-    2 * (texts + record.title.len()) + 1024
+    2 * record.text_bytes() + 1024
 }
 
 /// The index document of a record; names are widened with every form

@@ -93,6 +93,12 @@ pub struct SearchIndex {
     /// Facet ordinals per segment, kept warm by the reader.
     facets: Arc<facets::FacetCache>,
     writer: Mutex<Option<IndexWriter<pipeline::Queued>>>,
+    /// The budget of the writer in `writer`, or of the next one made (see
+    /// [`SearchIndex::size_writer_for`]).
+    writer_budget: std::sync::atomic::AtomicUsize,
+    /// Whether documents are staged and not committed: the writer is then
+    /// never replaced (a replaced writer drops what it has not committed).
+    staged: std::sync::atomic::AtomicBool,
     /// Bounds the documents staged and not yet indexed.
     pipeline: Arc<pipeline::Pipeline>,
     fields: Fields,
@@ -119,12 +125,18 @@ pub struct SearchIndex {
 type LazyAuthority = std::sync::LazyLock<NameAuthority, Box<dyn FnOnce() -> NameAuthority + Send>>;
 
 /// The index writer's memory for the segments it builds, over its two
-/// threads: fewer, larger segments index and search faster. With 80 MB,
-/// importing the shared corpus stayed within 256 MiB, but the 100k
-/// benchmark's build took 637 s instead of 275 (its many small segments
-/// merged again and again on two cores); the budget is to be chosen from
-/// the batch (README, issue 20).
-const WRITER_BUDGET: usize = 1024 * 1024 * 1024;
+/// threads: as many bytes as the batch it indexes has text, within these
+/// bounds (see [`SearchIndex::size_writer_for`]). Small, importing the
+/// shared corpus (68 MB) stays within 256 MiB; large, a bulk load makes few
+/// segments: the 100k benchmark's batch of 1 GB at 80 MB made 240, whose
+/// merge took longer than building them, and its whole build took 637 s
+/// instead of 275 with tantivy's own merging.
+const MIN_WRITER_BUDGET: usize = 80 * 1024 * 1024;
+const MAX_WRITER_BUDGET: usize = 1024 * 1024 * 1024;
+
+/// How many segments a command leaves the index in without waiting for
+/// their merges (see [`SearchIndex::finish_merges_if_scattered`]).
+const SCATTERED: usize = 32;
 
 const FORMAT_FILE: &str = "fonds-index-format";
 /// Where [`Learning`] is saved, in the index folder.
@@ -202,6 +214,8 @@ impl SearchIndex {
             reader,
             facets,
             writer: Mutex::new(None),
+            writer_budget: MIN_WRITER_BUDGET.into(),
+            staged: false.into(),
             pipeline: Arc::default(),
             fields,
             learning: Mutex::new(learning),
@@ -254,6 +268,8 @@ impl SearchIndex {
         replace: bool,
     ) -> Result<(), SearchError> {
         self.with_writer(|writer| {
+            self.staged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             for id in deleted {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
             }
@@ -320,7 +336,9 @@ impl SearchIndex {
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(&format!("change:{last_change}"));
             commit.commit()?;
-            Ok(())
+            self.staged
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+            self.start_due_merges(writer)
         })?;
         self.reader.reload()?;
         self.save_learning()
@@ -385,14 +403,88 @@ impl SearchIndex {
         let mut slot = self.writer_slot();
         let writer = match &mut *slot {
             Some(writer) => writer,
-            empty => empty.insert(self.new_writer()?),
+            empty => {
+                let writer = empty.insert(self.new_writer()?);
+                self.start_due_merges(writer)?;
+                writer
+            }
         };
         work(writer)
     }
 
-    /// A writer: two indexing threads sharing [`WRITER_BUDGET`].
+    /// A writer: two indexing threads sharing the budget
+    /// [`SearchIndex::size_writer_for`] chose, merging only when told to
+    /// (see [`SearchIndex::start_due_merges`]).
     fn new_writer(&self) -> Result<IndexWriter<pipeline::Queued>, SearchError> {
-        Ok(self.index.writer_with_num_threads(2, WRITER_BUDGET)?)
+        let budget = self
+            .writer_budget
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let writer = self.index.writer_with_num_threads(2, budget)?;
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        Ok(writer)
+    }
+
+    /// Sizes the writer for a batch of about `bytes` of text, before it is
+    /// staged: a writer is made with that budget (within
+    /// [`MIN_WRITER_BUDGET`] and [`MAX_WRITER_BUDGET`]). A writer in hand
+    /// is replaced, once its merges are done, only to grow it and only with
+    /// nothing staged; a smaller batch leaves a larger writer as it is (it
+    /// fills no more of it than its own size).
+    pub fn size_writer_for(&self, bytes: u64) -> Result<(), SearchError> {
+        use std::sync::atomic::Ordering;
+        let wanted = usize::try_from(bytes)
+            .unwrap_or(usize::MAX)
+            .clamp(MIN_WRITER_BUDGET, MAX_WRITER_BUDGET);
+        let mut slot = self.writer_slot();
+        let current = self.writer_budget.load(Ordering::Relaxed);
+        if slot.is_some() {
+            if wanted <= current || self.staged.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if let Some(writer) = slot.take() {
+                writer.wait_merging_threads()?;
+            }
+        }
+        self.writer_budget.store(wanted, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Starts, in the background, the merges tantivy's log merge policy
+    /// asks for among the committed segments: after each commit, and when
+    /// this process takes the writer (merges a process that ended cut
+    /// short). The writer merges nothing on its own: its policy would merge
+    /// a batch's segments among themselves as they are made, and again as
+    /// they grow, while they are still being staged; merged once the batch
+    /// is committed, every document is merged about once per level.
+    fn start_due_merges(
+        &self,
+        writer: &mut IndexWriter<pipeline::Queued>,
+    ) -> Result<(), SearchError> {
+        use tantivy::indexer::{LogMergePolicy, MergePolicy};
+        let segments = self.index.searchable_segment_metas()?;
+        for candidate in LogMergePolicy::default().compute_merge_candidates(&segments) {
+            // Started now, not awaited; refused (and left for the next
+            // commit) when a segment is still in an earlier merge.
+            drop(writer.merge(&candidate.0));
+        }
+        Ok(())
+    }
+
+    /// Waits for the merges under way if the index is in more than
+    /// [`SCATTERED`] segments (a command's last step after it wrote). A
+    /// process that ends cuts its merges short, and the next one to take
+    /// the writer starts them again; a server finishes them. Waiting for
+    /// them after every import would double its time (the corpus's 68 MB:
+    /// 16 s, and 20 s of merging), so an import waits only when many
+    /// imports in a row have left the index in many pieces.
+    pub fn finish_merges_if_scattered(&self) -> Result<(), SearchError> {
+        if self.segment_count() > SCATTERED {
+            if let Some(writer) = self.writer_slot().take() {
+                writer.wait_merging_threads()?;
+            }
+            self.reader.reload()?;
+        }
+        Ok(())
     }
 
     /// Takes the index's writer if this process does not hold it yet.
@@ -819,6 +911,43 @@ mod tests {
         assert_eq!(found.total, 1, "the authority's forms widen the query");
         index.prepare_names();
         assert_eq!(MADE.load(Ordering::SeqCst), 1, "made once");
+    }
+
+    /// Segments are merged after commits, by the log policy, never lost:
+    /// forty commits of one record each leave the index in fewer pieces
+    /// once the merges are waited for, every record still found once; an
+    /// index in few pieces is not waited for.
+    #[test]
+    fn commits_start_the_merges_and_a_scattered_index_waits_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), NameAuthority::default()).unwrap();
+        for i in 0..40 {
+            let r = record(i, "en", "a letter about the harvest");
+            index.stage_new([(&r, 1)]).unwrap();
+            index.commit(i as u64 + 1).unwrap();
+        }
+        index.finish_merges_if_scattered().unwrap();
+        if index.segment_count() > SCATTERED {
+            // Waited for already; more merges may have been due since.
+            index.finish_merges_if_scattered().unwrap();
+        }
+        index.reader.reload().unwrap();
+        assert!(
+            index.segment_count() <= SCATTERED,
+            "{}",
+            index.segment_count()
+        );
+        assert!(index.segment_count() < 40, "{}", index.segment_count());
+        let found = index.search(&SearchRequest::new("harvest", 100)).unwrap();
+        assert_eq!(found.total, 40);
+        let ids: std::collections::BTreeSet<String> = index
+            .documents()
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids.len(), 40);
+        assert_eq!(index.applied_change().unwrap(), 40);
     }
 
     /// A name written in hanja is found by its hangul reading, and a hit
