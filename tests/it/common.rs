@@ -304,6 +304,42 @@ pub fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// A SQLite archive of the whole shared corpus (`fonds import
+/// ../shared/corpus`), for tests that only read it: imported once per test
+/// process, each caller gets a copy of its data folder of its own (a copy
+/// takes a fraction of a second, an unoptimised import half a minute).
+/// The folder is kept under `target/` for the life of the process and
+/// made again by the next one.
+pub fn corpus_archive() -> Fonds {
+    static IMPORTED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let source = IMPORTED.get_or_init(|| {
+        let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-archive");
+        let _ = std::fs::remove_dir_all(&kept);
+        let f = Fonds::new();
+        let out = f.import(&[&corpus("")]);
+        assert!(out.contains("imported 3953 records"), "{out}");
+        copy_folder(&f.data(), &kept);
+        kept
+    });
+    let f = Fonds::new();
+    copy_folder(source, &f.data());
+    f
+}
+
+/// Copies a folder and everything in it.
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder for the copy");
+    for entry in std::fs::read_dir(from).expect("the folder to copy") {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a file copied");
+        }
+    }
+}
+
 /// A member of staff: reads through the archive's gate see everything.
 pub fn staff() -> fonds::accounts::Viewer {
     fonds::accounts::Viewer::staff("tester", fonds::accounts::Role::Admin)

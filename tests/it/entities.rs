@@ -4,7 +4,7 @@
 //! arrangement leads from the repository down to the seed, related records
 //! say why, and a crawl finds no broken link and no empty search.
 
-use super::common::{Fonds, Server, corpus, demo};
+use super::common::{Fonds, Server, corpus_archive, demo};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 fn demo_archive() -> Fonds {
@@ -293,8 +293,7 @@ fn a_crawl_of_the_demo_finds_no_broken_link_and_no_empty_search() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn a_crawl_of_the_whole_corpus_finds_no_broken_link_and_no_empty_search() {
-    let f = Fonds::new();
-    f.import(&[&corpus("")]);
+    let f = corpus_archive();
     let server = Server::start(&f, &[]);
     let visited = crawl(&server, 300);
     assert!(visited > 1000, "{visited}");

@@ -4,7 +4,8 @@
 //! leaves whole batches, and an archive moves between backends unchanged.
 
 use super::common::{
-    Backend, FRUS, Fonds, SEED, corpus, demo, on_both_backends, staff, synthetic_batch,
+    Backend, FRUS, Fonds, SEED, corpus, corpus_archive, demo, on_both_backends, staff,
+    synthetic_batch,
 };
 use fonds::accounts::Viewer;
 use fonds::archive::{Archive, ArchiveError, ImportOptions};
@@ -279,9 +280,7 @@ fn an_import_killed_midway_leaves_whole_batches_and_an_index_that_agrees(f: Fond
 }
 
 /// SQLite → PostgreSQL → SQLite through the dump: the same bytes each way.
-fn round_trip_between_backends(paths: &[&Path]) {
-    let sqlite = Fonds::on(Backend::Sqlite);
-    sqlite.import(paths);
+fn round_trip_between_backends(sqlite: Fonds) {
     let dump = sqlite.dump();
     let file = sqlite.path("from-sqlite.jsonl");
     std::fs::write(&file, &dump).unwrap();
@@ -316,13 +315,14 @@ fn sqlite_to_postgres_to_sqlite_keeps_the_dump_on_postgres() {
         seed.replace("Kim praises Stalin", "Kim thanks Stalin"),
     )
     .unwrap();
-    round_trip_between_backends(&[&demo(FRUS), &copy]);
+    f.import(&[&demo(FRUS), &copy]);
+    round_trip_between_backends(f);
 }
 
 #[test]
 #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE) and ../shared/corpus"]
 fn sqlite_to_postgres_to_sqlite_keeps_the_corpus_dump_on_postgres() {
-    round_trip_between_backends(&[&corpus("")]);
+    round_trip_between_backends(corpus_archive());
 }
 
 #[test]

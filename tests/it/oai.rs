@@ -9,7 +9,7 @@
 //! plain `cargo test`; `.ci/run` installs xmllint and runs it, and there a
 //! missing xmllint fails it.
 
-use super::common::{Backend, FRUS, Fonds, SEED, corpus, demo, staff};
+use super::common::{Backend, FRUS, Fonds, SEED, corpus_archive, demo, staff};
 use fonds::archive::{Archive, Config, ImportOptions};
 use fonds::model::{Record, Visibility};
 use fonds::oai::{self, OaiConfig, sitemap};
@@ -1339,16 +1339,7 @@ async fn a_forged_resumption_token_reveals_nothing_a_fresh_request_would_not() {
 #[ignore = "needs ../shared/corpus"]
 async fn the_shared_corpus_harvests_whole() {
     with_schemas();
-    let p = Provider::with(
-        &[
-            corpus("korean-periodicals-pgg"),
-            corpus("presidential-speeches"),
-            corpus(SEED),
-            corpus(FRUS),
-        ],
-        oai::DEFAULT_PAGE_SIZE,
-    )
-    .await;
+    let p = Provider::open(corpus_archive(), oai::DEFAULT_PAGE_SIZE).await;
     let started = std::time::Instant::now();
     let headers = p
         .harvest(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc")])

@@ -331,38 +331,56 @@ fn reindex_rebuilds_the_same_results(f: Fonds) {
 }
 }
 
-on_both_backends! {
-corpus fn the_whole_corpus_is_found_in_any_language(f: Fonds) {
-    f.import(&[&corpus("")]);
-    assert_variants_find(&f, &KIM_IL_SUNG, "208261");
-    for q in ["Khrushchev", "Хрущев"] {
-        assert!(
-            ids(&search(&f, q, 10))
-                .iter()
-                .any(|id| id.starts_with("frus")),
-            "{q}"
+/// `NAME::sqlite_with_corpus` reads the shared SQLite import of the
+/// corpus; `NAME::postgres_with_corpus` imports it into PostgreSQL.
+mod the_whole_corpus_is_found_in_any_language {
+    use super::*;
+    use crate::it::common::{Backend, corpus_archive};
+
+    #[test]
+    #[ignore = "needs ../shared/corpus"]
+    fn sqlite_with_corpus() {
+        body(corpus_archive())
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE) and ../shared/corpus"]
+    fn postgres_with_corpus() {
+        let f = Fonds::on(Backend::Postgres);
+        f.import(&[&corpus("")]);
+        body(f)
+    }
+
+    fn body(f: Fonds) {
+        assert_variants_find(&f, &KIM_IL_SUNG, "208261");
+        for q in ["Khrushchev", "Хрущев"] {
+            assert!(
+                ids(&search(&f, q, 10))
+                    .iter()
+                    .any(|id| id.starts_with("frus")),
+                "{q}"
+            );
+        }
+        assert!(ids(&search(&f, "black spot earth", 3)).contains(&"pgg-01-020".to_string()));
+        assert_eq!(
+            facet_count(&search(&f, "*", 1), "language", "ko"),
+            Some(2822)
         );
+        let cuba = search(&f, "Cuba date:1962", 500);
+        assert!(ids(&cuba).contains(&"1962-10-22-address-buildup-arms-cuba".to_string()));
+        for hit in cuba["hits"].as_array().unwrap() {
+            assert!(
+                hit["date"].as_str().unwrap().starts_with("1962"),
+                "{}",
+                hit["date"]
+            );
+        }
+        // Names beyond the examples: the editor of 별건곤 in hangul, hanja, romanised.
+        for q in ["방정환", "方定煥", "Pang Chong-hwan"] {
+            assert!(search(&f, q, 1)["total"].as_u64().unwrap() > 0, "{q}");
+        }
+        assert_facets_match_store(&f);
     }
-    assert!(ids(&search(&f, "black spot earth", 3)).contains(&"pgg-01-020".to_string()));
-    assert_eq!(
-        facet_count(&search(&f, "*", 1), "language", "ko"),
-        Some(2822)
-    );
-    let cuba = search(&f, "Cuba date:1962", 500);
-    assert!(ids(&cuba).contains(&"1962-10-22-address-buildup-arms-cuba".to_string()));
-    for hit in cuba["hits"].as_array().unwrap() {
-        assert!(
-            hit["date"].as_str().unwrap().starts_with("1962"),
-            "{}",
-            hit["date"]
-        );
-    }
-    // Names beyond the examples: the editor of 별건곤 in hangul, hanja, romanised.
-    for q in ["방정환", "方定煥", "Pang Chong-hwan"] {
-        assert!(search(&f, q, 1)["total"].as_u64().unwrap() > 0, "{q}");
-    }
-    assert_facets_match_store(&f);
-}
 }
 
 on_both_backends! {

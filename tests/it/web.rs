@@ -1,6 +1,6 @@
 //! The reading room and the JSON API, over the real server on loopback.
 
-use super::common::{Fonds, Server, corpus, demo};
+use super::common::{Fonds, Server, corpus_archive, demo};
 use serde_json::Value;
 
 fn demo_archive() -> Fonds {
@@ -469,8 +469,7 @@ fn a_server_finds_records_imported_while_it_runs() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn a_korean_original_is_shown_beside_its_english_translation() {
-    let f = Fonds::new();
-    f.import(&[&corpus("korean-periodicals-pgg")]);
+    let f = corpus_archive();
     let record = f.show_json("pgg-01-020");
     let server = Server::start(&f, &[]);
     let page = server.ok("/records/pgg-01-020");
