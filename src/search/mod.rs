@@ -99,6 +99,10 @@ pub struct SearchIndex {
     /// Whether documents are staged and not committed: the writer is then
     /// never replaced (a replaced writer drops what it has not committed).
     staged: std::sync::atomic::AtomicBool,
+    /// The segments in the merges [`SearchIndex::start_due_merges`] started
+    /// and that have not ended: never asked for again meanwhile (tantivy
+    /// refuses such a merge with a warning).
+    merging: Arc<Mutex<std::collections::HashSet<tantivy::index::SegmentId>>>,
     /// Bounds the documents staged and not yet indexed.
     pipeline: Arc<pipeline::Pipeline>,
     fields: Fields,
@@ -216,6 +220,7 @@ impl SearchIndex {
             writer: Mutex::new(None),
             writer_budget: MIN_WRITER_BUDGET.into(),
             staged: false.into(),
+            merging: Arc::default(),
             pipeline: Arc::default(),
             fields,
             learning: Mutex::new(learning),
@@ -461,11 +466,27 @@ impl SearchIndex {
         writer: &mut IndexWriter<pipeline::Queued>,
     ) -> Result<(), SearchError> {
         use tantivy::indexer::{LogMergePolicy, MergePolicy};
-        let segments = self.index.searchable_segment_metas()?;
+        let mut merging = self.merging.lock().unwrap_or_else(|p| p.into_inner());
+        let segments: Vec<_> = self
+            .index
+            .searchable_segment_metas()?
+            .into_iter()
+            .filter(|s| !merging.contains(&s.id()))
+            .collect();
         for candidate in LogMergePolicy::default().compute_merge_candidates(&segments) {
-            // Started now, not awaited; refused (and left for the next
-            // commit) when a segment is still in an earlier merge.
-            drop(writer.merge(&candidate.0));
+            let ids = candidate.0;
+            merging.extend(ids.iter().copied());
+            let merge = writer.merge(&ids);
+            // Started now; a thread of its own waits for its end (done,
+            // failed, or cut short with its writer) to forget its segments.
+            let forget = Arc::clone(&self.merging);
+            std::thread::spawn(move || {
+                let _ = merge.wait();
+                let mut merging = forget.lock().unwrap_or_else(|p| p.into_inner());
+                for id in &ids {
+                    merging.remove(id);
+                }
+            });
         }
         Ok(())
     }
