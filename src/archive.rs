@@ -580,15 +580,9 @@ impl Archive {
         self.sync_index_after(Some(batch)).await?;
         Ok(ImportReport {
             files: total,
-            records: parts.records,
-            created: applied.count(Outcome::Created),
-            updated: applied.count(Outcome::Updated),
-            unchanged: applied.count(Outcome::Unchanged),
             bytes: parts.bytes,
             skipped: discovery.skipped,
-            elapsed: started.elapsed(),
-            indexed_elsewhere: applied.count(Outcome::Unchanged) < parts.records
-                && self.index_owned_elsewhere(),
+            ..self.batch_report(&applied, parts.records, started)
         })
     }
 
@@ -617,18 +611,29 @@ impl Archive {
             report: &applied,
         };
         self.sync_index_after(Some(batch)).await?;
-        Ok(ImportReport {
+        Ok(self.batch_report(&applied, records.len(), started))
+    }
+
+    /// The report of a batch of `records` records the store applied and the
+    /// index caught up with, started at `started` (no files read).
+    fn batch_report(
+        &self,
+        applied: &crate::store::ApplyReport,
+        records: usize,
+        started: Instant,
+    ) -> ImportReport {
+        let unchanged = applied.count(Outcome::Unchanged);
+        ImportReport {
             files: 0,
-            records: records.len(),
+            records,
             created: applied.count(Outcome::Created),
             updated: applied.count(Outcome::Updated),
-            unchanged: applied.count(Outcome::Unchanged),
+            unchanged,
             bytes: 0,
             skipped: Vec::new(),
             elapsed: started.elapsed(),
-            indexed_elsewhere: applied.count(Outcome::Unchanged) < records.len()
-                && self.index_owned_elsewhere(),
-        })
+            indexed_elsewhere: unchanged < records && self.index_owned_elsewhere(),
+        }
     }
 
     /// The data folder (this node's own: its index, and what a server keeps

@@ -54,7 +54,7 @@ fn parse(files: Vec<(SourceFile, String)>, imported_at: String, out: mpsc::Sende
             if gone {
                 return;
             }
-            bytes += record.texts.iter().map(|t| t.body.len()).sum::<usize>();
+            bytes += record.text_bytes();
             if !files.is_empty() {
                 named.push(RecordFiles {
                     index: records.len(),
