@@ -12,7 +12,7 @@
 //! reads the real batch from `../shared/corpus` and is ignored on a fresh
 //! clone.
 
-use super::common::{Fonds, SEED, Server, corpus, demo, fixture};
+use super::common::{Fonds, SEED, Server, corpus, corpus_archive, demo, fixture};
 use super::desk::{PASSWORD, add_user, form_pairs, set, sign_in, stored};
 
 /// An archive with the seed and the Korean fixture batch, served.
@@ -398,8 +398,8 @@ fn the_korean_batch_reads_in_english_beside_korean() {
         "types with no English label: {unlabelled:?}"
     );
 
-    let f = Fonds::new();
-    f.import(&[&manifest]);
+    // The shared import of the corpus holds the batch.
+    let f = corpus_archive();
     let server = Server::start(&f, &[]);
     let with_title: Vec<&csv::StringRecord> =
         rows.iter().filter(|r| !r[translated].is_empty()).collect();
