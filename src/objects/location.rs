@@ -229,6 +229,42 @@ impl Objects {
 mod tests {
     use super::*;
 
+    /// A bucket behind https:// is reached through TLS: the client is built
+    /// with rustls and its cryptography, and a server that hangs up during
+    /// the handshake is an error naming the endpoint.
+    #[tokio::test]
+    async fn an_https_endpoint_is_reached_through_tls() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            drop(stream);
+        });
+        let builder = AmazonS3Builder::new()
+            .with_bucket_name("archive")
+            .with_region("us-east-1")
+            .with_endpoint(format!("https://127.0.0.1:{port}"))
+            .with_access_key_id("id")
+            .with_secret_access_key("secret")
+            .with_retry(object_store::RetryConfig {
+                max_retries: 0,
+                ..Default::default()
+            });
+        let s3 = builder.build().expect("an S3 client with TLS");
+        use object_store::ObjectStoreExt;
+        let err = s3
+            .get(&object_store::path::Path::from("a"))
+            .await
+            .unwrap_err()
+            .to_string();
+        accepted.join().unwrap();
+        // Sent (and cut short by the server), not refused for its scheme
+        // or for a client without TLS.
+        assert!(err.contains("GET https://127.0.0.1"), "{err}");
+        assert!(err.contains("error sending request"), "{err}");
+        assert!(!err.to_lowercase().contains("scheme"), "{err}");
+    }
+
     fn parse(url: &str) -> Result<FilesLocation, String> {
         FilesLocation::parse(Some(url), Path::new("/data/files")).map_err(|e| e.to_string())
     }
