@@ -282,8 +282,9 @@ fn crawl(server: &Server, record_budget: usize) -> usize {
                 queue.push_back(link);
             } else if path_only.ends_with("/feed.atom") && feeds >= FEEDS_CHECKED {
                 // Every list and entity page links its Atom feed, each a
-                // search written out whole (48 ms unoptimised, half the
-                // crawl's time); past the first ones they answer like them.
+                // search written out whole (48 ms unoptimised: 1,033 feeds
+                // were 40 % of the crawl); past the first ones they answer
+                // like them.
                 continue;
             } else {
                 feeds += usize::from(path_only.ends_with("/feed.atom"));
