@@ -109,8 +109,7 @@ impl Drop for TestDatabase {
 }
 
 /// One test body on SQLite and on PostgreSQL: `NAME::sqlite` and
-/// `NAME::postgres` (ignored unless asked for: it needs a server). With
-/// `corpus` before `fn`, both also need `../shared/corpus`.
+/// `NAME::postgres` (ignored unless asked for: it needs a server).
 macro_rules! on_both_backends {
     (fn $name:ident($f:ident: Fonds) $body:block) => {
         mod $name {
@@ -125,24 +124,6 @@ macro_rules! on_both_backends {
             #[test]
             #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE)"]
             fn postgres() {
-                body(Fonds::on(Backend::Postgres))
-            }
-        }
-    };
-    (corpus fn $name:ident($f:ident: Fonds) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            use $crate::it::common::{Backend, Fonds};
-            fn body($f: Fonds) $body
-            #[test]
-            #[ignore = "needs ../shared/corpus"]
-            fn sqlite_with_corpus() {
-                body(Fonds::on(Backend::Sqlite))
-            }
-            #[test]
-            #[ignore = "needs PostgreSQL (FONDS_TEST_DATABASE) and ../shared/corpus"]
-            fn postgres_with_corpus() {
                 body(Fonds::on(Backend::Postgres))
             }
         }
